@@ -1,0 +1,41 @@
+# Convener: `make run` serves it on SQLite at http://127.0.0.1:8000, `make test` runs every test.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint lock fakeproviders bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/convener migrate --verbosity 0
+	$(BIN)/convener createadmin --if-none
+	$(BIN)/convener serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy convener fakeproviders
+
+fakeproviders: $(VENV)/.installed
+	$(BIN)/convener fakeproviders
+
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	( echo '# Every package, pinned: runtime and test. Regenerate with `make lock` after changing pyproject.toml.'; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^convener' ) > requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

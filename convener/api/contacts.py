@@ -1,0 +1,89 @@
+"""/api/v1/contacts"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router
+from ninja.pagination import paginate
+
+from convener.api.schemas import ContactIn, ContactOut, ContactPatch
+from convener.crm.fields import clean_field_values
+from convener.crm.models import Contact
+from convener.team.models import User
+
+router = Router(tags=["contacts"])
+
+
+def contact_out(contact: Contact) -> dict[str, Any]:
+    return {
+        "id": contact.pk,
+        "email": contact.email,
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "company": contact.company,
+        "timezone": contact.timezone,
+        "owner": contact.owner.username if contact.owner else None,
+        "fields": contact.fields,
+        "created_at": contact.created_at,
+        "updated_at": contact.updated_at,
+    }
+
+
+def _apply(contact: Contact, data: dict[str, Any]) -> None:
+    errors: dict[str, list[str]] = {}
+    if "owner" in data:
+        username = data.pop("owner")
+        owner = User.objects.filter(username=username).first() if username else None
+        if username and owner is None:
+            errors["owner"] = [f"there is no team member named {username!r}"]
+        contact.owner = owner
+    if "fields" in data:
+        try:
+            contact.fields = {**(contact.fields or {}), **clean_field_values(data.pop("fields"))}
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    for name, value in data.items():
+        setattr(contact, name, value.strip() if isinstance(value, str) else value)
+    try:
+        contact.full_clean()
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+@router.post("/contacts", response={201: ContactOut})
+def create_contact(request: HttpRequest, payload: ContactIn) -> tuple[int, dict[str, Any]]:
+    contact = Contact()
+    _apply(contact, payload.dict())
+    with transaction.atomic():
+        contact.save()
+    return 201, contact_out(contact)
+
+
+@router.get("/contacts", response=list[ContactOut])
+@paginate
+def list_contacts(request: HttpRequest, q: Query[str | None] = None) -> list[dict[str, Any]]:
+    contacts = Contact.objects.select_related("owner").order_by("id")
+    if q:
+        contacts = contacts.filter(email__icontains=q) | contacts.filter(last_name__icontains=q)
+    return [contact_out(c) for c in contacts]
+
+
+@router.get("/contacts/{contact_id}", response=ContactOut)
+def get_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+    return contact_out(get_object_or_404(Contact.objects.select_related("owner"), pk=contact_id))
+
+
+@router.patch("/contacts/{contact_id}", response=ContactOut)
+def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch) -> dict[str, Any]:
+    contact = get_object_or_404(Contact, pk=contact_id)
+    _apply(contact, payload.dict(exclude_unset=True))
+    contact.save()
+    return contact_out(contact)

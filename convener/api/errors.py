@@ -1,0 +1,69 @@
+"""Every API error is JSON that names the field: {"detail": ..., "errors": [{"field", "message"}]}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from convener.timeplan import SpecError
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    # ninja prefixes the source ("body", "query", "path") and the parameter name ("payload").
+    while parts and parts[0] in {"body", "query", "path", "payload", "filters"}:
+        parts.pop(0)
+    return ".".join(parts) or "body"
+
+
+def error_response(
+    api: NinjaAPI, request: HttpRequest, status: int, errors: list[dict[str, str]], detail: str
+) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=status)
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(NinjaValidationError)
+    def invalid_request(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        errors = [
+            {"field": _field(e.get("loc", ())), "message": str(e.get("msg", "invalid"))}
+            for e in exc.errors
+        ]
+        return error_response(api, request, 422, errors, "the request is not valid")
+
+    @api.exception_handler(DjangoValidationError)
+    def invalid_data(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        if hasattr(exc, "error_dict"):
+            errors = [
+                {"field": field, "message": message}
+                for field, messages in exc.message_dict.items()
+                for message in messages
+            ]
+        else:
+            errors = [{"field": "body", "message": message} for message in exc.messages]
+        return error_response(api, request, 422, errors, "the request is not valid")
+
+    @api.exception_handler(SpecError)
+    def invalid_spec(request: HttpRequest, exc: SpecError) -> HttpResponse:
+        return error_response(
+            api, request, 422, [{"field": exc.key, "message": exc.message}], "the SPEC is not valid"
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return error_response(
+            api,
+            request,
+            401,
+            [{"field": "Authorization", "message": "send 'Authorization: Bearer <token>' or log in"}],
+            "not authenticated",
+        )
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return error_response(api, request, exc.status_code, [], str(exc))

@@ -1,0 +1,18 @@
+"""The API object: /api/v1, OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs."""
+
+from ninja import NinjaAPI
+
+from convener.api import contacts, errors, meetings, plans
+from convener.api.auth import AUTH
+
+api = NinjaAPI(
+    title="Convener API",
+    version="1",
+    description="Schedule online meetings for contacts. Authenticate with "
+    "`Authorization: Bearer <token>` (make one with `convener createtoken USER`).",
+    auth=AUTH,
+)
+errors.install(api)
+api.add_router("", contacts.router)
+api.add_router("", meetings.router)
+api.add_router("", plans.router)

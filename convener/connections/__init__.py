@@ -1,0 +1,1 @@
+"""Connected provider accounts: organization or user level, with encrypted credentials."""

@@ -1,0 +1,77 @@
+"""Which connected account hosts a meeting: the action's credentials policy, then its fallback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from convener.connections.models import Connection
+from convener.crm.models import Contact
+from convener.meetings.models import CredentialsPolicy, MeetingAction
+from convener.providers.registry import provider_class
+from convener.team.models import User
+
+
+class NoUsableConnection(Exception):
+    """No connection can serve the action; the message says what to connect."""
+
+
+@dataclass(frozen=True)
+class AccountChoice:
+    connection: Connection | None
+    host: User | None  # the team member the meeting is for (ORGANIZER, S2S/app-only subject)
+
+
+def _active(provider: str) -> list[Connection]:
+    return list(
+        Connection.objects.filter(provider=provider, status=Connection.Status.ACTIVE).order_by(
+            "created_at"
+        )
+    )
+
+
+def _by_policy(
+    policy: str, action: MeetingAction, contact: Contact, connections: list[Connection]
+) -> AccountChoice | None:
+    if policy == CredentialsPolicy.CONTACT_OWNER:
+        owner = contact.owner
+        if owner is None:
+            return None
+        for connection in connections:
+            if connection.level == Connection.Level.USER and connection.user_id == owner.pk:
+                return AccountChoice(connection, owner)
+        return None
+    if policy == CredentialsPolicy.NAMED_USER:
+        named = action.named_user
+        if named is None:
+            return None
+        for connection in connections:
+            if connection.level == Connection.Level.USER and connection.user_id == named.pk:
+                return AccountChoice(connection, named)
+        return None
+    for connection in connections:
+        if connection.level == Connection.Level.ORGANIZATION:
+            return AccountChoice(connection, contact.owner)
+    return None
+
+
+def choose_account(
+    action: MeetingAction,
+    contact: Contact,
+    requested_by: User | None,
+    *,
+    connections: list[Connection] | None = None,
+) -> AccountChoice:
+    cls = provider_class(action.provider)
+    if not cls.capabilities.needs_connection:
+        return AccountChoice(None, contact.owner or requested_by)
+    pool = connections if connections is not None else _active(action.provider)
+    for policy in [action.credentials, action.fallback]:
+        if policy:
+            choice = _by_policy(policy, action, contact, pool)
+            if choice is not None:
+                return choice
+    wanted = CredentialsPolicy(action.credentials).label.lower()
+    raise NoUsableConnection(
+        f"no {cls.name} account can host this meeting: connect the {wanted}"
+        + (f" or the {CredentialsPolicy(action.fallback).label.lower()}" if action.fallback else "")
+    )

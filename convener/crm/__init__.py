@@ -1,0 +1,1 @@
+"""Contacts, their owners and typed custom fields."""

@@ -1,0 +1,1 @@
+"""Meetings: the reusable action, the meeting rows, the pipeline, its tasks, invitations."""

@@ -1,0 +1,112 @@
+"""The invitation email for one recipient: subject, text, HTML and the ICS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parseaddr
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from convener.meetings.invitations.ics import IcsEvent, Party, build_ics
+from convener.meetings.models import Attendee, Meeting
+from convener.timezones import is_iana_zone
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str
+    timezone: str  # where this person reads the time
+
+
+@dataclass(frozen=True)
+class Composed:
+    subject: str
+    text: str
+    html: str
+    ics: str
+
+
+def organizer_of(meeting: Meeting) -> Party:
+    if meeting.host is not None and meeting.host.email:
+        return Party(meeting.host.email, meeting.host.display_name)
+    name, address = parseaddr(settings.EMAIL_FROM)
+    return Party(address or "meetings@localhost", name or "Convener")
+
+
+def recipients_of(meeting: Meeting) -> list[Recipient]:
+    """The contact always; team members and external emails when the action includes them."""
+    include_others = meeting.action.include_attendees if meeting.action else True
+    result: list[Recipient] = []
+    for attendee in meeting.attendees.select_related("user"):
+        if attendee.kind != Attendee.Kind.CONTACT and not include_others:
+            continue
+        zone = meeting.timezone
+        if attendee.kind == Attendee.Kind.CONTACT and meeting.contact is not None:
+            zone = meeting.contact.timezone or zone
+        elif attendee.user is not None:
+            zone = attendee.user.timezone or zone
+        result.append(
+            Recipient(attendee.email, attendee.name, zone if is_iana_zone(zone) else "UTC")
+        )
+    return result
+
+
+def _when(start: datetime, end: datetime, zone: str) -> str:
+    tz = ZoneInfo(zone)
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    day = f"{local_start:%A} {local_start.day} {local_start:%B %Y}"
+    end_text = f"{local_end:%H:%M}"
+    if local_end.date() != local_start.date():
+        end_text = f"{local_end:%A} {local_end.day} {local_end:%B} {local_end:%H:%M}"
+    return f"{day}, {local_start:%H:%M}–{end_text} ({local_start:%Z})"
+
+
+def compose(meeting: Meeting, recipient: Recipient, method: str) -> Composed:
+    cancelled = method == "CANCEL"
+    organizer = organizer_of(meeting)
+    context = {
+        "recipient_name": recipient.name,
+        "organizer_name": organizer.name or organizer.email,
+        "title": meeting.title,
+        "description": meeting.description,
+        "when": _when(meeting.start, meeting.end, recipient.timezone),
+        "when_meeting_zone": _when(meeting.start, meeting.end, meeting.timezone),
+        "recipient_zone": recipient.timezone,
+        "meeting_zone": meeting.timezone,
+        "join_url": meeting.join_url,
+        "passcode": meeting.passcode,
+        "sequence": meeting.sequence,
+        "cancelled": cancelled,
+    }
+    prefix = "Cancelled" if cancelled else ("Updated invitation" if meeting.sequence else "Invitation")
+    local = meeting.start.astimezone(ZoneInfo(recipient.timezone))
+    subject = f"{prefix}: {meeting.title} @ {local:%a} {local.day} {local:%b %Y %H:%M} ({local:%Z})"
+    attendees = tuple(Party(r.email, r.name) for r in recipients_of(meeting))
+    ics = build_ics(
+        IcsEvent(
+            uid=f"{meeting.uid}@convener",
+            sequence=meeting.sequence,
+            method=method,
+            title=meeting.title,
+            description=meeting.description,
+            start=meeting.start,
+            end=meeting.end,
+            timezone=meeting.timezone,
+            join_url=meeting.join_url,
+            passcode=meeting.passcode,
+            organizer=organizer,
+            attendees=attendees,
+            stamp=timezone.now(),
+        )
+    )
+    return Composed(
+        subject=subject,
+        text=render_to_string("meetings/email/invitation.txt", context),
+        html=render_to_string("meetings/email/invitation.html", context),
+        ics=ics,
+    )

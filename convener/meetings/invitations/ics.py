@@ -1,0 +1,97 @@
+"""iTIP/iCalendar for one version of a meeting (RFC 5545, 5546, 7986).
+
+- UID is the meeting's own UUID and never changes, so calendars update the same event on a
+  reschedule (SEQUENCE raised) and remove it on METHOD:CANCEL.
+- DTSTART/DTEND carry the zone the meeting was planned in, with a VTIMEZONE built from
+  zoneinfo, so a recipient's calendar shows the right local time on both sides of a DST
+  change; a UTC meeting is written in UTC.
+- The join link is in LOCATION, URL, DESCRIPTION and the RFC 7986 CONFERENCE property,
+  because calendar clients each read a different one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Conference, Event, vCalAddress, vText
+
+PRODID = "-//Convener//Convener meetings//EN"
+
+
+@dataclass(frozen=True)
+class Party:
+    email: str
+    name: str = ""
+
+    def address(self) -> vCalAddress:
+        address = vCalAddress(f"mailto:{self.email}")
+        if self.name:
+            address.params["CN"] = vText(self.name)
+        return address
+
+
+@dataclass(frozen=True)
+class IcsEvent:
+    uid: str
+    sequence: int
+    method: str  # REQUEST or CANCEL
+    title: str
+    description: str
+    start: datetime  # aware
+    end: datetime
+    timezone: str
+    join_url: str
+    passcode: str
+    organizer: Party
+    attendees: tuple[Party, ...]
+    stamp: datetime
+
+
+def build_ics(event: IcsEvent) -> str:
+    calendar = Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("METHOD", event.method)
+
+    vevent = Event()
+    vevent.add("UID", event.uid)
+    vevent.add("DTSTAMP", event.stamp.astimezone(UTC))
+    vevent.add("SEQUENCE", event.sequence)
+    vevent.add("SUMMARY", event.title)
+    if event.timezone == "UTC":
+        vevent.add("DTSTART", event.start.astimezone(UTC))
+        vevent.add("DTEND", event.end.astimezone(UTC))
+    else:
+        zone = ZoneInfo(event.timezone)
+        vevent.add("DTSTART", event.start.astimezone(zone))
+        vevent.add("DTEND", event.end.astimezone(zone))
+    vevent.add("STATUS", "CANCELLED" if event.method == "CANCEL" else "CONFIRMED")
+    vevent.add("TRANSP", "OPAQUE")
+    description = event.description
+    if event.join_url:
+        vevent.add("LOCATION", event.join_url)
+        vevent.add("URL", event.join_url)
+        join_text = f"Join: {event.join_url}"
+        if event.passcode:
+            join_text += f"\nPasscode: {event.passcode}"
+        description = f"{description}\n\n{join_text}".strip()
+        vevent.conferences = [Conference(event.join_url, feature="VIDEO", label="Join the meeting")]
+    if description:
+        vevent.add("DESCRIPTION", description)
+    vevent.add("ORGANIZER", event.organizer.address())
+    for party in event.attendees:
+        address = party.address()
+        address.params["ROLE"] = vText("REQ-PARTICIPANT")
+        address.params["PARTSTAT"] = vText("NEEDS-ACTION")
+        address.params["RSVP"] = vText("TRUE")
+        vevent.add("ATTENDEE", address, encode=False)
+    calendar.add_component(vevent)
+    if event.timezone != "UTC":
+        calendar.add_missing_timezones(
+            first_date=(event.start - timedelta(days=366)).date(),
+            last_date=(event.end + timedelta(days=366)).date(),
+        )
+    return calendar.to_ical().decode()

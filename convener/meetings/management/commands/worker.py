@@ -1,0 +1,81 @@
+"""`convener worker`: background workers for link creation and invitations.
+
+Runs several task-runner threads (provider calls wait on the network, so threads give
+concurrency within one process) and the sweeper, which hands on due retries and the work
+of workers that died. Start any number of these processes, on any number of machines,
+against the same PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+from django.utils.crypto import get_random_string
+from django_tasks_db.management.commands.db_worker import Worker
+
+from convener.meetings.sweeper import sweep
+
+log = logging.getLogger("convener.worker")
+
+
+class Command(BaseCommand):
+    help = "Run background workers (link creation, invitations, retries)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--threads", type=int, default=4, help="task runners (default 4)")
+        parser.add_argument(
+            "--sweep-every", type=float, default=5.0, help="seconds between sweeps (default 5)"
+        )
+
+    def handle(self, *args: Any, threads: int, sweep_every: float, **options: Any) -> None:
+        stop = threading.Event()
+        prefix = get_random_string(8)
+        workers = [
+            Worker(
+                queue_names=["default"],
+                interval=settings.WORKER_POLL_SECONDS,
+                batch=False,
+                backend_name="default",
+                startup_delay=False,
+                max_tasks=None,
+                worker_id=f"{prefix}-{n}",
+                excluded_queue_names=[],
+            )
+            for n in range(max(1, threads))
+        ]
+
+        def shut_down(signum: int, frame: FrameType | None) -> None:
+            log.info("stopping workers after their current task")
+            stop.set()
+            for worker in workers:
+                worker.running = False
+
+        signal.signal(signal.SIGINT, shut_down)
+        signal.signal(signal.SIGTERM, shut_down)
+
+        def run(worker: Worker) -> None:
+            try:
+                worker.run()
+            finally:
+                close_old_connections()
+
+        runners = [threading.Thread(target=run, args=(w,), name=w.worker_id) for w in workers]
+        for runner in runners:
+            runner.start()
+        self.stdout.write(f"convener worker: {len(workers)} task runners, sweeping every {sweep_every:g}s")
+        while not stop.wait(sweep_every):
+            try:
+                sweep()
+            except Exception:
+                log.exception("sweep failed; trying again at the next one")
+            finally:
+                close_old_connections()
+        for runner in runners:
+            runner.join()

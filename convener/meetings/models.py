@@ -1,0 +1,292 @@
+"""MeetingAction (the reusable "Schedule Online Meeting" configuration), Meeting and the
+records around it: attendees, provider attempts, invitation deliveries."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import models
+
+from convener.timezones import validate_timezone
+
+
+class TimingMode(models.TextChoices):
+    IMMEDIATE = "immediate", "Immediately"
+    DELAY = "delay", "After a delay"
+    FIXED = "fixed", "At a fixed date and time"
+    FIELD = "field", "From a date or datetime field"
+    SMART = "smart", "Smart scheduling"
+
+
+class CredentialsPolicy(models.TextChoices):
+    CONTACT_OWNER = "contact_owner", "Contact owner's account"
+    ORGANIZATION = "organization", "Organization account"
+    NAMED_USER = "named_user", "A named user's account"
+
+
+DEFAULT_TIMEZONE_CHAIN = ["browser", "contact", "action", "default"]
+
+
+class MeetingAction(models.Model):
+    """Everything a trigger needs to schedule meetings, stored once and reused by the contact
+    popup, bulk actions, segments, forms, campaigns, work items and booking pages.
+
+    `timing` holds the timing parameters in the planner's SPEC shape (see docs/timeplan.md),
+    so the planner reads it as it is.
+    """
+
+    name = models.CharField(max_length=200)
+    reusable = models.BooleanField(
+        default=True, help_text="False for the one-off actions made by the contact popup"
+    )
+    provider = models.CharField(max_length=40, default="jitsi")
+    credentials = models.CharField(
+        max_length=20, choices=CredentialsPolicy.choices, default=CredentialsPolicy.ORGANIZATION
+    )
+    named_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    fallback = models.CharField(
+        max_length=20,
+        choices=CredentialsPolicy.choices,
+        blank=True,
+        help_text="Used when the first choice has no usable connection",
+    )
+    title_template = models.CharField(max_length=300, default="Meeting with {{ contact.name }}")
+    description_template = models.TextField(blank=True)
+    duration_minutes = models.PositiveIntegerField(default=30)
+    timing = models.JSONField(default=dict, blank=True)
+    timezone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text="The action's zone; empty means the system default",
+    )
+    timezone_chain = models.JSONField(default=list, blank=True)
+    send_invitations = models.BooleanField(default=True)
+    include_attendees = models.BooleanField(default=True)
+    internal_attendees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+"
+    )
+    external_emails = models.JSONField(default=list, blank=True)
+    passcode = models.CharField(max_length=10, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def timing_mode(self) -> str:
+        return str((self.timing or {}).get("mode", TimingMode.IMMEDIATE))
+
+    @property
+    def chain(self) -> list[str]:
+        return list(self.timezone_chain or DEFAULT_TIMEZONE_CHAIN)
+
+
+class MeetingState(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    CREATING = "creating", "Creating link"
+    LINKED = "linked", "Linked"
+    INVITED = "invited", "Invited"
+    LINK_FAILED = "link_failed", "Link failed"
+    WAITING_CONNECTION = "waiting_connection", "Waiting for connection"
+    WAITING_QUOTA = "waiting_quota", "Waiting for quota"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+def new_meeting_key() -> str:
+    """128 random bits in lowercase base32hex: a valid Google event id, a Graph transactionId
+    and a Zoom agenda marker alike."""
+    return base64.b32hexencode(uuid.uuid4().bytes).decode().rstrip("=").lower()
+
+
+class Meeting(models.Model):
+    """One online meeting with one contact. Saved before any provider call (invariant 1);
+    its `key` makes every provider call for it idempotent."""
+
+    key = models.CharField(max_length=64, unique=True, default=new_meeting_key, editable=False)
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)  # the ICS UID
+    # Same trigger, same contact, same occurrence: same key here, so a re-run finds the
+    # meeting instead of making a second one.
+    trigger_key = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    trigger = models.CharField(max_length=40, default="api")
+    action = models.ForeignKey(
+        MeetingAction, null=True, blank=True, on_delete=models.SET_NULL, related_name="meetings"
+    )
+    contact = models.ForeignKey(
+        "crm.Contact", null=True, on_delete=models.SET_NULL, related_name="meetings"
+    )
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="hosted_meetings",
+    )
+    provider = models.CharField(max_length=40)
+    connection = models.ForeignKey(
+        "connections.Connection",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,  # removing a connection leaves its meetings as they are
+        related_name="meetings",
+    )
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    start = models.DateTimeField()  # UTC instant
+    end = models.DateTimeField()
+    timezone = models.CharField(max_length=64, validators=[validate_timezone])
+    timezone_source = models.CharField(max_length=16, blank=True)
+    planning_note = models.CharField(
+        max_length=200, blank=True, help_text="e.g. moved forward out of a DST gap"
+    )
+    state = models.CharField(
+        max_length=20, choices=MeetingState.choices, default=MeetingState.PLANNED, db_index=True
+    )
+    state_reason = models.TextField(blank=True)
+    join_url = models.URLField(max_length=2000, blank=True)
+    manual_link = models.BooleanField(default=False)
+    passcode = models.CharField(max_length=32, blank=True)
+    provider_meeting_id = models.CharField(max_length=255, blank=True)
+    provider_data = models.JSONField(default=dict, blank=True)
+    sequence = models.PositiveIntegerField(default=0)  # ICS SEQUENCE, raised on every change
+    send_invitations = models.BooleanField(default=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-start", "-id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def local_start(self) -> datetime:
+        return self.start.astimezone(self.zone)
+
+    @property
+    def local_end(self) -> datetime:
+        return self.end.astimezone(self.zone)
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in {MeetingState.INVITED, MeetingState.CANCELLED}
+
+
+class Attendee(models.Model):
+    class Kind(models.TextChoices):
+        CONTACT = "contact", "Contact"
+        INTERNAL = "internal", "Team member"
+        EXTERNAL = "external", "External"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendees")
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "email"], name="one_attendee_per_email")
+        ]
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+
+class Attempt(models.Model):
+    """One call to a provider for a meeting: saved before the call, completed after it."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "In progress"
+        OK = "ok", "Succeeded"
+        RETRY = "retry", "Failed, will retry"
+        FAILED = "failed", "Failed"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attempt_log")
+    operation = models.CharField(max_length=16)  # create, update, cancel
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    error = models.TextField(blank=True)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+
+class Delivery(models.Model):
+    """One invitation email for one version of a meeting to one person.
+
+    Unique per (meeting, recipient, sequence, method): a version is never delivered twice to
+    the same person. Without SMTP configured the message is kept here and shown in the
+    outbox page.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to send"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        HELD = "held", "In outbox"
+        FAILED = "failed", "Failed"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.EmailField()
+    recipient_name = models.CharField(max_length=200, blank=True)
+    method = models.CharField(max_length=16, default="REQUEST")
+    sequence = models.PositiveIntegerField()
+    subject = models.CharField(max_length=400)
+    text_body = models.TextField()
+    html_body = models.TextField()
+    ics = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "recipient", "sequence", "method"],
+                name="one_delivery_per_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.recipient}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"recipient": self.recipient, "status": self.status, "method": self.method}

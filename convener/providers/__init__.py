@@ -1,0 +1,1 @@
+"""Meeting providers: the contract every provider implements, and the registry of them."""

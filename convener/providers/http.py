@@ -1,0 +1,86 @@
+"""The HTTP seam shared by provider clients: bearer auth with one refresh, Retry-After.
+
+Every client takes an `httpx2.Client` built here (or a test's own), so the base URL and
+the transport are injectable and the real endpoints are only defaults in settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx2
+
+from convener.providers.base import AccessTokenSource
+
+
+class BearerAuth(httpx2.Auth):
+    """Adds the account's bearer token; after a 401 refreshes once and retries the request.
+
+    The refresh goes through the token source, which serialises refreshes per connection
+    (Zoom invalidates the previous refresh token on use).
+    """
+
+    def __init__(self, source: AccessTokenSource) -> None:
+        self.source = source
+
+    def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
+        token = self.source.token()
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code == 401:
+            request.headers["Authorization"] = f"Bearer {self.source.refresh(token)}"
+            yield request
+
+
+def make_client(
+    base_url: str,
+    *,
+    timeout: float,
+    auth: httpx2.Auth | None = None,
+    transport: httpx2.BaseTransport | None = None,
+) -> httpx2.Client:
+    return httpx2.Client(
+        base_url=base_url,
+        timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
+        auth=auth,
+        transport=transport,
+        headers={"User-Agent": "Convener"},
+        follow_redirects=False,
+    )
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait according to a Retry-After header, or None when absent or unreadable.
+
+    Accepts what providers really send: whole seconds ("10"), fractional seconds
+    ("2.128", Microsoft Graph), an HTTP date, and an ISO 8601 timestamp
+    ("2020-05-31T00:00:00Z", Zoom's daily limit).
+    """
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    now = now or datetime.now(UTC)
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    when: datetime | None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def seconds_until_utc_midnight(now: datetime | None = None) -> float:
+    """Seconds until the next 00:00 UTC (when Zoom's per-host daily counter resets)."""
+    now = now or datetime.now(UTC)
+    tomorrow = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (tomorrow - now).total_seconds() + 86400.0

@@ -1,0 +1,1 @@
+"""Jitsi Meet: needs no account, so every install can make real links on its first run."""

@@ -1,0 +1,207 @@
+"""Django settings, read only from the environment (see the README for every variable)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import dj_database_url
+
+from convener.environment import (
+    SettingError,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    persistent_secret,
+)
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env_str("CONVENER_DATA_DIR", "var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("CONVENER_DEBUG", False)
+SECRET_KEY = env_secret("CONVENER_SECRET_KEY") or persistent_secret(
+    DATA_DIR / "secret_key", secrets.token_urlsafe(50)
+)
+
+SITE_URL = env_str("CONVENER_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+ALLOWED_HOSTS = env_list("CONVENER_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CONVENER_CSRF_TRUSTED_ORIGINS", [SITE_URL])
+SESSION_COOKIE_SECURE = SITE_URL.startswith("https://")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "convener.team",
+    "convener.crm",
+    "convener.connections",
+    "convener.meetings",
+    "convener.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "convener.team.middleware.UserTimezoneMiddleware",
+]
+
+ROOT_URLCONF = "convener.urls"
+WSGI_APPLICATION = "convener.wsgi.application"
+AUTH_USER_MODEL = "team.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "contacts"
+LOGOUT_REDIRECT_URL = "login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "convener.web.context.product",
+            ],
+        },
+    }
+]
+
+# SQLite (WAL, immediate transactions so concurrent writers queue instead of failing)
+# on one machine; PostgreSQL through DATABASE_URL when scaling out.
+_database_url = env_str("DATABASE_URL")
+if _database_url:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "convener.sqlite3",
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+USE_TZ = True
+TIME_ZONE = "UTC"  # storage and internal clock; people see their own zone
+DEFAULT_TIMEZONE = env_str("CONVENER_DEFAULT_TIMEZONE", "UTC")
+try:
+    ZoneInfo(DEFAULT_TIMEZONE)
+except (ZoneInfoNotFoundError, ValueError):
+    raise SettingError(
+        f"CONVENER_DEFAULT_TIMEZONE: {DEFAULT_TIMEZONE!r} is not an IANA time zone"
+    ) from None
+LANGUAGE_CODE = "en"
+USE_I18N = False
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True  # serve from the apps' static folders without collectstatic
+
+# Background work: Django Tasks on the database. Long delays are due times on Meeting rows,
+# never queue ETAs days ahead (see DESIGN.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+WORKER_POLL_SECONDS = env_float("CONVENER_WORKER_POLL_SECONDS", 0.2)
+
+# Mail. Without an SMTP host the invitations stay in the outbox page.
+EMAIL_FROM = env_str("CONVENER_EMAIL_FROM", "Convener <meetings@localhost>")
+DEFAULT_FROM_EMAIL = EMAIL_FROM
+SERVER_EMAIL = EMAIL_FROM
+SMTP_HOST = env_str("CONVENER_SMTP_HOST")
+EMAIL_HOST = SMTP_HOST or "localhost"
+EMAIL_PORT = env_int("CONVENER_SMTP_PORT", 25)
+EMAIL_HOST_USER = env_str("CONVENER_SMTP_USER")
+EMAIL_HOST_PASSWORD = env_secret("CONVENER_SMTP_PASSWORD")
+EMAIL_USE_TLS = env_bool("CONVENER_SMTP_STARTTLS", False)
+EMAIL_USE_SSL = env_bool("CONVENER_SMTP_SSL", False)
+EMAIL_TIMEOUT = env_int("CONVENER_SMTP_TIMEOUT", 30)
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+INVITATION_EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def _token_keys() -> list[str]:
+    configured = env_list("CONVENER_TOKEN_KEYS") or [
+        k for k in env_secret("CONVENER_TOKEN_KEYS").split(",") if k.strip()
+    ]
+    if configured:
+        return configured
+    generated = base64.urlsafe_b64encode(os.urandom(32)).decode()
+    return [persistent_secret(DATA_DIR / "token_keys", generated)]
+
+
+# Fernet keys for tokens at rest; the first encrypts, all decrypt (rotation: prepend a key,
+# run `convener rotate-keys`, then drop the old one).
+TOKEN_KEYS = _token_keys()
+
+# Providers. Every endpoint is a setting whose default is the real service.
+JITSI_URL = env_str("CONVENER_JITSI_URL", "https://meet.jit.si").rstrip("/")
+JITSI_APP_ID = env_str("CONVENER_JITSI_APP_ID")
+JITSI_APP_SECRET = env_secret("CONVENER_JITSI_APP_SECRET")
+GOOGLE_AUTH_URI = env_str("CONVENER_GOOGLE_AUTH_URI", "https://accounts.google.com/o/oauth2/v2/auth")
+GOOGLE_TOKEN_URI = env_str("CONVENER_GOOGLE_TOKEN_URI", "https://oauth2.googleapis.com/token")
+GOOGLE_API_URL = env_str("CONVENER_GOOGLE_API_URL", "https://www.googleapis.com").rstrip("/")
+GOOGLE_CLIENT_ID = env_str("CONVENER_GOOGLE_CLIENT_ID")
+GOOGLE_CLIENT_SECRET = env_secret("CONVENER_GOOGLE_CLIENT_SECRET")
+MICROSOFT_LOGIN_URL = env_str(
+    "CONVENER_MICROSOFT_LOGIN_URL", "https://login.microsoftonline.com"
+).rstrip("/")
+MICROSOFT_GRAPH_URL = env_str("CONVENER_MICROSOFT_GRAPH_URL", "https://graph.microsoft.com").rstrip(
+    "/"
+)
+MICROSOFT_CLIENT_ID = env_str("CONVENER_MICROSOFT_CLIENT_ID")
+MICROSOFT_CLIENT_SECRET = env_secret("CONVENER_MICROSOFT_CLIENT_SECRET")
+MICROSOFT_TENANT = env_str("CONVENER_MICROSOFT_TENANT", "common")
+ZOOM_OAUTH_URL = env_str("CONVENER_ZOOM_OAUTH_URL", "https://zoom.us").rstrip("/")
+ZOOM_API_URL = env_str("CONVENER_ZOOM_API_URL", "https://api.zoom.us").rstrip("/")
+ZOOM_CLIENT_ID = env_str("CONVENER_ZOOM_CLIENT_ID")
+ZOOM_CLIENT_SECRET = env_secret("CONVENER_ZOOM_CLIENT_SECRET")
+PROVIDER_TIMEOUT_SECONDS = env_float("CONVENER_PROVIDER_TIMEOUT_SECONDS", 20.0)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("CONVENER_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # httpx logs full request URLs at INFO; some carry codes or tokens in the query.
+        "httpx2": {"level": "WARNING"},
+        "httpcore2": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,1 @@
+"""Team members (users, each with a time zone) and their API tokens."""

@@ -1,0 +1,74 @@
+"""Team members and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+
+from convener.timezones import validate_timezone
+
+
+def _default_timezone() -> str:
+    return str(settings.DEFAULT_TIMEZONE)
+
+
+class User(AbstractUser):
+    """A team member: hosts meetings, owns contacts, connects provider accounts."""
+
+    timezone = models.CharField(
+        max_length=64, default=_default_timezone, validators=[validate_timezone]
+    )
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+TOKEN_PREFIX = "cnv_"
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API. Only a SHA-256 digest is stored; the token itself is
+    shown once, when it is made."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, help_text="The first characters, to recognise it")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @classmethod
+    def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
+        plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user, name=name, prefix=plaintext[:12], digest=_digest(plaintext)
+        )
+        return token, plaintext
+
+    @classmethod
+    def authenticate(cls, plaintext: str) -> User | None:
+        if not plaintext.startswith(TOKEN_PREFIX):
+            return None
+        token = cls.objects.select_related("user").filter(digest=_digest(plaintext)).first()
+        if token is None or not token.user.is_active:
+            return None
+        now = timezone.now()
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+            cls.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user

@@ -1,0 +1,1 @@
+"""The web interface: base templates, static files, the pages people click through."""

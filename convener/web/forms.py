@@ -1,0 +1,77 @@
+"""Forms of the web interface."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from convener.crm.models import Contact
+from convener.timezones import validate_timezone
+from convener.web.fields import timezone_field
+
+
+class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
+    timezone = timezone_field(required=False, label="Time zone")
+
+    class Meta:
+        model = Contact
+        fields = ["email", "first_name", "last_name", "company", "timezone", "owner"]
+
+
+def split_emails(text: str) -> list[str]:
+    return [item for item in re.split(r"[\s,;]+", text or "") if item]
+
+
+class ScheduleMeetingForm(forms.Form):
+    WHEN = [("now", "Now"), ("at", "At a date and time")]
+
+    title = forms.CharField(max_length=300)
+    when = forms.ChoiceField(choices=WHEN, widget=forms.RadioSelect, initial="at")
+    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    timezone = timezone_field(label="Time zone")
+    duration_minutes = forms.TypedChoiceField(
+        label="Duration",
+        coerce=int,
+        initial=30,
+        choices=[(15, "15 minutes"), (30, "30 minutes"), (45, "45 minutes"), (60, "1 hour"),
+                 (90, "1½ hours"), (120, "2 hours")],
+    )
+    attendees = forms.CharField(
+        label="Extra attendees",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "name@example.com, …"}),
+        help_text="Email addresses, separated by commas or new lines",
+    )
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    browser_timezone = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_attendees(self) -> list[str]:
+        emails = split_emails(self.cleaned_data.get("attendees", ""))
+        for email in emails:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise ValidationError(f"{email!r} is not a valid email address") from None
+        return emails
+
+    def clean_browser_timezone(self) -> str:
+        value = self.cleaned_data.get("browser_timezone") or ""
+        try:
+            validate_timezone(value)
+        except ValidationError:
+            return ""  # a browser that reports nonsense is ignored, not an error
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("when") == "at":
+            if not data.get("date") and "date" not in self.errors:
+                self.add_error("date", "Pick the date of the meeting.")
+            if not data.get("time") and "time" not in self.errors:
+                self.add_error("time", "Pick the time of the meeting.")
+        return data

@@ -1,0 +1,69 @@
+"""`convener serve`: the embedded default, web server and worker in one command.
+
+Applies pending migrations, then runs gunicorn and one `convener worker` as child
+processes and stops both when either ends or on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Serve the web interface and run the worker together."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--web-workers", type=int, default=2)
+        parser.add_argument("--no-worker", action="store_true", help="web server only")
+
+    def handle(
+        self, *args: Any, host: str, port: int, web_workers: int, no_worker: bool, **opts: Any
+    ) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        children = [
+            subprocess.Popen(
+                [
+                    sys.executable, "-m", "gunicorn", "convener.wsgi:application",
+                    "--bind", f"{host}:{port}",
+                    "--workers", str(web_workers),
+                    "--threads", "4",
+                    "--access-logfile", "-",
+                    "--graceful-timeout", "10",
+                ]
+            )
+        ]
+        if not no_worker:
+            children.append(subprocess.Popen([sys.executable, "-m", "convener", "worker"]))
+        self.stdout.write(f"Convener is serving at http://{host}:{port}/ (Ctrl-C stops it)")
+
+        stopping = False
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.2)
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        failed = [c.returncode for c in children if c.returncode not in (0, -signal.SIGTERM)]
+        if failed and not stopping:
+            sys.exit(1)

@@ -1,0 +1,49 @@
+"""Template filters: times in a given zone, state badges, the zone datalist."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from convener.timezones import is_iana_zone, timezone_names
+
+register = template.Library()
+
+
+@register.filter
+def in_zone(value: datetime | None, zone: str) -> datetime | None:
+    if value is None or not is_iana_zone(zone):
+        return value
+    return value.astimezone(ZoneInfo(zone))
+
+
+STATE_TONES = {
+    "planned": "neutral",
+    "creating": "busy",
+    "linked": "good",
+    "invited": "good",
+    "link_failed": "bad",
+    "waiting_connection": "warn",
+    "waiting_quota": "warn",
+    "cancelled": "neutral",
+}
+
+
+@register.simple_tag
+def state_badge(state: str, label: str) -> SafeString:
+    return format_html(
+        '<span class="badge badge-{}" data-state="{}">{}</span>',
+        STATE_TONES.get(state, "neutral"),
+        state,
+        label,
+    )
+
+
+@register.simple_tag
+def zone_datalist() -> SafeString:
+    options = format_html_join("", '<option value="{}">', ((name,) for name in timezone_names()))
+    return format_html('<datalist id="iana-zones">{}</datalist>', options)

@@ -1,0 +1,22 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.views.generic import RedirectView
+
+from convener.web.views import contacts, meetings, outbox
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="contacts"), name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("contacts/", contacts.contact_list, name="contacts"),
+    path("contacts/new/", contacts.contact_edit, name="contact_new"),
+    path("contacts/<int:pk>/", contacts.contact_detail, name="contact"),
+    path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact_edit"),
+    path("contacts/<int:pk>/schedule/", contacts.schedule_meeting, name="contact_schedule"),
+    path("meetings/", meetings.meeting_list, name="meetings"),
+    path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting"),
+    path("outbox/", outbox.outbox, name="outbox"),
+    path("outbox/<int:pk>/", outbox.outbox_message, name="outbox_message"),
+    path("outbox/<int:pk>/body.html", outbox.outbox_html, name="outbox_html"),
+    path("outbox/<int:pk>/invite.ics", outbox.outbox_ics, name="outbox_ics"),
+]

@@ -1,0 +1,106 @@
+"""Contacts: list, page, create and edit, and the "Schedule meeting" popup."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
+
+from convener.crm.models import Contact
+from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
+from convener.team.models import User
+from convener.web.forms import ContactForm, ScheduleMeetingForm
+
+
+@login_required
+def contact_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    contacts = Contact.objects.select_related("owner")
+    if query:
+        contacts = contacts.filter(
+            Q(email__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(company__icontains=query)
+        )
+    page = Paginator(contacts, 50).get_page(request.GET.get("page"))
+    return render(request, "web/contacts/list.html", {"page": page, "query": query})
+
+
+@login_required
+def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(Contact.objects.select_related("owner"), pk=pk)
+    meetings = contact.meetings.select_related("host")[:50]
+    return render(request, "web/contacts/detail.html", {"contact": contact, "meetings": meetings})
+
+
+@login_required
+def contact_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    contact = get_object_or_404(Contact, pk=pk) if pk else None
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, f"Saved {saved.name}.")
+        return redirect("contact", pk=saved.pk)
+    return render(request, "web/contacts/edit.html", {"form": form, "contact": contact})
+
+
+def _initial_zone(request: HttpRequest, contact: Contact) -> str:
+    user = request.user
+    return contact.timezone or (user.timezone if isinstance(user, User) else "") or "UTC"
+
+
+@login_required
+def schedule_meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    """The popup: GET renders the form into the dialog, POST schedules or shows errors."""
+    contact = get_object_or_404(Contact.objects.select_related("owner"), pk=pk)
+    user = request.user if isinstance(request.user, User) else None
+    if request.method != "POST":
+        form = ScheduleMeetingForm(
+            initial={"title": f"Meeting with {contact.name}", "timezone": _initial_zone(request, contact)}
+        )
+        return render(request, "web/contacts/schedule_form.html", {"form": form, "contact": contact})
+    form = ScheduleMeetingForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        start = None
+        if data["when"] == "at":
+            start = datetime.combine(data["date"], data["time"])
+        params = OneOffMeeting(
+            title=data["title"],
+            timezone=data["timezone"],
+            duration_minutes=data["duration_minutes"],
+            start=start,
+            description=data["description"],
+            external_emails=data["attendees"],
+        )
+        try:
+            outcome = schedule_one_off(
+                [contact],
+                params,
+                requested_by=user,
+                trigger="contact_popup",
+                browser_timezone=data["browser_timezone"] or None,
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                target = name if name in form.fields else None
+                if name == "start":
+                    target = "date"
+                for error in errors:
+                    form.add_error(target, error)
+        else:
+            meeting = outcome.created[0] if outcome.created else outcome.existing[0]
+            messages.success(request, f"Scheduled “{meeting.title}”. The link is being created.")
+            return HttpResponseClientRedirect(reverse("meeting", args=[meeting.pk]))
+    # 200, not 422: htmx swaps only successful responses, and the form with its errors is
+    # what the person needs to see.
+    return render(request, "web/contacts/schedule_form.html", {"form": form, "contact": contact})

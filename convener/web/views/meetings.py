@@ -1,0 +1,39 @@
+"""Meetings: the list with state filters, and the meeting page."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from convener.meetings.models import Meeting, MeetingState
+
+
+@login_required
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state", "")
+    meetings = Meeting.objects.select_related("contact", "host")
+    if state in MeetingState.values:
+        meetings = meetings.filter(state=state)
+    page = Paginator(meetings, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/meetings/list.html",
+        {"page": page, "state": state, "states": MeetingState.choices},
+    )
+
+
+@login_required
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("contact", "host", "connection", "action"), pk=pk
+    )
+    context = {
+        "meeting": meeting,
+        "attendees": meeting.attendees.all(),
+        "attempts": meeting.attempt_log.all()[:20],
+        "deliveries": meeting.deliveries.all(),
+    }
+    template = "web/meetings/status.html" if request.htmx else "web/meetings/detail.html"
+    return render(request, template, context)

@@ -1,0 +1,117 @@
+"""Fixtures shared by the whole suite: people, contacts, a real SMTP server, the worker."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require(condition: bool, what: str) -> None:
+    """Skip a test that needs something this machine lacks, except in CI, where a missing
+    service is a failure."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true and {what} is missing")
+    pytest.skip(f"{what} is missing")
+
+
+@dataclass
+class Inbox:
+    """What the SMTP server received, parsed as a mail client would."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m, (_, rcpts) in zip(self.messages, self.envelopes) if address in rcpts]
+
+
+def free_port() -> int:
+    # aiosmtpd's controller cannot start on port 0 (it connects to itself to check), so ask
+    # the OS for a free port first.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Iterator[Inbox]:
+    """A real SMTP server on 127.0.0.1; Convener's settings point at it."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.SMTP_HOST = "127.0.0.1"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def member(db: Any) -> Any:
+    from convener.team.models import User
+
+    return User.objects.create_user(
+        "ann", "ann@example.com", "correct-horse-battery", first_name="Ann", last_name="Lee",
+        timezone="Europe/Berlin",
+    )
+
+
+@pytest.fixture
+def contact(member: Any) -> Any:
+    from convener.crm.models import Contact
+
+    return Contact.objects.create(
+        email="bob@example.org", first_name="Bob", last_name="Stone",
+        timezone="America/New_York", owner=member,
+    )
+
+
+@pytest.fixture
+def api_token(member: Any) -> str:
+    from convener.team.models import ApiToken
+
+    return ApiToken.issue(member, "tests")[1]
+
+
+def run_worker() -> int:
+    """Run every queued task with the real database worker, then return how many ran."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    worker = Worker(
+        queue_names=["default"], interval=0, batch=True, backend_name="default",
+        startup_delay=False, max_tasks=None, worker_id="test", excluded_queue_names=[],
+    )
+    worker.run()
+    return worker._run_tasks
+
+
+@pytest.fixture
+def worker() -> Any:
+    return run_worker
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
