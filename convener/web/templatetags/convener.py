@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django import template
+from django.templatetags.tz import do_timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -15,10 +16,13 @@ register = template.Library()
 
 
 @register.filter
-def in_zone(value: datetime | None, zone: str) -> datetime | None:
+def in_zone(value: datetime | None, zone: str) -> datetime | str | None:
+    """The instant in `zone`, kept there by later filters (Django's own `timezone` filter
+    marks it so that `date` does not convert it back to the viewer's zone)."""
     if value is None or not is_iana_zone(zone):
         return value
-    return value.astimezone(ZoneInfo(zone))
+    shown: datetime | str = do_timezone(value, ZoneInfo(zone))
+    return shown
 
 
 STATE_TONES = {

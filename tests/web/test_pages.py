@@ -1,0 +1,52 @@
+"""The pages a person reads: meeting page, lists, outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from convener.meetings import linking
+from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def meeting(member: Any, contact: Any) -> Any:
+    outcome = schedule_one_off(
+        [contact],
+        OneOffMeeting(title="Review", timezone="Asia/Tokyo", start=datetime(2026, 12, 3, 9, 0)),
+        requested_by=member, trigger="test",
+    )
+    linking.create_link(outcome.created[0].pk)
+    return outcome.created[0]
+
+
+def test_the_meeting_page_shows_the_link_and_both_zones(client: Any, member: Any, meeting: Any) -> None:
+    client.force_login(member)
+    html = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    meeting.refresh_from_db()
+    assert meeting.join_url in html
+    assert "Thursday 3 December 2026, 09:00" in html  # Tokyo, the meeting's zone
+    assert "Thursday 3 December 2026, 01:00" in html  # Berlin, the viewer's zone
+    assert "Invited" in html
+
+
+def test_the_meetings_list_filters_by_state(client: Any, member: Any, meeting: Any) -> None:
+    client.force_login(member)
+    assert "Review" in client.get("/meetings/?state=invited").content.decode()
+    assert "Review" not in client.get("/meetings/?state=link_failed").content.decode()
+
+
+def test_the_outbox_holds_the_invitation_and_its_ics(client: Any, member: Any, meeting: Any) -> None:
+    client.force_login(member)
+    html = client.get("/outbox/").content.decode()
+    assert "Invitation: Review" in html and "bob@example.org" in html
+    delivery = meeting.deliveries.get()
+    ics = client.get(f"/outbox/{delivery.pk}/invite.ics")
+    assert ics["Content-Type"].startswith("text/calendar")
+    assert "METHOD:REQUEST" in ics.content.decode()
+    body = client.get(f"/outbox/{delivery.pk}/body.html")
+    assert "sandbox" in body["Content-Security-Policy"]

@@ -1,0 +1,92 @@
+"""The contact page's "Schedule meeting" popup, through Django's test client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from convener.meetings.models import Meeting, MeetingAction
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+
+
+def submit(client: Any, contact: Any, **changes: str) -> Any:
+    data = {
+        "title": "Demo", "when": "at", "date": "2026-12-01", "time": "10:00",
+        "timezone": "Europe/Berlin", "duration_minutes": "30", "attendees": "",
+        "description": "", "browser_timezone": "Asia/Tokyo",
+    }
+    data.update(changes)
+    return client.post(f"/contacts/{contact.pk}/schedule/", data, headers=HTMX)
+
+
+def error_for(response: Any, field: str) -> str:
+    html = response.content.decode()
+    marker = f'data-field="{field}"'
+    assert marker in html, f"no error shown for {field}: {html[:2000]}"
+    return html.split(marker, 1)[1].split("</ul>", 1)[0]
+
+
+@pytest.fixture
+def logged_in(client: Any, member: Any) -> Any:
+    client.force_login(member)
+    return client
+
+
+def test_the_popup_opens_with_the_contacts_zone_and_a_title(logged_in: Any, contact: Any) -> None:
+    html = logged_in.get(f"/contacts/{contact.pk}/schedule/", headers=HTMX).content.decode()
+    assert 'value="America/New_York"' in html
+    assert "Meeting with Bob Stone" in html
+
+
+def test_a_valid_popup_schedules_and_sends_the_person_to_the_meeting(logged_in: Any, contact: Any) -> None:
+    response = submit(logged_in, contact)
+    meeting = Meeting.objects.get()
+    assert response.headers["HX-Redirect"] == f"/meetings/{meeting.pk}/"
+    assert meeting.local_start.strftime("%Y-%m-%d %H:%M %Z") == "2026-12-01 10:00 CET"
+    assert meeting.timezone == "Europe/Berlin" and meeting.timezone_source == "action"
+
+
+def test_an_unknown_zone_is_shown_next_to_the_zone_field(logged_in: Any, contact: Any) -> None:
+    assert "Mars/Base" in error_for(submit(logged_in, contact, timezone="Mars/Base"), "timezone")
+    assert Meeting.objects.count() == 0 and MeetingAction.objects.count() == 0
+
+
+def test_a_malformed_date_is_shown_next_to_the_date(logged_in: Any, contact: Any) -> None:
+    assert "valid date" in error_for(submit(logged_in, contact, date="2026-02-30"), "date")
+    assert Meeting.objects.count() == 0
+
+
+def test_a_missing_date_is_asked_for(logged_in: Any, contact: Any) -> None:
+    assert "Pick the date" in error_for(submit(logged_in, contact, date=""), "date")
+    assert Meeting.objects.count() == 0
+
+
+def test_an_invalid_attendee_is_named(logged_in: Any, contact: Any) -> None:
+    response = submit(logged_in, contact, attendees="ok@example.com, bad@")
+    assert "bad@" in error_for(response, "attendees")
+    assert Meeting.objects.count() == 0 and MeetingAction.objects.count() == 0
+
+
+def test_a_past_time_is_refused_next_to_the_date(logged_in: Any, contact: Any) -> None:
+    assert "past" in error_for(submit(logged_in, contact, date="2020-01-01"), "date")
+    assert Meeting.objects.count() == 0 and MeetingAction.objects.count() == 0
+
+
+def test_a_missing_contact_is_a_404(logged_in: Any) -> None:
+    assert logged_in.get("/contacts/9999/schedule/", headers=HTMX).status_code == 404
+
+
+def test_now_uses_the_browser_zone_first(logged_in: Any, contact: Any) -> None:
+    submit(logged_in, contact, when="now", date="", time="")
+    meeting = Meeting.objects.get()
+    assert (meeting.timezone, meeting.timezone_source) == ("Asia/Tokyo", "browser")
+
+
+def test_pages_need_a_login(client: Any, contact: Any) -> None:
+    for path in ["/contacts/", f"/contacts/{contact.pk}/", "/meetings/", "/outbox/"]:
+        response = client.get(path)
+        assert response.status_code == 302 and response.url.startswith("/login/")
