@@ -98,7 +98,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "convener.sqlite3",
+            "NAME": str(DATA_DIR / "convener.sqlite3"),
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                 "transaction_mode": "IMMEDIATE",
@@ -173,7 +173,9 @@ TOKEN_KEYS = _token_keys()
 JITSI_URL = env_str("CONVENER_JITSI_URL", "https://meet.jit.si").rstrip("/")
 JITSI_APP_ID = env_str("CONVENER_JITSI_APP_ID")
 JITSI_APP_SECRET = env_secret("CONVENER_JITSI_APP_SECRET")
-GOOGLE_AUTH_URI = env_str("CONVENER_GOOGLE_AUTH_URI", "https://accounts.google.com/o/oauth2/v2/auth")
+GOOGLE_AUTH_URI = env_str(
+    "CONVENER_GOOGLE_AUTH_URI", "https://accounts.google.com/o/oauth2/v2/auth"
+)
 GOOGLE_TOKEN_URI = env_str("CONVENER_GOOGLE_TOKEN_URI", "https://oauth2.googleapis.com/token")
 GOOGLE_API_URL = env_str("CONVENER_GOOGLE_API_URL", "https://www.googleapis.com").rstrip("/")
 GOOGLE_CLIENT_ID = env_str("CONVENER_GOOGLE_CLIENT_ID")

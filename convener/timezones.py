@@ -30,11 +30,9 @@ def validate_timezone(value: str) -> None:
 @cache
 def timezone_names() -> tuple[str, ...]:
     """Every IANA zone name, sorted, without the legacy aliases nobody should pick."""
-    return tuple(
-        sorted(
-            name
-            for name in available_timezones()
-            if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/", "posixrules"))
-        )
-        + ["UTC"]
+    names = sorted(
+        name
+        for name in available_timezones()
+        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/", "posixrules"))
     )
+    return (*names, "UTC")

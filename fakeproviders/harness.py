@@ -22,6 +22,7 @@ Faults reproduce what real networks and real providers do to clients:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
@@ -244,11 +245,11 @@ class FakeProvider:
             if match:
                 response = handler(request, **match.groupdict())
                 self._count(request, handler.__name__, response)
-                if request.is_write and response.status < 300:
-                    if self.chance(faults.drop_after_commit_rate):
-                        with self.lock:
-                            self.calls["dropped_after_commit"] += 1
-                        raise DropResponse
+                committed = request.is_write and response.status < 300
+                if committed and self.chance(faults.drop_after_commit_rate):
+                    with self.lock:
+                        self.calls["dropped_after_commit"] += 1
+                    raise DropResponse
                 return response
         return self._count(request, "unrouted", self.not_found(request))
 
@@ -277,10 +278,8 @@ class _Handler(BaseHTTPRequestHandler):
             response = self.server.app.dispatch(request)
         except DropResponse:
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             return
         self.send_response(response.status)
         for name, value in response.headers.items():
@@ -292,7 +291,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         """Quiet: tests and benchmarks read /_fake/calls instead."""
 
 
@@ -311,7 +310,8 @@ class FakeServer:
     def __init__(self, app: FakeProvider, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
         self._server = _Server((host, port), app)
-        self.host, self.port = self._server.server_address[:2]  # type: ignore[misc]
+        address = self._server.server_address
+        self.host, self.port = str(address[0]), int(address[1])
         self.url = f"http://{self.host}:{self.port}"
         app.base_url = self.url
         self._thread = threading.Thread(

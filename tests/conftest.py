@@ -34,7 +34,7 @@ class Inbox:
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append(message)
@@ -42,7 +42,11 @@ class Inbox:
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:
-        return [m for m, (_, rcpts) in zip(self.messages, self.envelopes) if address in rcpts]
+        return [
+            m
+            for m, (_, rcpts) in zip(self.messages, self.envelopes, strict=True)
+            if address in rcpts
+        ]
 
 
 def free_port() -> int:
@@ -74,7 +78,11 @@ def member(db: Any) -> Any:
     from convener.team.models import User
 
     return User.objects.create_user(
-        "ann", "ann@example.com", "correct-horse-battery", first_name="Ann", last_name="Lee",
+        "ann",
+        "ann@example.com",
+        "correct-horse-battery",
+        first_name="Ann",
+        last_name="Lee",
         timezone="Europe/Berlin",
     )
 
@@ -84,8 +92,11 @@ def contact(member: Any) -> Any:
     from convener.crm.models import Contact
 
     return Contact.objects.create(
-        email="bob@example.org", first_name="Bob", last_name="Stone",
-        timezone="America/New_York", owner=member,
+        email="bob@example.org",
+        first_name="Bob",
+        last_name="Stone",
+        timezone="America/New_York",
+        owner=member,
     )
 
 
@@ -101,8 +112,14 @@ def run_worker() -> int:
     from django_tasks_db.management.commands.db_worker import Worker
 
     worker = Worker(
-        queue_names=["default"], interval=0, batch=True, backend_name="default",
-        startup_delay=False, max_tasks=None, worker_id="test", excluded_queue_names=[],
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test",
+        excluded_queue_names=[],
     )
     worker.run()
     return worker._run_tasks

@@ -5,7 +5,7 @@ import tempfile
 
 os.environ.setdefault("CONVENER_DATA_DIR", tempfile.mkdtemp(prefix="convener-test-"))
 
-from convener.settings import *  # noqa: E402,F403
+from convener.settings import *  # noqa: F403
 
 # Fast hashing: tests create many users; production keeps Django's default.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -13,13 +13,19 @@ from typing import Any
 import pytest
 
 
-def convener(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def convener(
+    *args: str, env: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("CONVENER_")}
     full_env.pop("DJANGO_SETTINGS_MODULE", None)
     full_env.update(env)
     return subprocess.run(
         [sys.executable, "-m", "convener", *args],
-        env=full_env, capture_output=True, text=True, timeout=120, input=stdin,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        input=stdin,
     )
 
 
@@ -43,14 +49,18 @@ def test_secrets_can_come_from_files(data_dir: Path, tmp_path: Path) -> None:
     secret_file = tmp_path / "key"
     secret_file.write_text("from-a-file-" + "x" * 40)
     env = {"CONVENER_DATA_DIR": str(data_dir), "CONVENER_SECRET_KEY_FILE": str(secret_file)}
-    result = convener("shell", "-c", "from django.conf import settings; print(settings.SECRET_KEY)", env=env)
+    result = convener(
+        "shell", "-c", "from django.conf import settings; print(settings.SECRET_KEY)", env=env
+    )
     assert result.stdout.strip().endswith("from-a-file-" + "x" * 40)
     assert not (data_dir / "secret_key").exists()
 
 
 def test_a_wrong_default_zone_is_named_at_start(data_dir: Path) -> None:
-    result = convener("check", env={"CONVENER_DATA_DIR": str(data_dir),
-                                    "CONVENER_DEFAULT_TIMEZONE": "Europe/Atlantis"})
+    result = convener(
+        "check",
+        env={"CONVENER_DATA_DIR": str(data_dir), "CONVENER_DEFAULT_TIMEZONE": "Europe/Atlantis"},
+    )
     assert result.returncode != 0
     assert "CONVENER_DEFAULT_TIMEZONE" in result.stderr and "Europe/Atlantis" in result.stderr
 
@@ -73,7 +83,8 @@ def test_createadmin_never_prints_the_password_and_createtoken_works(data_dir: P
 
 def test_plan_needs_no_database(tmp_path: Path, data_dir: Path) -> None:
     spec: dict[str, Any] = {
-        "now": "2026-11-21T09:00:00Z", "duration_minutes": 30,
+        "now": "2026-11-21T09:00:00Z",
+        "duration_minutes": 30,
         "timing": {"mode": "fixed", "at": "2026-12-01T10:00", "timezone": "Europe/Berlin"},
         "recipients": [{"id": "c1", "host": "u1"}],
     }

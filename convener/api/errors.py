@@ -1,4 +1,7 @@
-"""Every API error is JSON that names the field: {"detail": ..., "errors": [{"field", "message"}]}."""
+"""Every API error is JSON that names the field.
+
+{"detail": "...", "errors": [{"field": "timezone", "message": "..."}]}
+"""
 
 from __future__ import annotations
 
@@ -60,7 +63,12 @@ def install(api: NinjaAPI) -> None:
             api,
             request,
             401,
-            [{"field": "Authorization", "message": "send 'Authorization: Bearer <token>' or log in"}],
+            [
+                {
+                    "field": "Authorization",
+                    "message": "send 'Authorization: Bearer <token>' or log in",
+                }
+            ],
             "not authenticated",
         )
 

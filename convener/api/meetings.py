@@ -117,7 +117,9 @@ def list_meetings(
     meetings = _meetings().order_by("-id")
     if state:
         if state not in MeetingState.values:
-            raise HttpError(422, f"unknown state {state!r}; one of {', '.join(MeetingState.values)}")
+            raise HttpError(
+                422, f"unknown state {state!r}; one of {', '.join(MeetingState.values)}"
+            )
         meetings = meetings.filter(state=state)
     if contact_id is not None:
         meetings = meetings.filter(contact_id=contact_id)

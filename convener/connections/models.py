@@ -53,6 +53,9 @@ class Connection(models.Model):
 
     class Meta:
         ordering = ["provider", "level", "account_email"]
+        permissions = [
+            ("use_others_connections", "Can schedule meetings with other users' accounts"),
+        ]
 
     def __str__(self) -> str:
         who = self.account_email or self.account_name or f"#{self.pk}"

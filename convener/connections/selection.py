@@ -29,25 +29,43 @@ def _active(provider: str) -> list[Connection]:
     )
 
 
+def may_use(requested_by: User | None, connection: Connection) -> bool:
+    """A person may schedule with their own account and the organization's; with another
+    person's only when an administrator granted them that permission. Automated triggers
+    (no person) use what their action names."""
+    if requested_by is None or connection.level == Connection.Level.ORGANIZATION:
+        return True
+    if connection.user_id == requested_by.pk:
+        return True
+    return requested_by.has_perm("connections.use_others_connections")
+
+
+def _user_connection(
+    user: User | None, connections: list[Connection], requested_by: User | None
+) -> AccountChoice | None:
+    if user is None:
+        return None
+    for connection in connections:
+        if (
+            connection.level == Connection.Level.USER
+            and connection.user_id == user.pk
+            and may_use(requested_by, connection)
+        ):
+            return AccountChoice(connection, user)
+    return None
+
+
 def _by_policy(
-    policy: str, action: MeetingAction, contact: Contact, connections: list[Connection]
+    policy: str,
+    action: MeetingAction,
+    contact: Contact,
+    connections: list[Connection],
+    requested_by: User | None,
 ) -> AccountChoice | None:
     if policy == CredentialsPolicy.CONTACT_OWNER:
-        owner = contact.owner
-        if owner is None:
-            return None
-        for connection in connections:
-            if connection.level == Connection.Level.USER and connection.user_id == owner.pk:
-                return AccountChoice(connection, owner)
-        return None
+        return _user_connection(contact.owner, connections, requested_by)
     if policy == CredentialsPolicy.NAMED_USER:
-        named = action.named_user
-        if named is None:
-            return None
-        for connection in connections:
-            if connection.level == Connection.Level.USER and connection.user_id == named.pk:
-                return AccountChoice(connection, named)
-        return None
+        return _user_connection(action.named_user, connections, requested_by)
     for connection in connections:
         if connection.level == Connection.Level.ORGANIZATION:
             return AccountChoice(connection, contact.owner)
@@ -67,7 +85,7 @@ def choose_account(
     pool = connections if connections is not None else _active(action.provider)
     for policy in [action.credentials, action.fallback]:
         if policy:
-            choice = _by_policy(policy, action, contact, pool)
+            choice = _by_policy(policy, action, contact, pool, requested_by)
             if choice is not None:
                 return choice
     wanted = CredentialsPolicy(action.credentials).label.lower()

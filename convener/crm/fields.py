@@ -36,7 +36,7 @@ def _clean(kind: str, value: Any) -> Any:
     return str(value)
 
 
-_EXPECTED = {
+_EXPECTED: dict[str, str] = {
     CustomField.Kind.DATE: "a date like 2026-12-03",
     CustomField.Kind.DATETIME: "a date and time like 2026-12-03T15:00 or 2026-12-03T15:00:00Z",
     CustomField.Kind.NUMBER: "a number",

@@ -147,10 +147,13 @@ def create_link(meeting_id: int) -> None:
         provider = build_provider(
             meeting.provider, meeting.connection, meeting.host.email if meeting.host else None
         )
-        if meeting.provider_meeting_id:
-            info = provider.refresh_info(meeting.provider_meeting_id)
-        else:
-            info = provider.create(spec_for(meeting), reconcile=meeting.attempts > 1)
+        try:
+            if meeting.provider_meeting_id:
+                info = provider.refresh_info(meeting.provider_meeting_id)
+            else:
+                info = provider.create(spec_for(meeting), reconcile=meeting.attempts > 1)
+        finally:
+            provider.close()
     except ProviderError as error:
         log.info("meeting %s: %s failed: %s", meeting.pk, meeting.provider, error.message)
         _record_failure(meeting, attempt, error)
@@ -164,6 +167,5 @@ def create_link(meeting_id: int) -> None:
         )
         return
     _record_success(meeting, attempt, info)
-    if meeting.state == MeetingState.LINKED:
-        if meeting.send_invitations:
-            deliver(meeting)
+    if meeting.state == MeetingState.LINKED and meeting.send_invitations:
+        deliver(meeting)

@@ -245,6 +245,9 @@ class Attempt(models.Model):
     class Meta:
         ordering = ["-started_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.operation} {self.get_outcome_display().lower()}"
+
 
 class Delivery(models.Model):
     """One invitation email for one version of a meeting to one person.

@@ -94,7 +94,9 @@ def schedule_one_off(
             timezone=params.timezone,
             # A time picked in the popup is read in the zone picked with it.
             timezone_chain=(
-                ["action", "default"] if params.start else ["browser", "contact", "action", "default"]
+                ["action", "default"]
+                if params.start
+                else ["browser", "contact", "action", "default"]
             ),
             send_invitations=params.send_invitations,
             include_attendees=True,

@@ -168,8 +168,7 @@ def schedule(request: ScheduleRequest) -> ScheduleOutcome:
                 host=choice.host,
                 provider=action.provider,
                 connection=choice.connection,
-                title=render_text(action.title_template, contact, choice.host)[:300]
-                or "Meeting",
+                title=render_text(action.title_template, contact, choice.host)[:300] or "Meeting",
                 description=render_text(action.description_template, contact, choice.host),
                 start=_parse_utc(planned["start"]),
                 end=_parse_utc(planned["end"]),

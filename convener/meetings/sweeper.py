@@ -23,7 +23,10 @@ BATCH = 500
 def due_meeting_ids(limit: int = BATCH) -> list[int]:
     now = timezone.now()
     due = (
-        Q(state__in=[MeetingState.LINK_FAILED, MeetingState.WAITING_QUOTA], next_attempt_at__lte=now)
+        Q(
+            state__in=[MeetingState.LINK_FAILED, MeetingState.WAITING_QUOTA],
+            next_attempt_at__lte=now,
+        )
         | Q(state=MeetingState.CREATING, lease_until__lt=now)
         # Planned meetings whose task was lost (e.g. the process died before enqueueing).
         | Q(state=MeetingState.PLANNED, created_at__lt=now - timedelta(minutes=1))

@@ -223,3 +223,9 @@ class Provider(ABC):
     def refresh_info(self, meeting_id: str) -> MeetingInfo:
         """Read the meeting again (e.g. while a Google conference is pending)."""
         raise CapabilityMissing(f"{self.name} cannot read meetings back")
+
+    def close(self) -> None:
+        """Release the HTTP client the provider was given, if any."""
+        http = getattr(self, "http", None)
+        if http is not None:
+            http.close()

@@ -25,7 +25,9 @@ class BearerAuth(httpx2.Auth):
     def __init__(self, source: AccessTokenSource) -> None:
         self.source = source
 
-    def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, httpx2.Response, None]:
+    def auth_flow(
+        self, request: httpx2.Request
+    ) -> Generator[httpx2.Request, httpx2.Response, None]:
         token = self.source.token()
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request

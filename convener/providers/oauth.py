@@ -41,7 +41,7 @@ class OAuthApp:
     scopes: tuple[str, ...] = ()
     authorize_params: Mapping[str, str] = field(default_factory=dict)
     # Google and Microsoft take the secret in the form; Zoom wants HTTP Basic.
-    token_auth_method: str = "client_secret_post"
+    token_auth_method: str = "client_secret_post"  # noqa: S105 (a method name)
     pkce: bool = True
 
     @property
@@ -57,18 +57,21 @@ class TokenSet:
     scope: str = ""
 
     def __repr__(self) -> str:  # never print tokens, even in a debugger or a traceback
-        return f"TokenSet(expires_at={self.expires_at!r}, scope={self.scope!r}, refresh={bool(self.refresh_token)})"
+        return (
+            f"TokenSet(expires_at={self.expires_at!r}, scope={self.scope!r}, "
+            f"refresh={bool(self.refresh_token)})"
+        )
 
     def expires_within(self, seconds: float, *, now: float | None = None) -> bool:
         return self.expires_at - (now if now is not None else time.time()) <= seconds
 
 
 def new_code_verifier() -> str:
-    return generate_token(64)
+    return str(generate_token(64))
 
 
 def new_state() -> str:
-    return generate_token(32)
+    return str(generate_token(32))
 
 
 def _client(

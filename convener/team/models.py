@@ -32,7 +32,7 @@ class User(AbstractUser):
         return self.display_name
 
 
-TOKEN_PREFIX = "cnv_"
+TOKEN_PREFIX = "cnv_"  # noqa: S105 (a prefix, not a secret)
 
 
 def _digest(secret: str) -> str:

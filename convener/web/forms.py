@@ -38,8 +38,14 @@ class ScheduleMeetingForm(forms.Form):
         label="Duration",
         coerce=int,
         initial=30,
-        choices=[(15, "15 minutes"), (30, "30 minutes"), (45, "45 minutes"), (60, "1 hour"),
-                 (90, "1½ hours"), (120, "2 hours")],
+        choices=[
+            (15, "15 minutes"),
+            (30, "30 minutes"),
+            (45, "45 minutes"),
+            (60, "1 hour"),
+            (90, "1½ hours"),
+            (120, "2 hours"),
+        ],
     )
     attendees = forms.CharField(
         label="Extra attendees",

@@ -17,13 +17,17 @@ def api(client: Any, api_token: str) -> Any:
     class Api:
         def post(self, path: str, body: Any) -> Any:
             return client.post(
-                f"/api/v1{path}", body, content_type="application/json",
+                f"/api/v1{path}",
+                body,
+                content_type="application/json",
                 headers={"Authorization": f"Bearer {api_token}"},
             )
 
         def patch(self, path: str, body: Any) -> Any:
             return client.patch(
-                f"/api/v1{path}", body, content_type="application/json",
+                f"/api/v1{path}",
+                body,
+                content_type="application/json",
                 headers={"Authorization": f"Bearer {api_token}"},
             )
 
@@ -44,8 +48,12 @@ def nothing_saved() -> None:
 def test_an_unknown_time_zone_names_the_timezone_field(api: Any, contact: Any) -> None:
     response = api.post(
         "/meetings",
-        {"contact_ids": [contact.pk], "title": "Demo", "start": "2026-12-01T10:00",
-         "timezone": "Mars/Base"},
+        {
+            "contact_ids": [contact.pk],
+            "title": "Demo",
+            "start": "2026-12-01T10:00",
+            "timezone": "Mars/Base",
+        },
     )
     assert fields_of(response) == ["timezone"]
     assert "Mars/Base" in response.json()["errors"][0]["message"]
@@ -63,7 +71,11 @@ def test_a_malformed_date_names_the_start_field(api: Any, contact: Any) -> None:
 def test_an_invalid_attendee_email_names_the_attendees_field(api: Any, contact: Any) -> None:
     response = api.post(
         "/meetings",
-        {"contact_ids": [contact.pk], "title": "Demo", "attendees": ["ok@example.com", "not-an-email"]},
+        {
+            "contact_ids": [contact.pk],
+            "title": "Demo",
+            "attendees": ["ok@example.com", "not-an-email"],
+        },
     )
     assert fields_of(response) == ["attendees"]
     assert "not-an-email" in response.json()["errors"][0]["message"]
@@ -84,8 +96,13 @@ def test_a_missing_title_names_the_title_field(api: Any, contact: Any) -> None:
 
 def test_a_time_in_the_past_is_refused_and_nothing_is_saved(api: Any, contact: Any) -> None:
     response = api.post(
-        "/meetings", {"contact_ids": [contact.pk], "title": "Demo", "start": "2020-01-01T10:00",
-                      "timezone": "UTC"},
+        "/meetings",
+        {
+            "contact_ids": [contact.pk],
+            "title": "Demo",
+            "start": "2020-01-01T10:00",
+            "timezone": "UTC",
+        },
     )
     assert fields_of(response) == ["start"]
     assert "past" in response.json()["errors"][0]["message"]

@@ -14,11 +14,19 @@ def auth(api_token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_token}"}
 
 
-def test_contacts_can_be_created_listed_read_and_updated(client: Any, auth: Any, member: Any) -> None:
+def test_contacts_can_be_created_listed_read_and_updated(
+    client: Any, auth: Any, member: Any
+) -> None:
     created = client.post(
         "/api/v1/contacts",
-        {"email": "dana@example.org", "first_name": "Dana", "timezone": "Asia/Tokyo", "owner": "ann"},
-        content_type="application/json", headers=auth,
+        {
+            "email": "dana@example.org",
+            "first_name": "Dana",
+            "timezone": "Asia/Tokyo",
+            "owner": "ann",
+        },
+        content_type="application/json",
+        headers=auth,
     )
     assert created.status_code == 201, created.content
     contact = created.json()
@@ -26,8 +34,10 @@ def test_contacts_can_be_created_listed_read_and_updated(client: Any, auth: Any,
     listed = client.get("/api/v1/contacts", headers=auth).json()
     assert [c["email"] for c in listed["items"]] == ["dana@example.org"]
     changed = client.patch(
-        f"/api/v1/contacts/{contact['id']}", {"company": "Acme"},
-        content_type="application/json", headers=auth,
+        f"/api/v1/contacts/{contact['id']}",
+        {"company": "Acme"},
+        content_type="application/json",
+        headers=auth,
     ).json()
     assert (changed["company"], changed["timezone"]) == ("Acme", "Asia/Tokyo")
     assert client.get(f"/api/v1/contacts/{contact['id']}", headers=auth).json()["company"] == "Acme"
@@ -41,9 +51,14 @@ def test_one_request_schedules_a_meeting_for_each_contact(
     other = Contact.objects.create(email="eve@example.org", timezone="Asia/Tokyo")
     response = client.post(
         "/api/v1/meetings",
-        {"contact_ids": [contact.pk, other.pk], "title": "Kick-off", "start": "2026-12-02T09:30",
-         "timezone": "Europe/Berlin"},
-        content_type="application/json", headers=auth,
+        {
+            "contact_ids": [contact.pk, other.pk],
+            "title": "Kick-off",
+            "start": "2026-12-02T09:30",
+            "timezone": "Europe/Berlin",
+        },
+        content_type="application/json",
+        headers=auth,
     )
     assert response.status_code == 201
     meetings = response.json()["meetings"]
@@ -70,9 +85,14 @@ def test_an_offset_start_is_an_instant_shown_in_the_chosen_zone(
 ) -> None:
     response = client.post(
         "/api/v1/meetings",
-        {"contact_ids": [contact.pk], "title": "Z", "start": "2026-12-01T15:00:00Z",
-         "timezone": "America/New_York"},
-        content_type="application/json", headers=auth,
+        {
+            "contact_ids": [contact.pk],
+            "title": "Z",
+            "start": "2026-12-01T15:00:00Z",
+            "timezone": "America/New_York",
+        },
+        content_type="application/json",
+        headers=auth,
     )
     meeting = response.json()["meetings"][0]
     assert meeting["start"].startswith("2026-12-01T15:00:00")
@@ -81,7 +101,9 @@ def test_an_offset_start_is_an_instant_shown_in_the_chosen_zone(
 
 def test_the_openapi_document_describes_the_endpoints(client: Any) -> None:
     document = client.get("/api/v1/openapi.json").json()
-    assert {"/api/v1/contacts", "/api/v1/meetings", "/api/v1/plans/preview"} <= set(document["paths"])
+    assert {"/api/v1/contacts", "/api/v1/meetings", "/api/v1/plans/preview"} <= set(
+        document["paths"]
+    )
 
 
 def test_the_session_of_a_logged_in_person_works_too(client: Any, member: Any) -> None:

@@ -29,7 +29,11 @@ def calendar_part(message: Any) -> tuple[Any, Calendar]:
 
 
 def test_the_contact_receives_an_ics_request_with_the_link_and_the_zone(
-    client: Any, api_token: str, contact: Any, smtp_server: Any, worker: Any,
+    client: Any,
+    api_token: str,
+    contact: Any,
+    smtp_server: Any,
+    worker: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     response = schedule(
@@ -84,13 +88,19 @@ def test_the_contact_receives_an_ics_request_with_the_link_and_the_zone(
 
 
 def test_a_second_worker_run_sends_nothing_twice(
-    client: Any, api_token: str, contact: Any, smtp_server: Any, worker: Any,
+    client: Any,
+    api_token: str,
+    contact: Any,
+    smtp_server: Any,
+    worker: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     from convener.meetings.sweeper import sweep
 
     schedule(
-        client, api_token, {"contact_ids": [contact.pk], "title": "Call"},
+        client,
+        api_token,
+        {"contact_ids": [contact.pk], "title": "Call"},
         django_capture_on_commit_callbacks,
     )
     worker()
@@ -100,11 +110,16 @@ def test_a_second_worker_run_sends_nothing_twice(
 
 
 def test_with_invitations_off_no_mail_is_sent_but_the_link_is_made(
-    client: Any, api_token: str, contact: Any, smtp_server: Any, worker: Any,
+    client: Any,
+    api_token: str,
+    contact: Any,
+    smtp_server: Any,
+    worker: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     response = schedule(
-        client, api_token,
+        client,
+        api_token,
         {"contact_ids": [contact.pk], "title": "Quiet", "send_invitations": False},
         django_capture_on_commit_callbacks,
     )

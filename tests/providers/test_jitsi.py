@@ -13,8 +13,9 @@ START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def spec(key: str = "0123456789abcdefghijklmnop") -> MeetingSpec:
-    return MeetingSpec(key=key, title="T", start=START, end=START + timedelta(minutes=30),
-                       timezone="UTC")
+    return MeetingSpec(
+        key=key, title="T", start=START, end=START + timedelta(minutes=30), timezone="UTC"
+    )
 
 
 def test_a_retry_of_the_same_meeting_gets_the_same_room() -> None:
@@ -38,7 +39,10 @@ def test_the_server_url_is_configurable() -> None:
 
 def test_a_secured_server_gets_a_signed_token_for_that_room() -> None:
     provider = JitsiProvider(
-        server_url="https://jitsi.example.com", room_salt="s", app_id="convener", app_secret="k" * 32
+        server_url="https://jitsi.example.com",
+        room_salt="s",
+        app_id="convener",
+        app_secret="k" * 32,
     )
     info = provider.create(spec())
     url, _, token = info.join_url.partition("?jwt=")

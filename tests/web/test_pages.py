@@ -18,13 +18,16 @@ def meeting(member: Any, contact: Any) -> Any:
     outcome = schedule_one_off(
         [contact],
         OneOffMeeting(title="Review", timezone="Asia/Tokyo", start=datetime(2026, 12, 3, 9, 0)),
-        requested_by=member, trigger="test",
+        requested_by=member,
+        trigger="test",
     )
     linking.create_link(outcome.created[0].pk)
     return outcome.created[0]
 
 
-def test_the_meeting_page_shows_the_link_and_both_zones(client: Any, member: Any, meeting: Any) -> None:
+def test_the_meeting_page_shows_the_link_and_both_zones(
+    client: Any, member: Any, meeting: Any
+) -> None:
     client.force_login(member)
     html = client.get(f"/meetings/{meeting.pk}/").content.decode()
     meeting.refresh_from_db()
@@ -40,7 +43,9 @@ def test_the_meetings_list_filters_by_state(client: Any, member: Any, meeting: A
     assert "Review" not in client.get("/meetings/?state=link_failed").content.decode()
 
 
-def test_the_outbox_holds_the_invitation_and_its_ics(client: Any, member: Any, meeting: Any) -> None:
+def test_the_outbox_holds_the_invitation_and_its_ics(
+    client: Any, member: Any, meeting: Any
+) -> None:
     client.force_login(member)
     html = client.get("/outbox/").content.decode()
     assert "Invitation: Review" in html and "bob@example.org" in html

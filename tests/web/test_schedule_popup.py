@@ -15,9 +15,15 @@ HTMX = {"HX-Request": "true"}
 
 def submit(client: Any, contact: Any, **changes: str) -> Any:
     data = {
-        "title": "Demo", "when": "at", "date": "2026-12-01", "time": "10:00",
-        "timezone": "Europe/Berlin", "duration_minutes": "30", "attendees": "",
-        "description": "", "browser_timezone": "Asia/Tokyo",
+        "title": "Demo",
+        "when": "at",
+        "date": "2026-12-01",
+        "time": "10:00",
+        "timezone": "Europe/Berlin",
+        "duration_minutes": "30",
+        "attendees": "",
+        "description": "",
+        "browser_timezone": "Asia/Tokyo",
     }
     data.update(changes)
     return client.post(f"/contacts/{contact.pk}/schedule/", data, headers=HTMX)
@@ -42,7 +48,9 @@ def test_the_popup_opens_with_the_contacts_zone_and_a_title(logged_in: Any, cont
     assert "Meeting with Bob Stone" in html
 
 
-def test_a_valid_popup_schedules_and_sends_the_person_to_the_meeting(logged_in: Any, contact: Any) -> None:
+def test_a_valid_popup_schedules_and_sends_the_person_to_the_meeting(
+    logged_in: Any, contact: Any
+) -> None:
     response = submit(logged_in, contact)
     meeting = Meeting.objects.get()
     assert response.headers["HX-Redirect"] == f"/meetings/{meeting.pk}/"

@@ -63,7 +63,7 @@ def _when(start: datetime, end: datetime, zone: str) -> str:
     end_text = f"{local_end:%H:%M}"
     if local_end.date() != local_start.date():
         end_text = f"{local_end:%A} {local_end.day} {local_end:%B} {local_end:%H:%M}"
-    return f"{day}, {local_start:%H:%M}–{end_text} ({local_start:%Z})"
+    return f"{day}, {local_start:%H:%M}\N{EN DASH}{end_text} ({local_start:%Z})"
 
 
 def compose(meeting: Meeting, recipient: Recipient, method: str) -> Composed:
@@ -83,7 +83,9 @@ def compose(meeting: Meeting, recipient: Recipient, method: str) -> Composed:
         "sequence": meeting.sequence,
         "cancelled": cancelled,
     }
-    prefix = "Cancelled" if cancelled else ("Updated invitation" if meeting.sequence else "Invitation")
+    prefix = (
+        "Cancelled" if cancelled else ("Updated invitation" if meeting.sequence else "Invitation")
+    )
     local = meeting.start.astimezone(ZoneInfo(recipient.timezone))
     subject = f"{prefix}: {meeting.title} @ {local:%a} {local.day} {local:%b %Y %H:%M} ({local:%Z})"
     attendees = tuple(Party(r.email, r.name) for r in recipients_of(meeting))

@@ -94,4 +94,5 @@ def build_ics(event: IcsEvent) -> str:
             first_date=(event.start - timedelta(days=366)).date(),
             last_date=(event.end + timedelta(days=366)).date(),
         )
-    return calendar.to_ical().decode()
+    text: str = calendar.to_ical().decode()
+    return text

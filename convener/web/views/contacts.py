@@ -65,9 +65,14 @@ def schedule_meeting(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user if isinstance(request.user, User) else None
     if request.method != "POST":
         form = ScheduleMeetingForm(
-            initial={"title": f"Meeting with {contact.name}", "timezone": _initial_zone(request, contact)}
+            initial={
+                "title": f"Meeting with {contact.name}",
+                "timezone": _initial_zone(request, contact),
+            }
         )
-        return render(request, "web/contacts/schedule_form.html", {"form": form, "contact": contact})
+        return render(
+            request, "web/contacts/schedule_form.html", {"form": form, "contact": contact}
+        )
     form = ScheduleMeetingForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data

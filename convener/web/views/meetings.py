@@ -35,5 +35,6 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "attempts": meeting.attempt_log.all()[:20],
         "deliveries": meeting.deliveries.all(),
     }
-    template = "web/meetings/status.html" if request.htmx else "web/meetings/detail.html"
+    partial = bool(getattr(request, "htmx", False))  # set by django-htmx's middleware
+    template = "web/meetings/status.html" if partial else "web/meetings/detail.html"
     return render(request, template, context)

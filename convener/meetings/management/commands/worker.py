@@ -69,7 +69,9 @@ class Command(BaseCommand):
         runners = [threading.Thread(target=run, args=(w,), name=w.worker_id) for w in workers]
         for runner in runners:
             runner.start()
-        self.stdout.write(f"convener worker: {len(workers)} task runners, sweeping every {sweep_every:g}s")
+        self.stdout.write(
+            f"convener worker: {len(workers)} task runners, sweeping every {sweep_every:g}s"
+        )
         while not stop.wait(sweep_every):
             try:
                 sweep()

@@ -31,19 +31,28 @@ class Command(BaseCommand):
     ) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         children = [
-            subprocess.Popen(
+            subprocess.Popen(  # noqa: S603 (our own interpreter and module)
                 [
-                    sys.executable, "-m", "gunicorn", "convener.wsgi:application",
-                    "--bind", f"{host}:{port}",
-                    "--workers", str(web_workers),
-                    "--threads", "4",
-                    "--access-logfile", "-",
-                    "--graceful-timeout", "10",
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "convener.wsgi:application",
+                    "--bind",
+                    f"{host}:{port}",
+                    "--workers",
+                    str(web_workers),
+                    "--threads",
+                    "4",
+                    "--access-logfile",
+                    "-",
+                    "--graceful-timeout",
+                    "10",
                 ]
             )
         ]
         if not no_worker:
-            children.append(subprocess.Popen([sys.executable, "-m", "convener", "worker"]))
+            worker = [sys.executable, "-m", "convener", "worker"]
+            children.append(subprocess.Popen(worker))  # noqa: S603 (our own module)
         self.stdout.write(f"Convener is serving at http://{host}:{port}/ (Ctrl-C stops it)")
 
         stopping = False

@@ -1,0 +1,85 @@
+"""Turning a successful sign-in or organization credential into a saved Connection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from convener.connections.adapters import Adapter
+from convener.connections.models import Connection
+from convener.connections.status import resume_waiting_meetings
+from convener.providers.base import AccountIdentity
+from convener.providers.http import make_client
+from convener.providers.oauth import TokenSet
+from convener.team.models import User
+
+
+class _StaticToken:
+    """A token source for the identify call made right after connecting."""
+
+    def __init__(self, token: str) -> None:
+        self.value = token
+
+    def token(self) -> str:
+        return self.value
+
+    def refresh(self, rejected: str) -> str:
+        return self.value
+
+
+def identify(
+    adapter: Adapter, tokens: TokenSet, *, app_only: bool, host_email: str | None
+) -> AccountIdentity:
+    from importlib import import_module
+
+    from convener.providers.http import BearerAuth
+
+    module = import_module(f"convener.providers.{adapter.slug}.auth")
+    with make_client(
+        adapter.api_url(),
+        timeout=settings.PROVIDER_TIMEOUT_SECONDS,
+        auth=BearerAuth(_StaticToken(tokens.access_token)),
+    ) as http:
+        identity: AccountIdentity = module.identify(http, app_only=app_only, host_email=host_email)
+    return identity
+
+
+def save_connection(
+    *,
+    adapter: Adapter,
+    level: str,
+    kind: str,
+    user: User,
+    identity: AccountIdentity,
+    secrets: dict[str, Any],
+    expires_at: float | None = None,
+) -> tuple[Connection, int]:
+    """Create the connection, or update the one of the same account (a reconnect), and
+    resume the meetings that waited for it. Returns the connection and how many resumed."""
+    from datetime import UTC, datetime
+
+    match = Connection.objects.filter(
+        provider=adapter.slug, level=level, external_id=identity.external_id
+    )
+    if level == Connection.Level.USER:
+        match = match.filter(user=user)
+    with transaction.atomic():
+        connection = match.select_for_update().first() or Connection(
+            provider=adapter.slug, level=level, user=user
+        )
+        connection.kind = kind
+        connection.account_email = identity.email
+        connection.account_name = identity.name
+        connection.external_id = identity.external_id
+        connection.problems = list(identity.problems)
+        connection.status = Connection.Status.ACTIVE
+        connection.status_reason = ""
+        connection.secrets = secrets
+        connection.access_expires_at = (
+            datetime.fromtimestamp(expires_at, UTC) if expires_at else None
+        )
+        connection.save()
+        resumed = resume_waiting_meetings(connection)
+    return connection, resumed

@@ -1,0 +1,107 @@
+"""Access tokens of a connection: stored encrypted, refreshed shortly before they expire,
+one refresh at a time per connection across every worker process.
+
+The refresh runs inside a transaction holding the connection's row lock
+(SELECT ... FOR UPDATE on PostgreSQL; on SQLite every write transaction is IMMEDIATE and
+so already exclusive). A process that waited for the lock reads the token the other one
+stored and does not refresh again. This matters for Zoom, whose refresh tokens die the
+moment they are used: two concurrent refreshes would leave one process with a dead token.
+
+A refresh token the provider calls dead (invalid_grant) marks the connection "needs
+reconnect"; no further call is made with it until someone reconnects the account.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.db import transaction
+
+from convener.connections.adapters import ADAPTERS
+from convener.connections.models import Connection
+from convener.connections.status import mark_needs_reconnect
+from convener.providers.base import AuthenticationError
+from convener.providers.oauth import TokenSet, refresh
+
+log = logging.getLogger(__name__)
+
+# Renew this long before expiry, so a token never expires in the middle of a call.
+REFRESH_MARGIN_SECONDS = 120.0
+
+
+class ConnectionTokenSource:
+    """The AccessTokenSource of one connection (and, for a Google service account, one
+    subject: tokens are minted per host user)."""
+
+    def __init__(self, connection_id: int, subject: str | None = None) -> None:
+        self.connection_id = connection_id
+        self.subject = subject
+
+    def _slot(self, secrets: dict[str, Any]) -> dict[str, Any]:
+        if self.subject is None:
+            return secrets
+        subjects: dict[str, Any] = secrets.setdefault("subjects", {})
+        slot: dict[str, Any] = subjects.setdefault(self.subject.lower(), {})
+        return slot
+
+    @staticmethod
+    def _usable(connection: Connection) -> None:
+        if connection.status != Connection.Status.ACTIVE:
+            raise AuthenticationError(
+                f"the {connection.provider} account {connection.account_email or connection.pk} "
+                f"needs reconnecting: {connection.status_reason or connection.get_status_display()}"
+            )
+
+    @staticmethod
+    def _fresh(slot: dict[str, Any]) -> bool:
+        expires_at = float(slot.get("expires_at") or 0)
+        return bool(slot.get("access_token")) and expires_at - time.time() > REFRESH_MARGIN_SECONDS
+
+    def token(self) -> str:
+        connection = Connection.objects.get(pk=self.connection_id)
+        self._usable(connection)
+        slot = self._slot(connection.secrets)
+        if self._fresh(slot):
+            return str(slot["access_token"])
+        return self._renew(stale=slot.get("access_token"))
+
+    def refresh(self, rejected: str) -> str:
+        return self._renew(stale=rejected)
+
+    def _grant(self, connection: Connection, secrets: dict[str, Any]) -> TokenSet:
+        adapter = ADAPTERS[connection.provider]
+        if connection.kind == Connection.Kind.OAUTH:
+            refresh_token = secrets.get("refresh_token")
+            if not refresh_token:
+                raise AuthenticationError(
+                    f"{adapter.name} gave no refresh token for {connection.account_email}; "
+                    "reconnect the account"
+                )
+            return refresh(adapter.oauth_app(), str(refresh_token))
+        return adapter.org_token(secrets, self.subject)
+
+    def _renew(self, *, stale: str | None) -> str:
+        try:
+            with transaction.atomic():
+                connection = Connection.objects.select_for_update().get(pk=self.connection_id)
+                self._usable(connection)
+                secrets = connection.secrets
+                slot = self._slot(secrets)
+                current = slot.get("access_token")
+                if current and current != stale and self._fresh(slot):
+                    return str(current)  # another process renewed it while we waited
+                tokens = self._grant(connection, secrets)
+                slot["access_token"] = tokens.access_token
+                slot["expires_at"] = tokens.expires_at
+                if tokens.refresh_token and connection.kind == Connection.Kind.OAUTH:
+                    # Stored in the same transaction: Microsoft and Zoom rotate it.
+                    secrets["refresh_token"] = tokens.refresh_token
+                connection.secrets = secrets
+                connection.save(update_fields=["secret_blob", "updated_at"])
+                log.info("renewed the access token of connection %s", connection.pk)
+                return tokens.access_token
+        except AuthenticationError as exc:
+            mark_needs_reconnect(self.connection_id, exc.message)
+            raise
