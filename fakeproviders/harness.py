@@ -261,6 +261,9 @@ class FakeProvider:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; without TCP_NODELAY every response waits
+    # ~40 ms for Nagle's algorithm, which would swamp the latency the faults set.
+    disable_nagle_algorithm = True
     server: _Server
 
     def _serve(self) -> None:

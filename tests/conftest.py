@@ -108,7 +108,12 @@ def api_token(member: Any) -> str:
 
 
 def run_worker() -> int:
-    """Run every queued task with the real database worker, then return how many ran."""
+    """Run every queued task with the real database worker, then return how many ran.
+
+    The worker recycles database connections between tasks, as it must in production; in a
+    test that would close the connection holding the test's transaction, so not here."""
+    from unittest import mock
+
     from django_tasks_db.management.commands.db_worker import Worker
 
     worker = Worker(
@@ -121,7 +126,10 @@ def run_worker() -> int:
         worker_id="test",
         excluded_queue_names=[],
     )
-    worker.run()
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    ):
+        worker.run()
     return worker._run_tasks
 
 

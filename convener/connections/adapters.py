@@ -161,8 +161,8 @@ ADAPTERS: dict[str, Adapter] = {
             OrgField("test_user", "A user's email to check hosting with"),
         ),
         org_token=_zoom_org_token,
-        org_help="A Server-to-Server OAuth app with the meeting:write:admin and "
-        "user:read:admin scopes.",
+        org_help="A Server-to-Server OAuth app with the meeting:write:admin, "
+        "meeting:read:admin and user:read:admin scopes.",
         app_only_kinds=frozenset({Kind.SERVER_TO_SERVER}),
     ),
 }

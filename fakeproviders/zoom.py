@@ -1,0 +1,874 @@
+"""A fake Zoom (OAuth at /oauth/*, API v2 at /v2/*) on one address, traps included.
+
+Point both CONVENER_ZOOM_OAUTH_URL and CONVENER_ZOOM_API_URL at it. It reproduces what
+makes real Zoom clients fail:
+
+- refresh tokens rotate and the previous one dies at once: a second use gets
+  400 {"reason": "Invalid Token!", "error": "invalid_grant"};
+- Server-to-Server (`account_credentials`) tokens have no refresh token, several coexist,
+  and they cannot use `/users/me`;
+- the authorize endpoint refuses a `scope` parameter, as Zoom has since 2021;
+- expired or unknown access tokens get 401 {"code": 124}; missing scopes {"code": 4700};
+- PATCH answers 204 with no body; creates carry no idempotency key;
+- 100 creates+updates per host per UTC day (by the fake's clock, which tests can move),
+  answered with Zoom's exact message, `Retry-After: <next midnight>Z` and
+  `X-RateLimit-Type: Daily-limit` (optionally the older HTTP 300);
+- the per-second 429, and server errors in XML as often as configured.
+
+Control routes besides the harness's: POST /_fake/revoke {"email"}, POST
+/_fake/expire-access-tokens, GET/POST /_fake/clock {"now": ISO | "offset_seconds" |
+"advance_seconds"}, GET/POST /_fake/options {ZoomOptions fields}, POST /_fake/users
+{"email", "can_host", "status", "type", "first_name", "last_name"}.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import math
+import re
+import secrets
+from collections import Counter
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import unquote, urlencode, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fakeproviders.harness import FakeProvider, Request, Response, route
+
+# The fake's well-known credentials (defaults of the constructor).
+CLIENT_ID = "fake-zoom-client-id"
+CLIENT_SECRET = "fake-zoom-client-secret"
+S2S_CLIENT_ID = "fake-zoom-s2s-client-id"
+S2S_CLIENT_SECRET = "fake-zoom-s2s-client-secret"
+ACCOUNT_ID = "fake-zoom-account-id"
+
+DAILY_MESSAGE = (
+    "You have exceeded the daily rate limit ({limit}) of Meeting Create/Update API requests "
+    "permitted for this particular user. You may resume these requests at GMT 00:00:00."
+)
+QPS_MESSAGE = "You have reached the maximum per-second rate limit for this API. Try again later."
+INVALID_TOKEN = {"reason": "Invalid Token!", "error": "invalid_grant"}
+PASSCODE = re.compile(r"[A-Za-z0-9@\-_*]{1,10}")
+MARKER = re.compile(r"\[convener:([a-v0-9]+)\]")
+
+
+@dataclass
+class ZoomOptions:
+    """Behaviour switches, changed with POST /_fake/options."""
+
+    daily_limit: int = 100  # creates+updates per host per UTC day
+    legacy_daily_status: bool = False  # answer the daily cap with HTTP 300, as older docs said
+    rate_limit_headers: bool = True  # Retry-After and X-RateLimit-* on 429s (not always sent)
+    xml_server_errors: float = 0.5  # share of server errors answered in XML
+    xml_errors: bool = False  # every API error in XML
+    scope_error_status: int = 400  # HTTP status of the 4700 "does not contain scopes" error
+    expires_in: int = 3599
+    user_scopes: str = "meeting:write meeting:read user:read"
+    s2s_scopes: str = "meeting:write:admin meeting:read:admin user:read:admin"
+    reject_scope_param: bool = True  # Zoom refuses `scope` in the authorize URL
+    generate_passcode: bool = True  # accounts that require passcodes make one when none is sent
+
+    def update(self, changes: dict[str, Any]) -> None:
+        known = {f.name for f in fields(self)}
+        for name, value in changes.items():
+            if name not in known:
+                raise ValueError(f"unknown option {name!r}; known: {', '.join(sorted(known))}")
+            setattr(self, name, value)
+
+
+@dataclass
+class FakeUser:
+    id: str
+    email: str
+    first_name: str
+    last_name: str
+    type: int = 2  # licensed
+    status: str = "active"
+    can_host: bool = True
+
+    def public(self, account_id: str) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "display_name": f"{self.first_name} {self.last_name}".strip(),
+            "email": self.email,
+            # A user without a Meetings license shows as type 4 (cannot host).
+            "type": self.type if self.can_host else 4,
+            "status": self.status,
+            "account_id": account_id,
+            "timezone": "UTC",
+            "role_name": "Member",
+        }
+
+
+@dataclass
+class AccessToken:
+    email: str | None  # None: a Server-to-Server token, for the whole account
+    scopes: frozenset[str]
+    expires_at: datetime
+
+
+@dataclass
+class Grant:
+    """An authorization code or a refresh token (both are for one user)."""
+
+    email: str
+    scopes: frozenset[str]
+    alive: bool = True
+    redirect_uri: str = ""
+    challenge: str = ""
+    challenge_method: str = ""
+    expires_at: datetime | None = None
+
+
+@dataclass
+class FakeMeeting:
+    id: int
+    uuid: str
+    host: FakeUser
+    topic: str
+    start_time: str
+    duration: int
+    timezone: str
+    agenda: str
+    password: str
+    created_at: str
+    settings: dict[str, Any] = field(default_factory=dict)
+    deleted: bool = False
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class FakeZoom(FakeProvider):
+    name = "zoom"
+
+    def __init__(
+        self,
+        *,
+        client_id: str = CLIENT_ID,
+        client_secret: str = CLIENT_SECRET,
+        s2s_client_id: str = S2S_CLIENT_ID,
+        s2s_client_secret: str = S2S_CLIENT_SECRET,
+        account_id: str = ACCOUNT_ID,
+        default_email: str = "alice@example.com",
+        users: tuple[str, ...] = ("alice@example.com", "bob@example.com", "carol@example.com"),
+        redirect_uris: tuple[str, ...] = (),  # empty: any http(s) URL is registered
+        expires_in: int = 3599,
+        daily_limit: int = 100,
+    ) -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.s2s_client_id = s2s_client_id
+        self.s2s_client_secret = s2s_client_secret
+        self.account_id = account_id
+        self.default_email = default_email
+        self.initial_users = users
+        self.redirect_uris = redirect_uris
+        self.initial_options = ZoomOptions(expires_in=expires_in, daily_limit=daily_limit)
+        super().__init__()
+
+    # -- state -----------------------------------------------------------------------
+    def reset(self) -> None:
+        with self.lock:
+            super().reset()
+            self.options = ZoomOptions(**asdict(self.initial_options))
+            self.clock_offset = 0.0
+            self.users: dict[str, FakeUser] = {}
+            for email in self.initial_users:
+                self.add_user(email)
+            self.access_tokens: dict[str, AccessToken] = {}
+            self.codes: dict[str, Grant] = {}
+            self.refresh_tokens: dict[str, Grant] = {}
+            self.meetings: dict[int, FakeMeeting] = {}
+            self.page_tokens: dict[str, tuple[str, str, int]] = {}
+            self.daily_writes: Counter[tuple[str, str]] = Counter()
+            self.grants: Counter[str] = Counter()
+            self._next_id = 0
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=self.clock_offset)
+
+    def add_user(self, email: str, **changes: Any) -> FakeUser:
+        with self.lock:
+            user = self.users.get(email.lower())
+            if user is None:
+                local = email.split("@")[0]
+                user = FakeUser(
+                    id=hashlib.sha256(email.lower().encode()).hexdigest()[:22],
+                    email=email.lower(),
+                    first_name=local.capitalize(),
+                    last_name="Example",
+                )
+                self.users[user.email] = user
+            for name, value in changes.items():
+                setattr(user, name, value)
+            return user
+
+    def add_meeting(
+        self,
+        host_email: str,
+        *,
+        topic: str = "Zoom Meeting",
+        start_time: str | None = None,
+        duration: int = 60,
+        timezone: str = "UTC",
+        agenda: str = "",
+        password: str = "",
+        settings: dict[str, Any] | None = None,
+    ) -> FakeMeeting:
+        """Store a meeting (create uses it; tests use it to seed many, without counting)."""
+        with self.lock:
+            self._next_id += 1
+            meeting_id = 81_000_000_000 + self._next_id * 7_919  # 11 digits, like Zoom's
+            digest = hashlib.sha256(str(meeting_id).encode()).digest()[:16]
+            if not password and self.options.generate_passcode:
+                password = f"{int.from_bytes(digest[:4], 'big') % 10**6:06d}"
+            meeting = FakeMeeting(
+                id=meeting_id,
+                uuid=base64.b64encode(digest).decode(),
+                host=self.users[host_email.lower()],
+                topic=topic,
+                start_time=start_time or _iso(self.now() + timedelta(days=1)),
+                duration=duration,
+                timezone=timezone,
+                agenda=agenda,
+                password=password,
+                created_at=_iso(self.now()),
+                settings=dict(settings or {}),
+            )
+            self.meetings[meeting_id] = meeting
+            return meeting
+
+    def state(self) -> dict[str, Any]:
+        with self.lock:
+            live: Counter[str] = Counter()
+            meetings = []
+            for m in self.meetings.values():
+                key = MARKER.search(m.agenda)
+                if key and not m.deleted:
+                    live[key.group(1)] += 1
+                meetings.append(
+                    {
+                        "id": m.id,
+                        "uuid": m.uuid,
+                        "host_email": m.host.email,
+                        "topic": m.topic,
+                        "start_time": m.start_time,
+                        "duration": m.duration,
+                        "timezone": m.timezone,
+                        "agenda": m.agenda,
+                        "key": key.group(1) if key else None,
+                        "password": m.password,
+                        "settings": m.settings,
+                        "deleted": m.deleted,
+                    }
+                )
+            writes: dict[str, dict[str, int]] = {}
+            for (email, day), count in self.daily_writes.items():
+                writes.setdefault(email, {})[day] = count
+            now = self.now()
+            return {
+                "meetings": meetings,
+                "live_meetings_by_key": dict(live),
+                "users": [u.public(self.account_id) for u in self.users.values()],
+                "daily_writes": writes,
+                "refreshes": self.grants["refresh_token"],
+                "grants": dict(self.grants),
+                "access_tokens_valid": sum(t.expires_at > now for t in self.access_tokens.values()),
+                "refresh_tokens_alive": dict(
+                    Counter(g.email for g in self.refresh_tokens.values() if g.alive)
+                ),
+                "clock": now.isoformat(),
+                "options": asdict(self.options),
+            }
+
+    # -- harness hooks ---------------------------------------------------------------
+    def account_of(self, request: Request) -> str | None:
+        if not request.path.startswith("/v2/"):
+            return None
+        token = self.access_tokens.get(request.bearer() or "")
+        if token is None:
+            return request.bearer()
+        return token.email or f"account:{self.account_id}"
+
+    def rate_limited(self, request: Request, retry_after: float) -> Response:
+        headers = {}
+        if self.options.rate_limit_headers:
+            headers = {
+                "Retry-After": str(max(1, math.ceil(retry_after))),
+                "X-RateLimit-Type": "QPS",
+                "X-RateLimit-Category": "Medium" if request.method == "POST" else "Light",
+            }
+        return Response.json(429, {"code": 429, "message": QPS_MESSAGE}, headers)
+
+    def server_error(self, request: Request) -> Response:
+        if self.options.xml_errors or self.chance(self.options.xml_server_errors):
+            return self._xml_error(500, 500, "Internal Error. Please try again later.")
+        return Response.json(
+            500, {"code": 500, "message": "Internal Error. Please try again later."}
+        )
+
+    def control(self, request: Request) -> Response | None:
+        action = request.path.removeprefix("/_fake/")
+        try:
+            if action == "revoke" and request.method == "POST":
+                return self._revoke(str((request.json() or {}).get("email", "")))
+            if action == "expire-access-tokens" and request.method == "POST":
+                with self.lock:
+                    past = self.now() - timedelta(seconds=1)
+                    for token in self.access_tokens.values():
+                        token.expires_at = min(token.expires_at, past)
+                    return Response.json(200, {"expired": len(self.access_tokens)})
+            if action == "clock":
+                return self._clock(request)
+            if action == "options":
+                with self.lock:
+                    if request.method == "POST":
+                        self.options.update(request.json() or {})
+                    return Response.json(200, asdict(self.options))
+            if action == "users" and request.method == "POST":
+                body = dict(request.json() or {})
+                user = self.add_user(str(body.pop("email")), **body)
+                return Response.json(200, user.public(self.account_id))
+        except (ValueError, TypeError, KeyError) as exc:
+            return Response.json(400, {"error": str(exc)})
+        return super().control(request)
+
+    def _revoke(self, email: str) -> Response:
+        """Like the user removing the app: refresh and access tokens of that user die."""
+        with self.lock:
+            killed = 0
+            for grant in self.refresh_tokens.values():
+                if grant.email == email.lower() and grant.alive:
+                    grant.alive = False
+                    killed += 1
+            for name in [n for n, t in self.access_tokens.items() if t.email == email.lower()]:
+                del self.access_tokens[name]
+            return Response.json(200, {"revoked_refresh_tokens": killed})
+
+    def _clock(self, request: Request) -> Response:
+        with self.lock:
+            if request.method == "POST":
+                body = request.json() or {}
+                if "now" in body:
+                    wanted = datetime.fromisoformat(str(body["now"]).replace("Z", "+00:00"))
+                    if wanted.tzinfo is None:
+                        wanted = wanted.replace(tzinfo=UTC)
+                    self.clock_offset = (wanted - datetime.now(UTC)).total_seconds()
+                if "offset_seconds" in body:
+                    self.clock_offset = float(body["offset_seconds"])
+                if "advance_seconds" in body:
+                    self.clock_offset += float(body["advance_seconds"])
+            return Response.json(
+                200, {"now": self.now().isoformat(), "offset_seconds": self.clock_offset}
+            )
+
+    # -- error shapes ----------------------------------------------------------------
+    def _xml_error(self, status: int, code: int, message: str) -> Response:
+        body = (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            f"<error><code>{code}</code><message>{html.escape(message)}</message></error>"
+        )
+        return Response(status, body.encode(), {"Content-Type": "application/xml;charset=UTF-8"})
+
+    def _error(
+        self,
+        status: int,
+        code: int,
+        message: str,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        if self.options.xml_errors:
+            response = self._xml_error(status, code, message)
+            response.headers.update(headers or {})
+            return response
+        payload: dict[str, Any] = {"code": code, "message": message}
+        if errors:
+            payload["errors"] = errors
+        return Response.json(status, payload, headers)
+
+    def _invalid(self, errors: list[dict[str, str]]) -> Response:
+        return self._error(400, 300, "Validation Failed.", errors)
+
+    def _token_error(self, status: int, reason: str, error: str) -> Response:
+        return Response.json(status, {"reason": reason, "error": error})
+
+    # -- OAuth -----------------------------------------------------------------------
+    def _check_authorize(self, params: dict[str, str]) -> str | None:
+        """What is wrong with an authorize request (None: nothing)."""
+        if params.get("response_type", "code") != "code":
+            return "Invalid response_type"
+        if params.get("client_id") != self.client_id:
+            return "Invalid client_id"
+        redirect = params.get("redirect_uri", "")
+        if self.redirect_uris and redirect not in self.redirect_uris:
+            return "Invalid redirect: not in the app's allow list"
+        if urlsplit(redirect).scheme not in {"http", "https"}:
+            return "Invalid redirect_uri"
+        if "scope" in params and self.options.reject_scope_param:
+            return "Invalid scope (4,700)"
+        challenge = params.get("code_challenge", "")
+        method = params.get("code_challenge_method", "plain" if challenge else "")
+        if challenge and (
+            method not in {"S256", "plain"}
+            or not re.fullmatch(r"[A-Za-z0-9\-._~]{43,128}", challenge)
+        ):
+            return "Invalid code_challenge"
+        return None
+
+    @route("GET", "/oauth/authorize")
+    def authorize_page(self, request: Request) -> Response:
+        problem = self._check_authorize(request.query)
+        if problem:
+            return Response.html(400, f"<title>Zoom - Error</title><p>{html.escape(problem)}</p>")
+        hidden = "".join(
+            f'<input type="hidden" name="{name}" value="{html.escape(request.query[name])}">'
+            for name in (
+                "client_id",
+                "redirect_uri",
+                "state",
+                "code_challenge",
+                "code_challenge_method",
+                "response_type",
+            )
+            if name in request.query
+        )
+        page = f"""<!doctype html>
+<html><head><title>Fake Zoom - Authorize app</title></head>
+<body><h1>Fake Zoom</h1><p>Convener would like to schedule and manage meetings for you.</p>
+<form method="post" action="/oauth/authorize">{hidden}
+<label>Email <input type="email" name="email" value="{html.escape(self.default_email)}"></label>
+<button type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" name="decision" value="deny">Deny</button>
+</form></body></html>"""
+        return Response.html(200, page)
+
+    @route("POST", "/oauth/authorize")
+    def authorize_decision(self, request: Request) -> Response:
+        form = request.form()
+        problem = self._check_authorize(form)
+        if problem:
+            return Response.html(400, f"<title>Zoom - Error</title><p>{html.escape(problem)}</p>")
+        redirect = form["redirect_uri"]
+        answer: dict[str, str] = {}
+        if form.get("decision") != "allow":
+            answer["error"] = "access_denied"
+        else:
+            email = form.get("email", "").strip().lower()
+            if "@" not in email:
+                return Response.html(400, "<title>Zoom - Error</title><p>Enter an email</p>")
+            with self.lock:
+                self.add_user(email)
+                code = secrets.token_urlsafe(24)
+                self.codes[code] = Grant(
+                    email=email,
+                    scopes=frozenset(self.options.user_scopes.split()),
+                    redirect_uri=redirect,
+                    challenge=form.get("code_challenge", ""),
+                    challenge_method=form.get("code_challenge_method", "plain"),
+                    expires_at=self.now() + timedelta(minutes=10),
+                )
+            answer["code"] = code
+        if form.get("state"):
+            answer["state"] = form["state"]
+        return Response.redirect(redirect + ("&" if "?" in redirect else "?") + urlencode(answer))
+
+    def _client(self, request: Request) -> str | None:
+        """'user' or 's2s' by the HTTP Basic credentials; Zoom takes no secret in the form."""
+        value = request.headers.get("authorization", "")
+        if not value.lower().startswith("basic "):
+            return None
+        try:
+            client_id, _, secret = base64.b64decode(value[6:]).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if (client_id, secret) == (self.client_id, self.client_secret):
+            return "user"
+        if (client_id, secret) == (self.s2s_client_id, self.s2s_client_secret):
+            return "s2s"
+        return None
+
+    def _issue(self, email: str | None, scopes: frozenset[str], *, refresh: bool) -> Response:
+        access = secrets.token_urlsafe(32)
+        self.access_tokens[access] = AccessToken(
+            email, scopes, self.now() + timedelta(seconds=self.options.expires_in)
+        )
+        payload: dict[str, Any] = {
+            "access_token": access,
+            "token_type": "bearer",
+            "expires_in": self.options.expires_in,
+            "scope": " ".join(sorted(scopes)),
+            "api_url": self.base_url,
+        }
+        if refresh and email:
+            token = secrets.token_urlsafe(32)
+            self.refresh_tokens[token] = Grant(email=email, scopes=scopes)
+            payload["refresh_token"] = token
+        return Response.json(200, payload, {"Cache-Control": "no-store"})
+
+    @route("POST", "/oauth/token")
+    def token(self, request: Request) -> Response:
+        client = self._client(request)
+        if client is None:
+            return self._token_error(401, "Invalid client_id or client_secret", "invalid_client")
+        form = {**request.query, **request.form()}  # S2S docs put the grant in the query
+        grant_type = form.get("grant_type", "")
+        with self.lock:
+            if grant_type == "authorization_code" and client == "user":
+                return self._grant_code(form)
+            if grant_type == "refresh_token" and client == "user":
+                grant = self.refresh_tokens.get(form.get("refresh_token", ""))
+                if grant is None or not grant.alive:
+                    return Response.json(400, INVALID_TOKEN)
+                grant.alive = False  # rotation: the previous refresh token dies at once
+                self.grants["refresh_token"] += 1
+                return self._issue(grant.email, grant.scopes, refresh=True)
+            if grant_type == "account_credentials" and client == "s2s":
+                if form.get("account_id") != self.account_id:
+                    return self._token_error(400, "Invalid account_id", "invalid_request")
+                self.grants["account_credentials"] += 1
+                scopes = frozenset(self.options.s2s_scopes.split())
+                return self._issue(None, scopes, refresh=False)
+        return self._token_error(400, "Unsupported grant type", "unsupported_grant_type")
+
+    def _grant_code(self, form: dict[str, str]) -> Response:
+        grant = self.codes.pop(form.get("code", ""), None)  # single use
+        if grant is None or grant.expires_at is None or grant.expires_at < self.now():
+            return self._token_error(400, "Invalid authorization code", "invalid_grant")
+        if form.get("redirect_uri") != grant.redirect_uri:
+            return self._token_error(400, "Redirect URI mismatch.", "invalid_grant")
+        if grant.challenge:
+            verifier = form.get("code_verifier", "")
+            if grant.challenge_method == "S256":
+                digest = hashlib.sha256(verifier.encode()).digest()
+                verifier = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+            if not secrets.compare_digest(verifier, grant.challenge):
+                return self._token_error(400, "Invalid code_verifier", "invalid_grant")
+        self.grants["authorization_code"] += 1
+        return self._issue(grant.email, grant.scopes, refresh=True)
+
+    # -- API helpers -----------------------------------------------------------------
+    def _caller(self, request: Request, scope: str) -> AccessToken | Response:
+        token = self.access_tokens.get(request.bearer() or "")
+        if token is None:
+            return self._error(401, 124, "Invalid access token.")
+        if token.expires_at <= self.now():
+            return self._error(401, 124, "Access token is expired.")
+        if scope not in token.scopes and f"{scope}:admin" not in token.scopes:
+            wanted = f"{scope}, {scope}:admin"
+            return self._error(
+                self.options.scope_error_status,
+                4700,
+                f"Invalid access token, does not contain scopes:[{wanted}].",
+            )
+        return token
+
+    def _user(self, caller: AccessToken, user_id: str) -> FakeUser | Response:
+        user_id = unquote(user_id)  # an email with "+" arrives percent-encoded
+        if user_id == "me":
+            if caller.email is None:
+                return self._error(
+                    400,
+                    300,
+                    "The 'me' user id is only for user-level apps; Server-to-Server apps "
+                    "must use the user's id or email.",
+                )
+            return self.users[caller.email]
+        user = self.users.get(user_id.lower()) or next(
+            (u for u in self.users.values() if u.id == user_id), None
+        )
+        if user is None:
+            return self._error(404, 1001, f"User does not exist: {user_id}.")
+        if caller.email is not None and caller.email != user.email:
+            return self._error(400, 200, "No permission.")
+        return user
+
+    def _meeting(self, caller: AccessToken, meeting_id: str) -> FakeMeeting | Response:
+        meeting = self.meetings.get(int(meeting_id)) if meeting_id.isdigit() else None
+        if (
+            meeting is None
+            or meeting.deleted
+            or (caller.email is not None and caller.email != meeting.host.email)
+        ):
+            return self._error(404, 3001, f"Meeting {meeting_id} is not found or has expired.")
+        return meeting
+
+    def _count_write(self, host: FakeUser) -> Response | None:
+        """The per-host daily cap on creates+updates, reset at 00:00 UTC (fake clock)."""
+        now = self.now()
+        key = (host.email, now.date().isoformat())
+        limit = self.options.daily_limit
+        if self.daily_writes[key] >= limit:
+            midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+            headers = {}
+            if self.options.rate_limit_headers:
+                headers = {
+                    "Retry-After": _iso(midnight),
+                    "X-RateLimit-Type": "Daily-limit",
+                    "X-RateLimit-Limit": str(limit),
+                    "X-RateLimit-Remaining": "0",
+                }
+            status = 300 if self.options.legacy_daily_status else 429
+            return self._error(status, 429, DAILY_MESSAGE.format(limit=limit), headers=headers)
+        self.daily_writes[key] += 1
+        return None
+
+    def _fields(self, body: Any, meeting: FakeMeeting | None) -> dict[str, Any] | Response:
+        """Validate a create (meeting None) or update body; return the fields to set."""
+        if not isinstance(body, dict):
+            return self._error(400, 300, "Request Body should be a valid JSON object.")
+        errors: list[dict[str, str]] = []
+        out: dict[str, Any] = {}
+
+        def bad(name: str, message: str) -> None:
+            errors.append({"field": name, "message": message})
+
+        if "topic" in body:
+            if not isinstance(body["topic"], str) or len(body["topic"]) > 200:
+                bad("topic", "Topic must be a string of at most 200 characters.")
+            out["topic"] = body["topic"]
+        if "agenda" in body:
+            if not isinstance(body["agenda"], str) or len(body["agenda"]) > 2000:
+                bad("agenda", "Agenda must be a string of at most 2000 characters.")
+            out["agenda"] = body["agenda"]
+        if "type" in body and body["type"] not in (1, 2, 3, 8):
+            bad("type", "Invalid meeting type.")
+        zone_name = body.get("timezone", meeting.timezone if meeting else "UTC")
+        try:
+            zone = ZoneInfo(str(zone_name))
+            out["timezone"] = str(zone_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            bad("timezone", f"Invalid timezone: {zone_name}")
+            zone = ZoneInfo("UTC")
+        if "start_time" in body or meeting is None:
+            try:
+                text = str(body["start_time"])
+                start = datetime.fromisoformat(text.replace("Z", "+00:00"))
+                if not text.endswith("Z"):  # without Z it is local time in `timezone`
+                    start = start.replace(tzinfo=zone)
+                out["start_time"] = _iso(start)
+            except (KeyError, ValueError):
+                bad("start_time", "Invalid start_time: use yyyy-MM-ddTHH:mm:ssZ.")
+        if "duration" in body:
+            if not isinstance(body["duration"], int) or not 0 < body["duration"] <= 1440:
+                bad("duration", "Duration must be a whole number of minutes.")
+            out["duration"] = body["duration"]
+        if "password" in body:
+            if not isinstance(body["password"], str) or not PASSCODE.fullmatch(body["password"]):
+                bad("password", "Password may only contain [a-zA-Z0-9@-_*], at most 10.")
+            out["password"] = body["password"]
+        if isinstance(body.get("settings"), dict):
+            out["settings"] = body["settings"]
+        return self._invalid(errors) if errors else out
+
+    def _view(self, m: FakeMeeting, *, full: bool) -> dict[str, Any]:
+        pwd = hashlib.sha256(f"{m.id}:{m.password}".encode()).hexdigest()[:32]
+        join_url = f"{self.base_url}/j/{m.id}" + (f"?pwd={pwd}" if m.password else "")
+        view: dict[str, Any] = {
+            "uuid": m.uuid,
+            "id": m.id,
+            "host_id": m.host.id,
+            "topic": m.topic,
+            "type": 2,
+            "start_time": m.start_time,
+            "duration": m.duration,
+            "timezone": m.timezone,
+            "agenda": m.agenda,
+            "created_at": m.created_at,
+            "join_url": join_url,
+        }
+        if full:
+            view.update(
+                host_email=m.host.email,
+                status="waiting",
+                # The host's link; Zoom's expires after 2 hours. Clients must not keep it.
+                start_url=f"{self.base_url}/s/{m.id}?zak={secrets.token_urlsafe(16)}",
+                password=m.password,
+                h323_password=m.password,
+                pstn_password=m.password,
+                encrypted_password=pwd,
+                pre_schedule=False,
+                settings={
+                    "host_video": False,
+                    "participant_video": False,
+                    "join_before_host": False,
+                    "waiting_room": False,
+                    **m.settings,
+                    "global_dial_in_numbers": [
+                        {
+                            "country": "US",
+                            "country_name": "US",
+                            "city": "New York",
+                            "number": "+1 646 558 8656",
+                            "type": "toll",
+                        }
+                    ],
+                },
+            )
+        return view
+
+    # -- API -------------------------------------------------------------------------
+    @route("GET", "/v2/users/(?P<user_id>[^/]+)")
+    def get_user(self, request: Request, user_id: str) -> Response:
+        with self.lock:
+            caller = self._caller(request, "user:read")
+            if isinstance(caller, Response):
+                return caller
+            user = self._user(caller, user_id)
+            if isinstance(user, Response):
+                return user
+            return Response.json(200, user.public(self.account_id))
+
+    @route("POST", "/v2/users/(?P<user_id>[^/]+)/meetings")
+    def create_meeting(self, request: Request, user_id: str) -> Response:
+        with self.lock:
+            caller = self._caller(request, "meeting:write")
+            if isinstance(caller, Response):
+                return caller
+            host = self._user(caller, user_id)
+            if isinstance(host, Response):
+                return host
+            if not host.can_host or host.status != "active":
+                return self._error(
+                    400,
+                    3161,
+                    "Your user account is not allowed meeting hosting and scheduling capabilities.",
+                )
+            try:
+                body = request.json()
+            except ValueError:
+                body = None
+            values = self._fields(body, None)
+            if isinstance(values, Response):
+                return values
+            over = self._count_write(host)
+            if over is not None:
+                return over
+            meeting = self.add_meeting(host.email, **values)
+            return Response.json(
+                201,
+                self._view(meeting, full=True),
+                {"Content-Location": f"{self.base_url}/v2/meetings/{meeting.id}"},
+            )
+
+    @route("GET", "/v2/users/(?P<user_id>[^/]+)/meetings")
+    def list_meetings(self, request: Request, user_id: str) -> Response:
+        with self.lock:
+            caller = self._caller(request, "meeting:read")
+            if isinstance(caller, Response):
+                return caller
+            host = self._user(caller, user_id)
+            if isinstance(host, Response):
+                return host
+            kind = request.query.get("type", "scheduled")
+            try:
+                size = min(300, max(1, int(request.query.get("page_size", "30"))))
+            except ValueError:
+                return self._invalid([{"field": "page_size", "message": "Invalid page_size."}])
+            offset = 0
+            token = request.query.get("next_page_token", "")
+            if token:
+                saved = self.page_tokens.get(token)
+                if saved is None or saved[:2] != (host.email, kind):
+                    return self._error(400, 300, "Invalid next_page_token.")
+                offset = saved[2]
+            now = self.now()
+
+            def keep(m: FakeMeeting) -> bool:
+                start = datetime.fromisoformat(m.start_time.replace("Z", "+00:00"))
+                end = start + timedelta(minutes=m.duration)
+                if kind in ("upcoming", "upcoming_meetings"):
+                    return end > now
+                if kind == "live":
+                    return start <= now < end
+                if kind == "previous_meetings":
+                    return end <= now
+                return True
+
+            mine = sorted(
+                (m for m in self.meetings.values() if m.host is host and not m.deleted and keep(m)),
+                key=lambda m: (m.start_time, m.id),
+            )
+            page = mine[offset : offset + size]
+            next_token = ""
+            if offset + size < len(mine):
+                next_token = secrets.token_urlsafe(24)
+                self.page_tokens[next_token] = (host.email, kind, offset + size)
+            return Response.json(
+                200,
+                {
+                    "page_size": size,
+                    "total_records": len(mine),
+                    "next_page_token": next_token,
+                    "meetings": [self._view(m, full=False) for m in page],
+                },
+            )
+
+    @route("GET", "/v2/meetings/(?P<meeting_id>[^/]+)")
+    def get_meeting(self, request: Request, meeting_id: str) -> Response:
+        with self.lock:
+            caller = self._caller(request, "meeting:read")
+            if isinstance(caller, Response):
+                return caller
+            meeting = self._meeting(caller, meeting_id)
+            if isinstance(meeting, Response):
+                return meeting
+            return Response.json(200, self._view(meeting, full=True))
+
+    @route("PATCH", "/v2/meetings/(?P<meeting_id>[^/]+)")
+    def update_meeting(self, request: Request, meeting_id: str) -> Response:
+        with self.lock:
+            caller = self._caller(request, "meeting:write")
+            if isinstance(caller, Response):
+                return caller
+            meeting = self._meeting(caller, meeting_id)
+            if isinstance(meeting, Response):
+                return meeting
+            try:
+                body = request.json()
+            except ValueError:
+                body = None
+            values = self._fields(body, meeting)
+            if isinstance(values, Response):
+                return values
+            over = self._count_write(meeting.host)
+            if over is not None:
+                return over
+            settings = values.pop("settings", {})
+            for name, value in values.items():
+                setattr(meeting, name, value)
+            meeting.settings.update(settings)
+            return Response.empty(204)  # Zoom says nothing more: GET it to see the result
+
+    @route("DELETE", "/v2/meetings/(?P<meeting_id>[^/]+)")
+    def delete_meeting(self, request: Request, meeting_id: str) -> Response:
+        with self.lock:
+            caller = self._caller(request, "meeting:write")
+            if isinstance(caller, Response):
+                return caller
+            meeting = self._meeting(caller, meeting_id)
+            if isinstance(meeting, Response):
+                return meeting
+            meeting.deleted = True  # deletes do not count toward the daily cap
+            return Response.empty(204)
+
+    @route("GET", "/j/(?P<meeting_id>[0-9]+)")
+    def join_page(self, request: Request, meeting_id: str) -> Response:
+        """What a join link opens, so browser tests can follow one."""
+        with self.lock:
+            meeting = self.meetings.get(int(meeting_id))
+            if meeting is None or meeting.deleted:
+                return Response.html(
+                    404, "<title>Fake Zoom</title><p>This meeting link is invalid.</p>"
+                )
+            title = html.escape(meeting.topic)
+            return Response.html(
+                200, f"<title>Fake Zoom - {title}</title><h1>{title}</h1><p>{meeting.id}</p>"
+            )
