@@ -1,0 +1,1 @@
+"""Microsoft Teams meetings made as Outlook calendar events through Microsoft Graph."""
