@@ -138,6 +138,10 @@ WHITENOISE_USE_FINDERS = True  # serve from the apps' static folders without col
 # never queue ETAs days ahead (see DESIGN.md).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 WORKER_POLL_SECONDS = env_float("CONVENER_WORKER_POLL_SECONDS", 0.2)
+# Provider calls in flight per worker process (also its database connections), and per
+# lane (one connection's calls) within it.
+WORKER_POOL_SIZE = env_int("CONVENER_WORKER_POOL_SIZE", 32)
+LANE_CONCURRENCY = env_int("CONVENER_LANE_CONCURRENCY", 4)
 
 # Mail. Without an SMTP host the invitations stay in the outbox page.
 EMAIL_FROM = env_str("CONVENER_EMAIL_FROM", "Convener <meetings@localhost>")

@@ -97,12 +97,12 @@ def schedule_meetings(request: HttpRequest, payload: ScheduleIn) -> tuple[int, d
         trigger="api",
         trigger_ref=f"{user.pk}:{payload.idempotency_key}" if payload.idempotency_key else None,
     )
-    created = [meeting_out(m) for m in _meetings().filter(pk__in=[m.pk for m in outcome.created])]
-    existing = [meeting_out(m) for m in _meetings().filter(pk__in=[m.pk for m in outcome.existing])]
+    created = [meeting_out(m) for m in _meetings().filter(pk__in=outcome.created_ids)]
+    existing = [meeting_out(m) for m in _meetings().filter(pk__in=outcome.existing_ids)]
     body = {
         "meetings": created,
         "existing": existing,
-        "skipped": [{"contact_id": s.contact.pk, "reason": s.reason} for s in outcome.skipped],
+        "skipped": [{"contact_id": s.contact_id, "reason": s.reason} for s in outcome.skipped],
     }
     return (201 if created else 200), body
 

@@ -8,4 +8,4 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("provider", "level", "account_email", "user", "status")
     # Credentials are never shown, not even encrypted.
     exclude = ("secret_blob",)
-    readonly_fields = ("access_expires_at", "not_before", "problems")
+    readonly_fields = ("access_expires_at", "problems")

@@ -46,8 +46,10 @@ class Connection(models.Model):
     # Encrypted JSON: access and refresh tokens, service-account keys, client secrets.
     secret_blob = models.TextField(blank=True, editable=False)
     access_expires_at = models.DateTimeField(null=True, blank=True)
-    # Set by a 429 or Retry-After: no call with this account before this instant.
-    not_before = models.DateTimeField(null=True, blank=True)
+    # The steady pace of calls with this account; empty: the provider's documented default.
+    requests_per_second = models.FloatField(
+        null=True, blank=True, help_text="Leave empty for the provider's documented limit"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -52,8 +52,11 @@ def mark_needs_reconnect(connection_id: int, reason: str) -> None:
 
 def resume_waiting_meetings(connection: Connection) -> int:
     """After a reconnect: the meetings parked on this connection go back to work."""
+    from django.utils import timezone
+
     from convener.meetings.models import Meeting, MeetingState
-    from convener.meetings.tasks import enqueue_link_creation
+    from convener.meetings.sync import lane_for
+    from convener.meetings.tasks import enqueue_lanes
 
     waiting = list(
         Meeting.objects.filter(
@@ -62,7 +65,7 @@ def resume_waiting_meetings(connection: Connection) -> int:
     )
     with transaction.atomic():
         Meeting.objects.filter(pk__in=waiting).update(
-            state=MeetingState.PLANNED, state_reason="", next_attempt_at=None
+            state=MeetingState.PLANNED, state_reason="", next_attempt_at=timezone.now()
         )
-        enqueue_link_creation(waiting)
+        enqueue_lanes([lane_for(connection.provider, connection.pk)])
     return len(waiting)

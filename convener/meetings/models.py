@@ -154,7 +154,7 @@ class Meeting(models.Model):
         max_length=200, blank=True, help_text="e.g. moved forward out of a DST gap"
     )
     state = models.CharField(
-        max_length=20, choices=MeetingState.choices, default=MeetingState.PLANNED, db_index=True
+        max_length=20, choices=MeetingState.choices, default=MeetingState.PLANNED
     )
     state_reason = models.TextField(blank=True)
     join_url = models.URLField(max_length=2000, blank=True)
@@ -163,9 +163,17 @@ class Meeting(models.Model):
     provider_meeting_id = models.CharField(max_length=255, blank=True)
     provider_data = models.JSONField(default=dict, blank=True)
     sequence = models.PositiveIntegerField(default=0)  # ICS SEQUENCE, raised on every change
+    # The version the provider has (-1: nothing made there yet). Less than `sequence`: the
+    # remote meeting must be updated. The dispatcher keeps the provider in step with the row.
+    remote_sequence = models.IntegerField(default=-1)
+    cancel_requested = models.BooleanField(default=False)
     send_invitations = models.BooleanField(default=True)
+    # Dispatch: which pacing lane the meeting's provider calls go through (its connection,
+    # or its provider when it needs no account), when it next needs work (null: none),
+    # and who is working on it until when.
+    lane = models.CharField(max_length=64, blank=True)
     attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -175,7 +183,11 @@ class Meeting(models.Model):
 
     class Meta:
         ordering = ["-start", "-id"]
-        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["lane", "next_attempt_at"]),
+            models.Index(fields=["next_attempt_at"]),
+            models.Index(fields=["state"]),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -293,3 +305,38 @@ class Delivery(models.Model):
 
     def as_dict(self) -> dict[str, Any]:
         return {"recipient": self.recipient, "status": self.status, "method": self.method}
+
+
+class Lane(models.Model):
+    """The shared pace of one lane of provider calls (a connection, or an account-less
+    provider), for every worker process on every machine.
+
+    Pacing is GCRA: `tat` is the theoretical arrival time of the next call; a call reserves
+    max(now, tat, not_before) and moves `tat` one interval on, in one row-locked
+    transaction. `not_before` is set by a 429 or a Retry-After.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    tat = models.FloatField(default=0.0)  # epoch seconds
+    not_before = models.FloatField(default=0.0)  # epoch seconds
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class DailyQuota(models.Model):
+    """Provider calls counted per lane, host and UTC day, for caps like Zoom's
+    100 creates+updates per host per day."""
+
+    lane = models.CharField(max_length=64)
+    host = models.CharField(max_length=254)
+    day = models.DateField()
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lane", "host", "day"], name="one_quota_per_host_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lane} {self.host} {self.day}: {self.used}"

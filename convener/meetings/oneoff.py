@@ -109,7 +109,7 @@ def schedule_one_off(
             outcome = schedule(
                 ScheduleRequest(
                     action=action,
-                    contacts=contacts,
+                    contact_ids=[c.pk for c in contacts],
                     trigger=trigger,
                     requested_by=requested_by,
                     trigger_ref=trigger_ref,

@@ -1,12 +1,17 @@
 """The pipeline's entry: every trigger builds a ScheduleRequest and calls `schedule`.
 
 trigger -> ScheduleRequest -> plan (timeplan) -> choose account -> Meeting rows (one
-transaction) -> link creation enqueued on commit -> invitations.
+transaction) -> lanes nudged on commit -> the dispatcher creates links -> invitations.
+
+`schedule` streams: contacts are read in chunks twice (to plan, then to save), and only a
+few small values per recipient are kept in between, so scheduling a hundred thousand
+contacts needs memory for the plan, not for a hundred thousand model objects.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,22 +22,21 @@ from django.template import Context, Template
 from django.utils import timezone
 
 from convener import timeplan
+from convener.connections.models import Connection
 from convener.connections.selection import AccountChoice, NoUsableConnection, choose_account
 from convener.crm.models import Contact
-from convener.meetings.models import (
-    Attendee,
-    CredentialsPolicy,
-    Meeting,
-    MeetingAction,
-)
-from convener.meetings.tasks import enqueue_link_creation
+from convener.meetings.models import Attendee, CredentialsPolicy, Meeting, MeetingAction
+from convener.meetings.sync import lane_for
+from convener.meetings.tasks import enqueue_lanes
 from convener.team.models import User
+
+CHUNK = 1000
 
 
 @dataclass
 class ScheduleRequest:
     action: MeetingAction
-    contacts: Sequence[Contact]
+    contact_ids: Sequence[int]
     trigger: str  # contact_popup, bulk, segment, form, campaign, work_item, booking, api
     requested_by: User | None = None
     # Same trigger_ref + same contact = the same meeting, however often the trigger re-runs.
@@ -43,81 +47,80 @@ class ScheduleRequest:
 
 @dataclass
 class Skip:
-    contact: Contact
+    contact_id: int
     reason: str
 
 
 @dataclass
 class ScheduleOutcome:
-    created: list[Meeting] = field(default_factory=list)
-    existing: list[Meeting] = field(default_factory=list)
+    created_ids: list[int] = field(default_factory=list)
+    existing_ids: list[int] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
 
 
-def render_text(template: str, contact: Contact, host: User | None) -> str:
-    """Render a title or description template with plain values only, so a template can
-    never reach into models (e.g. a user's password hash)."""
-    context = {
-        "contact": {
-            "name": contact.name,
-            "first_name": contact.first_name,
-            "last_name": contact.last_name,
-            "email": contact.email,
-            "company": contact.company,
-            "fields": dict(contact.fields or {}),
-        },
-        "host": {"name": host.display_name, "email": host.email} if host else {},
-    }
-    return Template(template).render(Context(context, autoescape=False)).strip()
+@dataclass(slots=True)
+class _Choice:
+    """What pass one keeps of a recipient: who hosts, through which connection."""
+
+    connection_id: int | None
+    host_id: int | None
 
 
-def _plan_document(
-    request: ScheduleRequest, contacts: Sequence[Contact], hosts: dict[int, AccountChoice]
-) -> dict[str, Any]:
-    action = request.action
-    per_host = action.credentials != CredentialsPolicy.ORGANIZATION
-    now = request.now or timezone.now()
-    recipients = []
-    for contact in contacts:
-        host = hosts[contact.pk].host
-        recipients.append(
-            {
-                "id": str(contact.pk),
-                "host": f"user-{host.pk}" if (per_host and host) else "organization",
-                "timezone": contact.timezone or None,
-                "browser_timezone": request.browser_timezone or None,
+def _contacts(ids: Sequence[int]) -> Iterator[Contact]:
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        found = Contact.objects.select_related("owner").in_bulk(chunk)
+        for pk in chunk:
+            if pk in found:
+                yield found[pk]
+
+
+def _context(contact: Contact, host: User | None) -> Context:
+    """Plain values only, so a template can never reach into models (a password hash)."""
+    return Context(
+        {
+            "contact": {
+                "name": contact.name,
+                "first_name": contact.first_name,
+                "last_name": contact.last_name,
+                "email": contact.email,
+                "company": contact.company,
                 "fields": dict(contact.fields or {}),
-            }
-        )
+            },
+            "host": {"name": host.display_name, "email": host.email} if host else {},
+        },
+        autoescape=False,
+    )
+
+
+def render_text(template: str, contact: Contact, host: User | None) -> str:
+    return Template(template).render(_context(contact, host)).strip()
+
+
+def _timing_spec(action: MeetingAction, now: datetime) -> timeplan.PlanSpec:
     timing = dict(action.timing or {"mode": "immediate"})
     timing["timezone"] = action.timezone or None
-    return {
-        "now": now.isoformat(),
-        "duration_minutes": action.duration_minutes,
-        "timing": timing,
-        "timezone_chain": action.chain,
-        "default_timezone": settings.DEFAULT_TIMEZONE,
-        "recipients": recipients,
-        "busy": {},
-    }
+    return timeplan.parse_spec(
+        {
+            "now": now.isoformat(),
+            "duration_minutes": action.duration_minutes,
+            "timing": timing,
+            "timezone_chain": action.chain,
+            "default_timezone": settings.DEFAULT_TIMEZONE,
+            "recipients": [],
+        }
+    )
 
 
-def _parse_utc(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def _attendees(action: MeetingAction, contact: Contact) -> list[Attendee]:
+def _attendees(action: MeetingAction, contact: Contact, internal: list[User]) -> list[Attendee]:
     people = [Attendee(email=contact.email, name=contact.name, kind=Attendee.Kind.CONTACT)]
     seen = {contact.email.lower()}
-    for user in action.internal_attendees.all():
+    for user in internal:
         if user.email and user.email.lower() not in seen:
             seen.add(user.email.lower())
             people.append(
                 Attendee(
-                    email=user.email,
-                    name=user.display_name,
-                    kind=Attendee.Kind.INTERNAL,
-                    user=user,
+                    email=user.email, name=user.display_name, kind=Attendee.Kind.INTERNAL, user=user
                 )
             )
     for email in action.external_emails or []:
@@ -127,68 +130,145 @@ def _attendees(action: MeetingAction, contact: Contact) -> list[Attendee]:
     return people
 
 
-def schedule(request: ScheduleRequest) -> ScheduleOutcome:
-    """Plan and save the meetings of a request. Raises NoUsableConnection before saving
-    anything when the action's provider has no account that can host them."""
+def plan_recipients(
+    request: ScheduleRequest,
+) -> tuple[timeplan.Plan, dict[int, _Choice], list[Skip]]:
+    """Pass one: choose each recipient's account and plan every meeting."""
     action = request.action
-    outcome = ScheduleOutcome()
-    choices: dict[int, AccountChoice] = {}
-    for contact in request.contacts:
+    per_host = action.credentials != CredentialsPolicy.ORGANIZATION
+    pool = list(Connection.objects.filter(provider=action.provider, status="active"))
+    choices: dict[int, _Choice] = {}
+    skipped: list[Skip] = []
+    recipients: list[timeplan.Recipient] = []
+    needs_fields = (action.timing or {}).get("mode") == "field"
+    for contact in _contacts(request.contact_ids):
         try:
-            choices[contact.pk] = choose_account(action, contact, request.requested_by)
+            choice: AccountChoice = choose_account(
+                action, contact, request.requested_by, connections=pool
+            )
         except NoUsableConnection as exc:
-            if len(request.contacts) == 1:
-                raise
-            outcome.skipped.append(Skip(contact, str(exc)))
-    contacts = [c for c in request.contacts if c.pk in choices]
-    plan = timeplan.plan_document(_plan_document(request, contacts, choices))
-    by_id = {str(c.pk): c for c in contacts}
-    for skipped in plan["skipped"]:
-        outcome.skipped.append(Skip(by_id[skipped["id"]], skipped["reason"]))
-    new_ids: list[int] = []
+            skipped.append(Skip(contact.pk, str(exc)))
+            continue
+        host = choice.host
+        choices[contact.pk] = _Choice(
+            choice.connection.pk if choice.connection else None, host.pk if host else None
+        )
+        recipients.append(
+            timeplan.Recipient(
+                id=str(contact.pk),
+                host=f"user-{host.pk}" if (per_host and host) else "organization",
+                timezone=contact.timezone or None,
+                browser_timezone=request.browser_timezone or None,
+                fields=dict(contact.fields or {}) if needs_fields else {},
+            )
+        )
+    spec = dataclasses.replace(
+        _timing_spec(action, request.now or timezone.now()), recipients=recipients
+    )
+    plan = timeplan.plan(spec)
+    return plan, choices, skipped
+
+
+def schedule(request: ScheduleRequest) -> ScheduleOutcome:
+    """Plan and save the meetings of a request in one transaction; link creation is nudged
+    when it commits. A single recipient without a usable account raises
+    NoUsableConnection before anything is saved; in bulk, such recipients are skipped."""
+    action = request.action
+    plan, choices, skipped = plan_recipients(request)
+    if len(request.contact_ids) == 1 and skipped:
+        raise NoUsableConnection(skipped[0].reason)
+    outcome = ScheduleOutcome(skipped=skipped)
+    for skip in plan.skipped:
+        outcome.skipped.append(Skip(int(skip.id), skip.reason))
+    title = Template(action.title_template)
+    description = Template(action.description_template)
+    internal = list(action.internal_attendees.all())
+    hosts = {u.pk: u for u in User.objects.filter(pk__in={c.host_id for c in choices.values()})}
+    prefix = f"{request.trigger}:{request.trigger_ref}:" if request.trigger_ref else None
+    existing: dict[str, int] = {}
+    if prefix:
+        for key, pk in Meeting.objects.filter(trigger_key__startswith=prefix).values_list(
+            "trigger_key", "pk"
+        ):
+            existing[str(key)] = pk
+    lanes: set[str] = set()
+    now = timezone.now()
+    planned = {int(m.id): m for m in plan.meetings}
     with transaction.atomic():
-        for planned in plan["meetings"]:
-            contact = by_id[planned["id"]]
-            choice = choices[contact.pk]
-            trigger_key = (
-                f"{request.trigger}:{request.trigger_ref}:{contact.pk}"
-                if request.trigger_ref
-                else None
-            )
-            if trigger_key:
-                existing = Meeting.objects.filter(trigger_key=trigger_key).first()
-                if existing is not None:
-                    outcome.existing.append(existing)
+        order = [pk for pk in request.contact_ids if pk in planned]
+        for start in range(0, len(order), CHUNK):
+            batch: list[tuple[Meeting, list[Attendee]]] = []
+            for contact in _contacts(order[start : start + CHUNK]):
+                item = planned[contact.pk]
+                choice = choices[contact.pk]
+                host = hosts.get(choice.host_id) if choice.host_id else None
+                trigger_key = f"{prefix}{contact.pk}" if prefix else None
+                if trigger_key and trigger_key in existing:
+                    outcome.existing_ids.append(existing[trigger_key])
                     continue
-            meeting = Meeting(
-                trigger=request.trigger,
-                trigger_key=trigger_key,
-                action=action,
-                contact=contact,
-                host=choice.host,
-                provider=action.provider,
-                connection=choice.connection,
-                title=render_text(action.title_template, contact, choice.host)[:300] or "Meeting",
-                description=render_text(action.description_template, contact, choice.host),
-                start=_parse_utc(planned["start"]),
-                end=_parse_utc(planned["end"]),
-                timezone=planned["timezone"],
-                timezone_source=planned.get("timezone_source", ""),
-                planning_note="; ".join(planned.get("notes", []) or [])[:200],
-                passcode=action.passcode,
-                send_invitations=action.send_invitations,
-                created_by=request.requested_by,
-            )
+                context = _context(contact, host)
+                meeting = Meeting(
+                    trigger=request.trigger,
+                    trigger_key=trigger_key,
+                    action=action,
+                    contact=contact,
+                    host=host,
+                    provider=action.provider,
+                    connection_id=choice.connection_id,
+                    title=title.render(context).strip()[:300] or "Meeting",
+                    description=description.render(context).strip(),
+                    start=item.start,
+                    end=item.end,
+                    timezone=item.timezone,
+                    timezone_source=item.timezone_source,
+                    planning_note="; ".join(item.notes)[:200],
+                    passcode=action.passcode,
+                    send_invitations=action.send_invitations,
+                    created_by=request.requested_by,
+                    lane=lane_for(action.provider, choice.connection_id),
+                    next_attempt_at=now,
+                )
+                batch.append((meeting, _attendees(action, contact, internal)))
+            _save_batch(batch, outcome, lanes)
+        enqueue_lanes(lanes)
+    return outcome
+
+
+def _save_batch(
+    batch: list[tuple[Meeting, list[Attendee]]], outcome: ScheduleOutcome, lanes: set[str]
+) -> None:
+    if not batch:
+        return
+    try:
+        with transaction.atomic():
+            Meeting.objects.bulk_create([m for m, _ in batch])
+    except IntegrityError:
+        # The same trigger ran concurrently for some of these contacts: save one by one
+        # and keep whichever meeting won.
+        for meeting, people in batch:
             try:
                 with transaction.atomic():
+                    meeting.pk = None
                     meeting.save()
-            except IntegrityError:  # the same trigger ran concurrently and won
-                outcome.existing.append(Meeting.objects.get(trigger_key=trigger_key))
-                continue
-            for attendee in _attendees(action, contact):
-                attendee.meeting = meeting
-                attendee.save()
-            outcome.created.append(meeting)
-            new_ids.append(meeting.pk)
-        enqueue_link_creation(new_ids)
-    return outcome
+            except IntegrityError:
+                outcome.existing_ids.append(Meeting.objects.get(trigger_key=meeting.trigger_key).pk)
+                people.clear()
+                meeting.pk = None
+    rows = []
+    for meeting, people in batch:
+        if meeting.pk is None:
+            continue
+        for person in people:
+            person.meeting = meeting
+            rows.append(person)
+        outcome.created_ids.append(meeting.pk)
+        lanes.add(meeting.lane)
+    Attendee.objects.bulk_create(rows)
+
+
+def describe(outcome: ScheduleOutcome) -> dict[str, Any]:
+    return {
+        "created": len(outcome.created_ids),
+        "existing": len(outcome.existing_ids),
+        "skipped": len(outcome.skipped),
+    }

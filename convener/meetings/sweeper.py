@@ -1,52 +1,43 @@
-"""The sweeper: hands on work whose time has come or whose worker died.
+"""The sweeper: the backstop that hands on work whose worker died.
 
 The Meeting row is the source of truth, not the queue (django-tasks-db has no retries
-and leaves a task RUNNING when its worker dies). Every few seconds each worker process
-looks for meetings due for another attempt and for expired leases, and enqueues them;
-the claim in `linking` makes sure only one worker acts on each.
+and leaves a task RUNNING when its worker dies). A meeting whose lease ran out is due
+again by the same rule as any other due meeting, so the dispatcher's own polling picks it
+up; what the sweeper adds is for processes without a dispatcher, and for invitations
+interrupted mid-send.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Q
 from django.utils import timezone
 
-from convener.meetings.invitations.delivery import deliver
+from convener.meetings.dispatch import due_lanes
 from convener.meetings.models import Delivery, Meeting, MeetingState
-from convener.meetings.tasks import create_meeting_link
-
-BATCH = 500
+from convener.meetings.tasks import drain_lane
 
 
-def due_meeting_ids(limit: int = BATCH) -> list[int]:
-    now = timezone.now()
-    due = (
-        Q(
-            state__in=[MeetingState.LINK_FAILED, MeetingState.WAITING_QUOTA],
-            next_attempt_at__lte=now,
+def recover_interrupted_deliveries() -> None:
+    """Invitations whose sending was cut off (a worker died mid-send) go out again."""
+    stale = timezone.now() - timedelta(minutes=2)
+    interrupted = Delivery.objects.filter(status=Delivery.Status.SENDING, created_at__lt=stale)
+    meeting_ids = list(interrupted.values_list("meeting_id", flat=True))
+    if meeting_ids:
+        interrupted.update(status=Delivery.Status.FAILED, error="interrupted while sending")
+        Meeting.objects.filter(pk__in=meeting_ids, state=MeetingState.INVITED).update(
+            state=MeetingState.LINKED
         )
-        | Q(state=MeetingState.CREATING, lease_until__lt=now)
-        # Planned meetings whose task was lost (e.g. the process died before enqueueing).
-        | Q(state=MeetingState.PLANNED, created_at__lt=now - timedelta(minutes=1))
-    )
-    return list(Meeting.objects.filter(due).values_list("pk", flat=True)[:limit])
+        Meeting.objects.filter(pk__in=meeting_ids, next_attempt_at__isnull=True).update(
+            next_attempt_at=timezone.now()
+        )
 
 
 def sweep() -> int:
-    """Enqueue due work; returns how many meetings were handed on."""
-    ids = due_meeting_ids()
-    for meeting_id in ids:
-        create_meeting_link.enqueue(meeting_id)
-    # Invitations that failed or were interrupted.
-    stale = timezone.now() - timedelta(minutes=2)
-    Delivery.objects.filter(status=Delivery.Status.SENDING, created_at__lt=stale).update(
-        status=Delivery.Status.FAILED, error="interrupted while sending"
-    )
-    linked = Meeting.objects.filter(
-        state=MeetingState.LINKED, send_invitations=True, updated_at__lt=stale
-    ).select_related("host", "contact", "action")[:BATCH]
-    for meeting in linked:
-        deliver(meeting)
-    return len(ids)
+    """Recover interrupted work and nudge every lane with due work (for processes without
+    a dispatcher); returns how many lanes were nudged."""
+    recover_interrupted_deliveries()
+    lanes = due_lanes()
+    for lane in lanes:
+        drain_lane.enqueue(lane)
+    return len(lanes)

@@ -1,23 +1,34 @@
-"""Background tasks. They take ids, never objects, and are enqueued on commit."""
+"""Background tasks. They take ids and names, never objects, and are enqueued on commit.
+
+`drain_lane` is a nudge: "this lane has work". The worker's dispatcher takes it from
+there; without a dispatcher in the process the lane is drained inline.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from django.db import transaction
 from django_tasks import task
 
-from convener.meetings import linking
+from convener.meetings import dispatch
 
 
 @task()
-def create_meeting_link(meeting_id: int) -> None:
-    linking.create_link(meeting_id)
+def drain_lane(lane: str) -> None:
+    dispatcher = dispatch.Dispatcher.current
+    if dispatcher is not None:
+        dispatcher.wake(lane)
+    else:
+        dispatch.drain(lane)
 
 
-def enqueue_link_creation(meeting_ids: list[int]) -> None:
-    """Queue link creation once the surrounding transaction commits (invariant 7)."""
+def enqueue_lanes(lanes: Iterable[str]) -> None:
+    """Nudge each lane once the surrounding transaction commits (invariant 7)."""
+    unique = sorted(set(lanes))
 
     def enqueue() -> None:
-        for meeting_id in meeting_ids:
-            create_meeting_link.enqueue(meeting_id)
+        for lane in unique:
+            drain_lane.enqueue(lane)
 
     transaction.on_commit(enqueue)

@@ -43,7 +43,7 @@ def schedule_zoom(member: Any, contacts: list[Contact], capture: Any) -> list[Me
             requested_by=member,
             trigger="test",
         )
-    return outcome.created
+    return list(Meeting.objects.filter(pk__in=outcome.created_ids).order_by("pk"))
 
 
 @pytest.mark.django_db

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from convener.meetings import linking
+from convener.meetings.dispatch import drain
+from convener.meetings.models import Meeting
 from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +22,9 @@ def meeting(member: Any, contact: Any) -> Any:
         requested_by=member,
         trigger="test",
     )
-    linking.create_link(outcome.created[0].pk)
-    return outcome.created[0]
+    meeting = Meeting.objects.get(pk=outcome.created_ids[0])
+    drain(meeting.lane)
+    return meeting
 
 
 def test_the_meeting_page_shows_the_link_and_both_zones(

@@ -103,9 +103,9 @@ def schedule_meeting(request: HttpRequest, pk: int) -> HttpResponse:
                 for error in errors:
                     form.add_error(target, error)
         else:
-            meeting = outcome.created[0] if outcome.created else outcome.existing[0]
-            messages.success(request, f"Scheduled “{meeting.title}”. The link is being created.")
-            return HttpResponseClientRedirect(reverse("meeting", args=[meeting.pk]))
+            meeting_id = (outcome.created_ids or outcome.existing_ids)[0]
+            messages.success(request, "Scheduled. The link is being created.")
+            return HttpResponseClientRedirect(reverse("meeting", args=[meeting_id]))
     # 200, not 422: htmx swaps only successful responses, and the form with its errors is
     # what the person needs to see.
     return render(request, "web/contacts/schedule_form.html", {"form": form, "contact": contact})

@@ -1,9 +1,9 @@
 """`convener worker`: background workers for link creation and invitations.
 
-Runs several task-runner threads (provider calls wait on the network, so threads give
-concurrency within one process) and the sweeper, which hands on due retries and the work
-of workers that died. Start any number of these processes, on any number of machines,
-against the same PostgreSQL database.
+Runs the dispatcher (provider calls for every lane, on a bounded thread pool), a few
+task-runner threads for queued tasks, and the sweeper for interrupted invitations. Start
+any number of these processes, on any number of machines, against the same PostgreSQL
+database: they share the work through leases and the pace through the database.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from django.db import close_old_connections
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
-from convener.meetings.sweeper import sweep
+from convener.meetings.dispatch import start_dispatcher
+from convener.meetings.sweeper import recover_interrupted_deliveries
 
 log = logging.getLogger("convener.worker")
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
     help = "Run background workers (link creation, invitations, retries)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--threads", type=int, default=4, help="task runners (default 4)")
+        parser.add_argument("--threads", type=int, default=2, help="task runners (default 2)")
         parser.add_argument(
             "--sweep-every", type=float, default=5.0, help="seconds between sweeps (default 5)"
         )
@@ -66,6 +67,7 @@ class Command(BaseCommand):
             finally:
                 close_old_connections()
 
+        dispatcher = start_dispatcher()
         runners = [threading.Thread(target=run, args=(w,), name=w.worker_id) for w in workers]
         for runner in runners:
             runner.start()
@@ -74,10 +76,11 @@ class Command(BaseCommand):
         )
         while not stop.wait(sweep_every):
             try:
-                sweep()
+                recover_interrupted_deliveries()
             except Exception:
                 log.exception("sweep failed; trying again at the next one")
             finally:
                 close_old_connections()
         for runner in runners:
             runner.join()
+        dispatcher.stop()

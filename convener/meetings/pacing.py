@@ -1,0 +1,116 @@
+"""Pacing of provider calls, shared by every worker process through the database.
+
+- `reserve(lane, rate)`: a slot for one call, GCRA-style (see `Lane`). Returns how long
+  to wait for it, or None when the slot is further away than a worker should sleep: then
+  the meeting is given back with a due time instead (a worker never sleeps on a 429).
+- `pause(lane, seconds)`: a 429 or Retry-After stops the lane until then.
+- `take_daily(lane, host, cap)`: one unit of a per-host daily quota (Zoom's 100
+  creates+updates per host per UTC day), or False when it is used up.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from convener.meetings.models import DailyQuota, Lane
+
+# Pace a little under the documented limit: requests leave evenly spaced but arrive with
+# jitter, and a provider counting in a sliding window would see bursts at exactly 100%.
+HEADROOM = 0.95
+MAX_SLEEP_SECONDS = 2.0
+
+
+def _lane(key: str) -> Lane:
+    lane = Lane.objects.select_for_update().filter(key=key).first()
+    if lane is None:
+        try:
+            with transaction.atomic():
+                Lane.objects.create(key=key)
+        except IntegrityError:
+            pass  # created by another worker meanwhile
+        lane = Lane.objects.select_for_update().get(key=key)
+    return lane
+
+
+def reserve(key: str, rate: float | None, *, max_sleep: float = MAX_SLEEP_SECONDS) -> float | None:
+    """Reserve the lane's next call slot; seconds to wait for it, or None if too far."""
+    with transaction.atomic():
+        lane = _lane(key)
+        now = time.time()
+        start = max(now, lane.tat, lane.not_before)
+        if start - now > max_sleep:
+            return None
+        if rate:
+            lane.tat = start + 1.0 / (rate * HEADROOM)
+            lane.save(update_fields=["tat"])
+        return start - now
+
+
+def wait_hint(key: str) -> float:
+    """Seconds until the lane can take a call (for a meeting given back unreserved)."""
+    lane = Lane.objects.filter(key=key).first()
+    if lane is None:
+        return 0.0
+    return max(0.0, max(lane.tat, lane.not_before) - time.time())
+
+
+def pause(key: str, seconds: float) -> None:
+    with transaction.atomic():
+        lane = _lane(key)
+        lane.not_before = max(lane.not_before, time.time() + seconds)
+        lane.save(update_fields=["not_before"])
+
+
+def utc_day(now: datetime | None = None) -> date:
+    return (now or datetime.now(UTC)).astimezone(UTC).date()
+
+
+def next_utc_midnight(now: datetime | None = None) -> datetime:
+    day = utc_day(now)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+
+
+def take_daily(key: str, host: str, cap: int, *, now: datetime | None = None) -> bool:
+    day = utc_day(now)
+    host = host.lower()
+    with transaction.atomic():
+        taken = DailyQuota.objects.filter(lane=key, host=host, day=day, used__lt=cap).update(
+            used=F("used") + 1
+        )
+        if taken:
+            return True
+        if DailyQuota.objects.filter(lane=key, host=host, day=day).exists():
+            return False
+        try:
+            with transaction.atomic():
+                DailyQuota.objects.create(lane=key, host=host, day=day, used=1)
+        except IntegrityError:  # another worker created today's row first
+            return bool(
+                DailyQuota.objects.filter(lane=key, host=host, day=day, used__lt=cap).update(
+                    used=F("used") + 1
+                )
+            )
+        return True
+
+
+def give_back_daily(key: str, host: str, *, now: datetime | None = None) -> None:
+    """Return a unit that was taken for a call that never reached the provider."""
+    DailyQuota.objects.filter(lane=key, host=host.lower(), day=utc_day(now), used__gt=0).update(
+        used=F("used") - 1
+    )
+
+
+def exhaust_daily(key: str, host: str, cap: int, *, now: datetime | None = None) -> None:
+    """The provider says the quota is gone (other apps use it too): believe it."""
+    DailyQuota.objects.update_or_create(
+        lane=key, host=host.lower(), day=utc_day(now), defaults={"used": cap}
+    )
+
+
+def daily_used(key: str, host: str, *, now: datetime | None = None) -> int:
+    row = DailyQuota.objects.filter(lane=key, host=host.lower(), day=utc_day(now)).first()
+    return row.used if row else 0

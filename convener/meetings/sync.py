@@ -1,0 +1,269 @@
+"""Bringing the provider, and the invitations, in step with a meeting row.
+
+The row says what should be (times, title, cancelled or not, `sequence`); `remote_sequence`
+says what the provider has. One `sync_meeting` call makes one step towards it:
+
+    cancel requested, remote exists  -> provider cancel, then METHOD:CANCEL invitations
+    no remote meeting (and no manual link) -> provider create (reconcile on a retry)
+    created but no link yet (pending) -> read it again
+    remote older than the row        -> provider update, then invitations with SEQUENCE+1
+    linked, invitations not sent      -> send them
+
+Every provider call is paced through the meeting's lane, counted against daily caps,
+recorded as an Attempt before it is made, and idempotent by the meeting's key. Failures
+keep the meeting with its reason: retried with backoff, parked until a reconnect, or
+waiting for the quota to reset.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from django.utils import timezone
+
+from convener.connections.factory import build_provider
+from convener.meetings import pacing
+from convener.meetings.backoff import MAX_ATTEMPTS, retry_delay
+from convener.meetings.invitations.delivery import deliver
+from convener.meetings.models import Attempt, Meeting, MeetingState
+from convener.meetings.notices import notify_link_failed
+from convener.providers.base import (
+    AuthenticationError,
+    MeetingGone,
+    MeetingInfo,
+    MeetingSpec,
+    Person,
+    Provider,
+    ProviderError,
+    QuotaExhausted,
+    RateLimited,
+)
+from convener.providers.registry import provider_class
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=2)
+
+
+def lane_for(provider: str, connection_id: int | None) -> str:
+    return f"connection:{connection_id}" if connection_id else f"provider:{provider}"
+
+
+def spec_for(meeting: Meeting) -> MeetingSpec:
+    attendees = tuple(Person(a.email, a.name) for a in meeting.attendees.all())
+    host = Person(meeting.host.email, meeting.host.display_name) if meeting.host else None
+    return MeetingSpec(
+        key=meeting.key,
+        title=meeting.title,
+        start=meeting.start,
+        end=meeting.end,
+        timezone=meeting.timezone,
+        description=meeting.description,
+        host=host,
+        attendees=attendees,
+        passcode=meeting.passcode,
+    )
+
+
+def next_operation(meeting: Meeting) -> str | None:
+    if meeting.cancel_requested:
+        if meeting.provider_meeting_id and meeting.remote_sequence >= 0:
+            return "cancel"
+        return "cancelled" if meeting.state != MeetingState.CANCELLED else None
+    if not meeting.provider_meeting_id and not meeting.manual_link:
+        return "create"
+    if meeting.provider_meeting_id and not meeting.join_url:
+        return "refresh"
+    if meeting.provider_meeting_id and meeting.remote_sequence < meeting.sequence:
+        return "update"
+    if meeting.state == MeetingState.LINKED and meeting.send_invitations:
+        return "invite"
+    return None
+
+
+def _rate(meeting: Meeting) -> float | None:
+    if meeting.connection is not None and meeting.connection.requests_per_second:
+        return meeting.connection.requests_per_second
+    return provider_class(meeting.provider).capabilities.requests_per_second
+
+
+def _quota_host(meeting: Meeting) -> str:
+    if meeting.host is not None and meeting.host.email:
+        return meeting.host.email
+    if meeting.connection is not None:
+        return meeting.connection.account_email or str(meeting.connection.pk)
+    return "-"
+
+
+def _finish(meeting: Meeting, *, due_in: float | None = None) -> None:
+    """Release the lease; schedule the next step (or none)."""
+    meeting.lease_until = None
+    meeting.next_attempt_at = (
+        timezone.now() + timedelta(seconds=due_in) if due_in is not None else None
+    )
+    meeting.save()
+
+
+def _call(meeting: Meeting, provider: Provider, operation: str) -> MeetingInfo | None:
+    if operation == "create":
+        return provider.create(spec_for(meeting), reconcile=meeting.attempts > 1)
+    if operation == "refresh":
+        return provider.refresh_info(meeting.provider_meeting_id)
+    if operation == "update":
+        return provider.update(meeting.provider_meeting_id, spec_for(meeting))
+    provider.cancel(meeting.provider_meeting_id)
+    return None
+
+
+def _apply(meeting: Meeting, operation: str, info: MeetingInfo | None) -> None:
+    if operation == "cancel":
+        meeting.remote_sequence = -1  # nothing at the provider any more
+        return
+    assert info is not None
+    meeting.provider_meeting_id = info.meeting_id
+    meeting.provider_data = {**dict(info.extra), "conference_id": info.conference_id}
+    if info.pending or not info.join_url:
+        # Made, but no link yet (a pending Google conference): read it again soon.
+        meeting.state = MeetingState.LINK_FAILED
+        meeting.state_reason = f"{meeting.provider} is still preparing the link"
+        return
+    if not meeting.manual_link:
+        meeting.join_url = info.join_url
+        meeting.passcode = info.passcode or meeting.passcode
+    meeting.remote_sequence = meeting.sequence
+    meeting.state = MeetingState.LINKED
+    meeting.state_reason = ""
+
+
+def _fail(meeting: Meeting, attempt: Attempt, error: ProviderError, operation: str) -> float | None:
+    """Record a failure; returns seconds until the next try (None: not on its own)."""
+    give_up = error.permanent or meeting.attempts >= MAX_ATTEMPTS
+    Attempt.objects.filter(pk=attempt.pk).update(
+        outcome=Attempt.Outcome.FAILED if give_up else Attempt.Outcome.RETRY,
+        finished_at=timezone.now(),
+        error=error.message[:2000],
+        status_code=error.status,
+    )
+    if isinstance(error, MeetingGone) and operation == "update":
+        # Deleted at the provider behind our back: make it again, with a new link.
+        meeting.provider_meeting_id = ""
+        meeting.join_url = "" if not meeting.manual_link else meeting.join_url
+        meeting.remote_sequence = -1
+        meeting.state_reason = "the meeting was deleted at the provider; making it again"
+        return 0.0
+    if isinstance(error, AuthenticationError):
+        meeting.state = MeetingState.WAITING_CONNECTION
+        meeting.state_reason = f"{error.message}; reconnect the account to continue"
+        return None
+    if isinstance(error, QuotaExhausted):
+        meeting.state = MeetingState.WAITING_QUOTA
+        meeting.state_reason = error.message
+        return error.retry_after or 3600.0
+    if give_up:
+        meeting.state = MeetingState.LINK_FAILED
+        meeting.state_reason = (
+            error.message
+            if error.permanent
+            else f"{error.message} (gave up after {meeting.attempts} attempts)"
+        )
+        if operation == "create":
+            notify_link_failed(meeting)
+        return None
+    if operation == "create":
+        meeting.state = MeetingState.LINK_FAILED
+    meeting.state_reason = error.message
+    return retry_delay(meeting.attempts, error.retry_after).total_seconds()
+
+
+def _provider_step(meeting: Meeting, operation: str) -> None:
+    lane = meeting.lane
+    wait = pacing.reserve(lane, _rate(meeting))
+    if wait is None:  # the lane is paused or busy further ahead than we sleep
+        _finish(meeting, due_in=max(0.05, pacing.wait_hint(lane)))
+        return
+    if wait > 0:
+        time.sleep(wait)
+    cap = provider_class(meeting.provider).capabilities.daily_writes_per_host
+    counted = cap is not None and operation in {"create", "update"}
+    host = _quota_host(meeting)
+    if counted and not pacing.take_daily(lane, host, cap or 0):
+        meeting.state = MeetingState.WAITING_QUOTA
+        meeting.state_reason = (
+            f"{meeting.provider}: {cap} creates and updates a day for {host} are used; "
+            "waiting for quota until 00:00 UTC"
+        )
+        _finish(meeting, due_in=(pacing.next_utc_midnight() - timezone.now()).total_seconds())
+        return
+    meeting.attempts += 1
+    if operation == "create" and meeting.state != MeetingState.CREATING:
+        meeting.state = MeetingState.CREATING
+    meeting.save(update_fields=["attempts", "state", "updated_at"])
+    attempt = Attempt.objects.create(meeting=meeting, operation=operation)
+    try:
+        provider = build_provider(
+            meeting.provider, meeting.connection, meeting.host.email if meeting.host else None
+        )
+        try:
+            info = _call(meeting, provider, operation)
+        finally:
+            provider.close()
+    except ProviderError as error:
+        if isinstance(error, MeetingGone) and operation == "cancel":
+            info = None  # already gone counts as cancelled
+        else:
+            log.info("meeting %s: %s %s failed: %s", meeting.pk, meeting.provider, operation, error)
+            if isinstance(error, RateLimited):
+                pacing.pause(lane, error.retry_after or 2.0)
+                meeting.attempts -= 1  # slowing down is not the meeting's failure
+                if counted:
+                    pacing.give_back_daily(lane, host)
+            if isinstance(error, QuotaExhausted) and cap:
+                pacing.exhaust_daily(lane, host, cap)
+            if isinstance(error, RateLimited):
+                Attempt.objects.filter(pk=attempt.pk).update(
+                    outcome=Attempt.Outcome.RETRY,
+                    finished_at=timezone.now(),
+                    error=error.message[:2000],
+                    status_code=error.status,
+                )
+                _finish(meeting, due_in=error.retry_after or 2.0)
+                return
+            _finish(meeting, due_in=_fail(meeting, attempt, error, operation))
+            return
+    except Exception as exc:  # a bug or an unmapped failure: keep the meeting, retry later
+        log.exception("meeting %s: unexpected error during %s", meeting.pk, operation)
+        unexpected = ProviderError(f"unexpected error: {type(exc).__name__}", permanent=False)
+        _finish(meeting, due_in=_fail(meeting, attempt, unexpected, operation))
+        return
+    Attempt.objects.filter(pk=attempt.pk).update(
+        outcome=Attempt.Outcome.OK, finished_at=timezone.now()
+    )
+    meeting.attempts = 0
+    _apply(meeting, operation, info)
+    pending = meeting.state == MeetingState.LINK_FAILED
+    _finish(meeting, due_in=10.0 if pending else 0.0)
+
+
+def sync_meeting(meeting_id: int) -> None:
+    """One step for a meeting this worker holds the lease of (see dispatch.claim)."""
+    meeting = Meeting.objects.select_related("host", "connection", "contact", "action").get(
+        pk=meeting_id
+    )
+    operation = next_operation(meeting)
+    if operation is None:
+        _finish(meeting)
+        return
+    if operation == "invite":
+        done = deliver(meeting)
+        meeting.refresh_from_db()
+        _finish(meeting, due_in=None if done else 60.0)
+        return
+    if operation == "cancelled":
+        if meeting.deliveries.filter(method="REQUEST").exists() and meeting.send_invitations:
+            deliver(meeting, "CANCEL")
+        meeting.state = MeetingState.CANCELLED
+        meeting.state_reason = ""
+        _finish(meeting)
+        return
+    _provider_step(meeting, operation)
