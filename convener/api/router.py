@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from convener.api import contacts, errors, meetings, plans
+from convener.api import actions, contacts, errors, meetings, plans
 from convener.api.auth import AUTH
 
 api = NinjaAPI(
@@ -16,3 +16,4 @@ errors.install(api)
 api.add_router("", contacts.router)
 api.add_router("", meetings.router)
 api.add_router("", plans.router)
+api.add_router("", actions.router)

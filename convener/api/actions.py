@@ -1,0 +1,154 @@
+"""/api/v1/actions: reusable "Schedule Online Meeting" actions, and bulk scheduling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+
+from convener.crm.models import Contact
+from convener.meetings.actions import preview, validate_action
+from convener.meetings.models import CredentialsPolicy, MeetingAction
+from convener.meetings.scheduling import ScheduleRequest, schedule
+from convener.team.models import User
+
+router = Router(tags=["actions"])
+
+
+class ActionIn(Schema):
+    name: str = Field(..., max_length=200)
+    provider: str = "jitsi"
+    credentials: CredentialsPolicy = CredentialsPolicy.ORGANIZATION
+    fallback: CredentialsPolicy | None = None
+    named_user: str | None = Field(None, description="username, for credentials=named_user")
+    title_template: str = "Meeting with {{ contact.name }}"
+    description_template: str = ""
+    duration_minutes: int = 30
+    timing: dict[str, Any] = Field(
+        default_factory=lambda: {"mode": "immediate"},
+        description="the planner's timing object (see docs/timeplan.md), without timezone",
+    )
+    timezone: str = ""
+    timezone_chain: list[str] = Field(
+        default_factory=lambda: ["browser", "contact", "action", "default"]
+    )
+    send_invitations: bool = True
+    include_attendees: bool = True
+    internal_attendees: list[str] = Field(default_factory=list, description="usernames")
+    external_emails: list[str] = Field(default_factory=list)
+    passcode: str = Field("", max_length=10)
+
+
+class ActionOut(ActionIn):
+    id: int
+
+
+class LaunchIn(Schema):
+    contact_ids: list[int] | None = Field(None, max_length=200_000)
+    all_contacts: bool = False
+    trigger_ref: str | None = Field(
+        None, max_length=100, description="run the same launch again and no meeting is doubled"
+    )
+    browser_timezone: str | None = None
+
+
+def _out(action: MeetingAction) -> dict[str, Any]:
+    return {
+        "id": action.pk,
+        "name": action.name,
+        "provider": action.provider,
+        "credentials": action.credentials,
+        "fallback": action.fallback or None,
+        "named_user": action.named_user.username if action.named_user else None,
+        "title_template": action.title_template,
+        "description_template": action.description_template,
+        "duration_minutes": action.duration_minutes,
+        "timing": action.timing,
+        "timezone": action.timezone,
+        "timezone_chain": action.chain,
+        "send_invitations": action.send_invitations,
+        "include_attendees": action.include_attendees,
+        "internal_attendees": [u.username for u in action.internal_attendees.all()],
+        "external_emails": action.external_emails,
+        "passcode": action.passcode,
+    }
+
+
+def _users(usernames: list[str], field: str) -> list[User]:
+    users = list(User.objects.filter(username__in=usernames))
+    missing = sorted(set(usernames) - {u.username for u in users})
+    if missing:
+        raise ValidationError({field: f"no team member named {', '.join(missing)}"})
+    return users
+
+
+@router.post("/actions", response={201: ActionOut})
+def create_action(request: HttpRequest, payload: ActionIn) -> tuple[int, dict[str, Any]]:
+    data = payload.dict()
+    internal = _users(data.pop("internal_attendees"), "internal_attendees")
+    named = data.pop("named_user")
+    data["named_user"] = _users([named], "named_user")[0] if named else None
+    data["fallback"] = data["fallback"] or ""
+    action = MeetingAction(**data, created_by=request.auth)  # type: ignore[attr-defined]
+    validate_action(action)
+    with transaction.atomic():
+        action.save()
+        action.internal_attendees.set(internal)
+    return 201, _out(action)
+
+
+@router.get("/actions", response=list[ActionOut])
+def list_actions(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_out(a) for a in MeetingAction.objects.filter(reusable=True).order_by("id")]
+
+
+@router.get("/actions/{action_id}", response=ActionOut)
+def get_action(request: HttpRequest, action_id: int) -> dict[str, Any]:
+    return _out(get_object_or_404(MeetingAction, pk=action_id))
+
+
+def _request(request: HttpRequest, action: MeetingAction, payload: LaunchIn) -> ScheduleRequest:
+    if payload.all_contacts:
+        ids = list(Contact.objects.order_by("pk").values_list("pk", flat=True))
+    elif payload.contact_ids:
+        ids = list(dict.fromkeys(payload.contact_ids))
+        found = set(Contact.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        if len(found) != len(ids):
+            missing = [str(pk) for pk in ids if pk not in found][:10]
+            raise ValidationError({"contact_ids": f"no contact with id {', '.join(missing)}"})
+    else:
+        raise ValidationError({"contact_ids": "give contact_ids, or all_contacts: true"})
+    return ScheduleRequest(
+        action=action,
+        contact_ids=ids,
+        trigger="bulk",
+        requested_by=request.auth,  # type: ignore[attr-defined]
+        trigger_ref=payload.trigger_ref,
+        browser_timezone=payload.browser_timezone,
+    )
+
+
+@router.post("/actions/{action_id}/preview")
+def preview_launch(request: HttpRequest, action_id: int, payload: LaunchIn) -> dict[str, Any]:
+    """What a launch would schedule, and warnings (e.g. a host over a daily cap)."""
+    action = get_object_or_404(MeetingAction, pk=action_id)
+    return preview(_request(request, action, payload)).as_dict()
+
+
+@router.post("/actions/{action_id}/schedule", response={201: dict[str, Any]})
+def launch(request: HttpRequest, action_id: int, payload: LaunchIn) -> tuple[int, dict[str, Any]]:
+    """Schedule a meeting for each contact with this action, in one transaction."""
+    action = get_object_or_404(MeetingAction, pk=action_id)
+    outcome = schedule(_request(request, action, payload))
+    return 201, {
+        "created": len(outcome.created_ids),
+        "existing": len(outcome.existing_ids),
+        "skipped": [
+            {"contact_id": s.contact_id, "reason": s.reason} for s in outcome.skipped[:1000]
+        ],
+        "skipped_count": len(outcome.skipped),
+    }
