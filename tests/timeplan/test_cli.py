@@ -1,0 +1,104 @@
+"""``convener plan SPEC.json`` (here ``python -m convener.timeplan``) and its exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from convener.timeplan import main
+
+from .support import contacts, smart, spec
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "convener.timeplan", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_command_prints_the_plan_as_indented_json(tmp_path: Path) -> None:
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec(smart(), contacts(2))), "utf-8")
+
+    finished = run(str(path))
+
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.startswith('{\n  "meetings": [\n')
+    plan = json.loads(finished.stdout)
+    assert [m["local_start"] for m in plan["meetings"]] == [
+        "2026-12-01T10:00:00+01:00",
+        "2026-12-01T10:40:00+01:00",
+    ]
+    assert plan["skipped"] == []
+
+
+def test_the_command_reads_the_spec_from_stdin_given_a_dash() -> None:
+    finished = run("-", stdin=json.dumps(spec({"mode": "immediate"})))
+
+    assert finished.returncode == 0, finished.stderr
+    assert json.loads(finished.stdout)["meetings"][0]["start"] == "2026-11-21T09:00:00Z"
+
+
+def test_a_malformed_spec_exits_2_naming_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec(smart(window={"from": "ten", "to": "18:00"}))), "utf-8")
+
+    finished = run(str(path))
+
+    assert finished.returncode == 2
+    assert finished.stdout == ""
+    assert finished.stderr == "error: timing.window.from: expected HH:MM\n"
+
+
+def test_invalid_json_exits_2_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "spec.json"
+    path.write_text('{"now": ', "utf-8")
+
+    finished = run(str(path))
+
+    assert finished.returncode == 2
+    assert finished.stderr.startswith(f"error: {path} is not valid JSON: ")
+
+
+def test_a_missing_file_exits_2_with_a_clear_message(tmp_path: Path) -> None:
+    finished = run(str(tmp_path / "nope.json"))
+
+    assert finished.returncode == 2
+    assert finished.stderr.startswith(f"error: cannot read {tmp_path / 'nope.json'}: ")
+
+
+def test_main_returns_the_exit_status_instead_of_exiting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "spec.json"
+    path.write_text("[]", "utf-8")
+
+    assert main([str(path)]) == 2
+    assert capsys.readouterr().err == "error: expected a JSON object\n"
+
+
+def test_a_spec_without_now_is_planned_from_the_current_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = spec({"mode": "delay", "delay": {"amount": 1, "unit": "hours"}})
+    del doc["now"]
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(doc), "utf-8")
+
+    assert main([str(path)]) == 0
+    assert len(json.loads(capsys.readouterr().out)["meetings"]) == 1
