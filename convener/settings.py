@@ -142,6 +142,11 @@ WORKER_POLL_SECONDS = env_float("CONVENER_WORKER_POLL_SECONDS", 0.2)
 # lane (one connection's calls) within it.
 WORKER_POOL_SIZE = env_int("CONVENER_WORKER_POOL_SIZE", 32)
 LANE_CONCURRENCY = env_int("CONVENER_LANE_CONCURRENCY", 4)
+# How long a worker may hold a meeting before another may take it over (a worker that
+# died), and the first retry delay after a provider failure (doubling up to an hour).
+LEASE_SECONDS = env_float("CONVENER_LEASE_SECONDS", 120.0)
+RETRY_BASE_SECONDS = env_float("CONVENER_RETRY_BASE_SECONDS", 15.0)
+RETRY_MAX_ATTEMPTS = env_int("CONVENER_RETRY_MAX_ATTEMPTS", 8)
 
 # Mail. Without an SMTP host the invitations stay in the outbox page.
 EMAIL_FROM = env_str("CONVENER_EMAIL_FROM", "Convener <meetings@localhost>")

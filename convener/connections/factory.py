@@ -9,7 +9,7 @@ import hmac
 from django.conf import settings
 
 from convener.connections.models import Connection
-from convener.providers.base import Provider, ProviderError
+from convener.providers.base import AuthenticationError, Provider
 from convener.providers.jitsi.provider import JitsiProvider
 from convener.providers.registry import provider_class
 
@@ -30,7 +30,10 @@ def build_provider(slug: str, connection: Connection | None, host_email: str | N
         return jitsi()
     cls = provider_class(slug)
     if connection is None:
-        raise ProviderError(f"{cls.name} needs a connected account", permanent=True)
+        # Its connection was removed: wait for a new one rather than fail for good.
+        raise AuthenticationError(
+            f"the {cls.name} connection of this meeting was removed; connect an account"
+        )
     from convener.connections.clients import provider_for_connection
 
     return provider_for_connection(cls, connection, host_email)

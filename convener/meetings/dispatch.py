@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from convener.meetings.models import Meeting
-from convener.meetings.sync import LEASE, sync_meeting
+from convener.meetings.sync import lease, sync_meeting
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def claim(lane: str, limit: int) -> list[int]:
             due = due.select_for_update(skip_locked=True)
         ids = list(due.values_list("pk", flat=True)[:limit])
         if ids:
-            Meeting.objects.filter(pk__in=ids).update(lease_until=timezone.now() + LEASE)
+            Meeting.objects.filter(pk__in=ids).update(lease_until=timezone.now() + lease())
     return ids
 
 

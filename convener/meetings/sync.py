@@ -21,11 +21,12 @@ import logging
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from convener.connections.factory import build_provider
 from convener.meetings import pacing
-from convener.meetings.backoff import MAX_ATTEMPTS, retry_delay
+from convener.meetings.backoff import max_attempts, retry_delay
 from convener.meetings.invitations.delivery import deliver
 from convener.meetings.models import Attempt, Meeting, MeetingState
 from convener.meetings.notices import notify_link_failed
@@ -43,7 +44,10 @@ from convener.providers.base import (
 from convener.providers.registry import provider_class
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=2)
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=float(settings.LEASE_SECONDS))
 
 
 def lane_for(provider: str, connection_id: int | None) -> str:
@@ -138,7 +142,7 @@ def _apply(meeting: Meeting, operation: str, info: MeetingInfo | None) -> None:
 
 def _fail(meeting: Meeting, attempt: Attempt, error: ProviderError, operation: str) -> float | None:
     """Record a failure; returns seconds until the next try (None: not on its own)."""
-    give_up = error.permanent or meeting.attempts >= MAX_ATTEMPTS
+    give_up = error.permanent or meeting.attempts >= max_attempts()
     Attempt.objects.filter(pk=attempt.pk).update(
         outcome=Attempt.Outcome.FAILED if give_up else Attempt.Outcome.RETRY,
         finished_at=timezone.now(),
