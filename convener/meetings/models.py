@@ -340,3 +340,37 @@ class DailyQuota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lane} {self.host} {self.day}: {self.used}"
+
+
+def _builtin(name: str) -> str:
+    from pathlib import Path
+
+    return (Path(__file__).parent / "templates" / "meetings" / "email" / name).read_text()
+
+
+def _builtin_text() -> str:
+    return _builtin("invitation.txt")
+
+
+def _builtin_html() -> str:
+    return _builtin("invitation.html")
+
+
+class InvitationTemplate(models.Model):
+    """The wording and look of invitation emails, editable by an administrator.
+
+    The text and HTML bodies are Django templates rendered with plain values only:
+    recipient_name, organizer_name, title, description, when (in the recipient's zone),
+    when_meeting_zone, recipient_zone, meeting_zone, join_url, passcode, sequence (0 for
+    the first invitation), cancelled, logo_url. The newest row is used; with none, the
+    built-in templates are.
+    """
+
+    name = models.CharField(max_length=100, default="Default")
+    logo_url = models.URLField(blank=True, help_text="Shown at the top of HTML invitations")
+    text_template = models.TextField(default=_builtin_text)
+    html_template = models.TextField(default=_builtin_html)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -131,3 +131,41 @@ def test_with_invitations_off_no_mail_is_sent_but_the_link_is_made(
     assert got["state"] == "linked"
     assert got["join_url"].startswith("https://meet.jit.si/")
     assert smtp_server.messages == []
+
+
+def test_an_administrators_template_shapes_the_email(
+    client: Any,
+    api_token: str,
+    contact: Any,
+    smtp_server: Any,
+    worker: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from convener.meetings.models import InvitationTemplate
+
+    InvitationTemplate.objects.create(
+        name="Acme",
+        logo_url="https://acme.example/logo.png",
+        text_template="Hi {{ recipient_name }}! {{ when }}. Join {{ join_url }} "
+        "(code {{ passcode }}). Acme Sales",
+        html_template='<img src="{{ logo_url }}"><p>Hi {{ recipient_name }}, {{ when }}</p>',
+    )
+    schedule(
+        client,
+        api_token,
+        {
+            "contact_ids": [contact.pk],
+            "title": "Pricing",
+            "start": "2026-12-01T10:00",
+            "timezone": "Europe/Berlin",
+            "passcode": "4711",
+        },
+        django_capture_on_commit_callbacks,
+    )
+    worker()
+    (message,) = smtp_server.to("bob@example.org")
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert text.startswith("Hi Bob Stone! Tuesday 1 December 2026, 04:00")  # New York time
+    assert "(code 4711). Acme Sales" in text
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert 'src="https://acme.example/logo.png"' in html

@@ -8,11 +8,12 @@ from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.template.loader import render_to_string
+from django.template import Context, Template
+from django.template.loader import get_template
 from django.utils import timezone
 
 from convener.meetings.invitations.ics import IcsEvent, Party, build_ics
-from convener.meetings.models import Attendee, Meeting
+from convener.meetings.models import Attendee, InvitationTemplate, Meeting
 from convener.timezones import is_iana_zone
 
 
@@ -66,7 +67,31 @@ def _when(start: datetime, end: datetime, zone: str) -> str:
     return f"{day}, {local_start:%H:%M}\N{EN DASH}{end_text} ({local_start:%Z})"
 
 
-def compose(meeting: Meeting, recipient: Recipient, method: str) -> Composed:
+class Bodies:
+    """The text and HTML templates of invitations: the administrator's, else built in."""
+
+    def __init__(self) -> None:
+        custom = InvitationTemplate.objects.order_by("-updated_at").first()
+        self.logo_url = custom.logo_url if custom else ""
+        self._text = Template(custom.text_template) if custom else None
+        self._html = Template(custom.html_template) if custom else None
+
+    def render(self, context: dict[str, object]) -> tuple[str, str]:
+        context = {**context, "logo_url": self.logo_url}
+        if self._text is None or self._html is None:
+            return (
+                get_template("meetings/email/invitation.txt").render(context),
+                get_template("meetings/email/invitation.html").render(context),
+            )
+        return (
+            self._text.render(Context(context, autoescape=False)),
+            self._html.render(Context(context)),
+        )
+
+
+def compose(
+    meeting: Meeting, recipient: Recipient, method: str, bodies: Bodies | None = None
+) -> Composed:
     cancelled = method == "CANCEL"
     organizer = organizer_of(meeting)
     context = {
@@ -106,9 +131,5 @@ def compose(meeting: Meeting, recipient: Recipient, method: str) -> Composed:
             stamp=timezone.now(),
         )
     )
-    return Composed(
-        subject=subject,
-        text=render_to_string("meetings/email/invitation.txt", context),
-        html=render_to_string("meetings/email/invitation.html", context),
-        ics=ics,
-    )
+    text, html = (bodies or Bodies()).render(context)
+    return Composed(subject=subject, text=text, html=html, ics=ics)

@@ -16,7 +16,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from convener.meetings.invitations.compose import compose, organizer_of, recipients_of
+from convener.meetings.invitations.compose import Bodies, compose, organizer_of, recipients_of
 from convener.meetings.models import Delivery, Meeting, MeetingState
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ def _message(delivery: Delivery, reply_to: str) -> EmailMultiAlternatives:
 def prepare(meeting: Meeting, method: str = "REQUEST") -> list[Delivery]:
     """Write the Delivery rows of the meeting's current version (idempotent)."""
     rows: list[Delivery] = []
+    bodies: Bodies | None = None
     for recipient in recipients_of(meeting):
         existing = Delivery.objects.filter(
             meeting=meeting, recipient=recipient.email, sequence=meeting.sequence, method=method
@@ -52,7 +53,8 @@ def prepare(meeting: Meeting, method: str = "REQUEST") -> list[Delivery]:
         if existing is not None:
             rows.append(existing)
             continue
-        composed = compose(meeting, recipient, method)
+        bodies = bodies or Bodies()
+        composed = compose(meeting, recipient, method, bodies)
         try:
             with transaction.atomic():
                 rows.append(
