@@ -17,6 +17,10 @@ from convener.web.fields import timezone_field
 class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
     timezone = timezone_field(required=False, label="Time zone")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].empty_label = "No owner"  # type: ignore[attr-defined]
+
     class Meta:
         model = Contact
         fields = ["email", "first_name", "last_name", "company", "timezone", "owner"]

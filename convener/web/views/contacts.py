@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
 from convener.crm.models import Contact
@@ -68,6 +69,8 @@ def schedule_meeting(request: HttpRequest, pk: int) -> HttpResponse:
             initial={
                 "title": f"Meeting with {contact.name}",
                 "timezone": _initial_zone(request, contact),
+                "date": timezone.localdate() + timedelta(days=1),
+                "time": time(10, 0),
             }
         )
         return render(
