@@ -58,7 +58,16 @@ class ScheduleMeetingForm(forms.Form):
         help_text="Email addresses, separated by commas or new lines",
     )
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    provider = forms.ChoiceField(label="Meeting on", initial="jitsi", required=False)
     browser_timezone = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from convener.providers.registry import PROVIDERS, provider_class
+
+        self.fields["provider"].choices = [  # type: ignore[attr-defined]
+            (slug, provider_class(slug).name) for slug in PROVIDERS
+        ]
 
     def clean_attendees(self) -> list[str]:
         emails = split_emails(self.cleaned_data.get("attendees", ""))
@@ -68,6 +77,9 @@ class ScheduleMeetingForm(forms.Form):
             except ValidationError:
                 raise ValidationError(f"{email!r} is not a valid email address") from None
         return emails
+
+    def clean_provider(self) -> str:
+        return str(self.cleaned_data.get("provider") or "jitsi")
 
     def clean_browser_timezone(self) -> str:
         value = self.cleaned_data.get("browser_timezone") or ""

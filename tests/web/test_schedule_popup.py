@@ -98,3 +98,27 @@ def test_pages_need_a_login(client: Any, contact: Any) -> None:
     for path in ["/contacts/", f"/contacts/{contact.pk}/", "/meetings/", "/outbox/"]:
         response = client.get(path)
         assert response.status_code == 302 and response.url.startswith("/login/")
+
+
+def test_the_popup_warns_before_scheduling_when_no_account_can_host(
+    logged_in: Any, contact: Any
+) -> None:
+    html = logged_in.get(f"/contacts/{contact.pk}/schedule/", headers=HTMX).content.decode()
+    assert 'data-provider-warning="zoom"' in html
+    assert "no Zoom account can host this meeting" in html
+    assert 'data-provider-warning="jitsi"' not in html  # Jitsi needs no account
+    response = submit(logged_in, contact, provider="zoom")
+    assert "no Zoom account" in error_for(response, "provider")
+    assert Meeting.objects.count() == 0 and MeetingAction.objects.count() == 0
+
+
+def test_with_the_owners_account_connected_the_warning_is_gone(
+    logged_in: Any, contact: Any, member: Any
+) -> None:
+    from convener.connections.models import Connection
+
+    Connection.objects.create(provider="zoom", level="user", user=member, account_email="a@x.io")
+    html = logged_in.get(f"/contacts/{contact.pk}/schedule/", headers=HTMX).content.decode()
+    assert 'data-provider-warning="zoom"' not in html
+    submit(logged_in, contact, provider="zoom")
+    assert Meeting.objects.get().provider == "zoom"

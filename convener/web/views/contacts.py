@@ -54,6 +54,28 @@ def contact_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "web/contacts/edit.html", {"form": form, "contact": contact})
 
 
+def provider_availability(contact: Contact, user: User | None) -> dict[str, str]:
+    """For each provider, why no account can host a meeting with this contact ("" when one
+    can): the "no integration" warning, shown before anything is scheduled."""
+    from convener.connections.selection import NoUsableConnection, choose_account
+    from convener.meetings.models import CredentialsPolicy, MeetingAction
+    from convener.providers.registry import PROVIDERS
+
+    problems: dict[str, str] = {}
+    for slug in PROVIDERS:
+        probe = MeetingAction(
+            provider=slug,
+            credentials=CredentialsPolicy.CONTACT_OWNER,
+            fallback=CredentialsPolicy.ORGANIZATION,
+        )
+        try:
+            choose_account(probe, contact, user)
+            problems[slug] = ""
+        except NoUsableConnection as exc:
+            problems[slug] = str(exc)
+    return problems
+
+
 def _initial_zone(request: HttpRequest, contact: Contact) -> str:
     user = request.user
     return contact.timezone or (user.timezone if isinstance(user, User) else "") or "UTC"
@@ -74,7 +96,13 @@ def schedule_meeting(request: HttpRequest, pk: int) -> HttpResponse:
             }
         )
         return render(
-            request, "web/contacts/schedule_form.html", {"form": form, "contact": contact}
+            request,
+            "web/contacts/schedule_form.html",
+            {
+                "form": form,
+                "contact": contact,
+                "availability": provider_availability(contact, user),
+            },
         )
     form = ScheduleMeetingForm(request.POST)
     if form.is_valid():
@@ -89,6 +117,7 @@ def schedule_meeting(request: HttpRequest, pk: int) -> HttpResponse:
             start=start,
             description=data["description"],
             external_emails=data["attendees"],
+            provider=data["provider"],
         )
         try:
             outcome = schedule_one_off(
@@ -111,4 +140,8 @@ def schedule_meeting(request: HttpRequest, pk: int) -> HttpResponse:
             return HttpResponseClientRedirect(reverse("meeting", args=[meeting_id]))
     # 200, not 422: htmx swaps only successful responses, and the form with its errors is
     # what the person needs to see.
-    return render(request, "web/contacts/schedule_form.html", {"form": form, "contact": contact})
+    return render(
+        request,
+        "web/contacts/schedule_form.html",
+        {"form": form, "contact": contact, "availability": provider_availability(contact, user)},
+    )
