@@ -156,16 +156,44 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=5)
 
 
+@dataclass
+class Fakes:
+    """The fake Google, Microsoft and Zoom servers the product is pointed at."""
+
+    servers: dict[str, Any]
+    env: dict[str, str]
+
+    def url(self, name: str) -> str:
+        return str(self.servers[name].url)
+
+
+@pytest.fixture(scope="session")
+def fakes() -> Iterator[Fakes]:
+    from fakeproviders.__main__ import start
+
+    started = {name: start(name, 0) for name in ("google", "microsoft", "zoom")}
+    env: dict[str, str] = {}
+    for _, variables in started.values():
+        env.update(variables)
+    try:
+        yield Fakes({name: server for name, (server, _) in started.items()}, env)
+    finally:
+        for server, _ in started.values():
+            server.stop()
+
+
 @pytest.fixture(scope="session")
 def server(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     postgres_database: str | None,
+    fakes: Fakes,
 ) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("convener-e2e")
     port = free_port()
     password = secrets.token_urlsafe(16)
     env = _product_env(data_dir, port, password)
+    env.update(fakes.env)
     if postgres_database:
         env["DATABASE_URL"] = postgres_database
     log_path = data_dir / "server.log"

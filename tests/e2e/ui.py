@@ -51,7 +51,14 @@ def nav(page: Page, name: str) -> None:
 
 
 def create_contact(
-    page: Page, shoot: Screenshots, *, email: str, first: str, last: str, zone: str
+    page: Page,
+    shoot: Screenshots,
+    *,
+    email: str,
+    first: str,
+    last: str,
+    zone: str,
+    owner: str | None = None,
 ) -> None:
     nav(page, "Contacts")
     page.get_by_role("button", name="New contact").click()
@@ -60,6 +67,8 @@ def create_contact(
     page.get_by_label("First name").fill(first)
     page.get_by_label("Last name").fill(last)
     page.get_by_label("Time zone").fill(zone)
+    if owner:
+        page.get_by_label("Owner").select_option(label=owner)
     shoot(page, "contact-new")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name=f"{first} {last}", level=1)).to_be_visible()
