@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from convener.api import actions, contacts, errors, meetings, plans
+from convener.api import actions, contacts, errors, lifecycle, meetings, plans
 from convener.api.auth import AUTH
 
 api = NinjaAPI(
@@ -17,3 +17,4 @@ api.add_router("", contacts.router)
 api.add_router("", meetings.router)
 api.add_router("", plans.router)
 api.add_router("", actions.router)
+api.add_router("", lifecycle.router)

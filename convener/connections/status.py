@@ -51,19 +51,30 @@ def mark_needs_reconnect(connection_id: int, reason: str) -> None:
 
 
 def resume_waiting_meetings(connection: Connection) -> int:
-    """After a reconnect: the meetings parked on this connection go back to work."""
+    """After a (re)connect: the meetings parked on this connection go back to work.
+
+    Meetings whose connection was removed (connection is null) are taken over too: for a
+    user connection those its user hosts, for an organization connection all of the
+    provider's. The waiting ones resume; the others get a connection for their next
+    change. Their links stay as they are."""
     from django.utils import timezone
 
     from convener.meetings.models import Meeting, MeetingState
     from convener.meetings.sync import lane_for
     from convener.meetings.tasks import enqueue_lanes
 
-    waiting = list(
-        Meeting.objects.filter(
-            connection=connection, state=MeetingState.WAITING_CONNECTION
-        ).values_list("pk", flat=True)
+    orphans = Meeting.objects.filter(connection__isnull=True, provider=connection.provider).exclude(
+        state=MeetingState.CANCELLED
     )
+    if connection.level == Connection.Level.USER:
+        orphans = orphans.filter(host=connection.user)
     with transaction.atomic():
+        orphans.update(connection=connection, lane=lane_for(connection.provider, connection.pk))
+        waiting = list(
+            Meeting.objects.filter(
+                connection=connection, state=MeetingState.WAITING_CONNECTION
+            ).values_list("pk", flat=True)
+        )
         Meeting.objects.filter(pk__in=waiting).update(
             state=MeetingState.PLANNED, state_reason="", next_attempt_at=timezone.now()
         )

@@ -109,9 +109,11 @@ def _finish(meeting: Meeting, *, due_in: float | None = None) -> None:
     meeting.save()
 
 
-def _call(meeting: Meeting, provider: Provider, operation: str) -> MeetingInfo | None:
+def _call(
+    meeting: Meeting, provider: Provider, operation: str, *, tried_before: bool
+) -> MeetingInfo | None:
     if operation == "create":
-        return provider.create(spec_for(meeting), reconcile=meeting.attempts > 1)
+        return provider.create(spec_for(meeting), reconcile=tried_before)
     if operation == "refresh":
         return provider.refresh_info(meeting.provider_meeting_id)
     if operation == "update":
@@ -127,6 +129,10 @@ def _apply(meeting: Meeting, operation: str, info: MeetingInfo | None) -> None:
     assert info is not None
     meeting.provider_meeting_id = info.meeting_id
     meeting.provider_data = {**dict(info.extra), "conference_id": info.conference_id}
+    if operation in {"create", "update"}:
+        # The provider holds this version now, even while its link is still pending. A
+        # refresh only reads the link: it must not mark a pending update as done.
+        meeting.remote_sequence = meeting.sequence
     if info.pending or not info.join_url:
         # Made, but no link yet (a pending Google conference): read it again soon.
         meeting.state = MeetingState.LINK_FAILED
@@ -135,7 +141,6 @@ def _apply(meeting: Meeting, operation: str, info: MeetingInfo | None) -> None:
     if not meeting.manual_link:
         meeting.join_url = info.join_url
         meeting.passcode = info.passcode or meeting.passcode
-    meeting.remote_sequence = meeting.sequence
     meeting.state = MeetingState.LINKED
     meeting.state_reason = ""
 
@@ -181,6 +186,16 @@ def _fail(meeting: Meeting, attempt: Attempt, error: ProviderError, operation: s
 
 
 def _provider_step(meeting: Meeting, operation: str) -> None:
+    kind = provider_class(meeting.provider)
+    if meeting.connection is None and kind.capabilities.needs_connection:
+        # Its connection was removed: wait for a new one (resume_waiting_meetings takes the
+        # meeting over), without spending a pacing slot, a daily write or an attempt.
+        meeting.state = MeetingState.WAITING_CONNECTION
+        meeting.state_reason = (
+            f"the {kind.name} connection was removed; connect an account to continue"
+        )
+        _finish(meeting)
+        return
     lane = meeting.lane
     wait = pacing.reserve(lane, _rate(meeting))
     if wait is None:  # the lane is paused or busy further ahead than we sleep
@@ -203,13 +218,17 @@ def _provider_step(meeting: Meeting, operation: str) -> None:
     if operation == "create" and meeting.state != MeetingState.CREATING:
         meeting.state = MeetingState.CREATING
     meeting.save(update_fields=["attempts", "state", "updated_at"])
+    # Any earlier create attempt may have reached the provider (its answer lost): then the
+    # provider must look for that meeting before making one. Decided from the attempt log,
+    # not a counter, so nothing that resets the counter can ever cause a duplicate.
+    tried_before = operation == "create" and meeting.attempt_log.filter(operation="create").exists()
     attempt = Attempt.objects.create(meeting=meeting, operation=operation)
     try:
         provider = build_provider(
             meeting.provider, meeting.connection, meeting.host.email if meeting.host else None
         )
         try:
-            info = _call(meeting, provider, operation)
+            info = _call(meeting, provider, operation, tried_before=tried_before)
         finally:
             provider.close()
     except ProviderError as error:
@@ -245,7 +264,8 @@ def _provider_step(meeting: Meeting, operation: str) -> None:
     )
     meeting.attempts = 0
     _apply(meeting, operation, info)
-    pending = meeting.state == MeetingState.LINK_FAILED
+    # still waiting for a link (a pending conference); a cancel goes on to its emails at once
+    pending = operation != "cancel" and meeting.state == MeetingState.LINK_FAILED
     _finish(meeting, due_in=10.0 if pending else 0.0)
 
 
@@ -264,8 +284,15 @@ def sync_meeting(meeting_id: int) -> None:
         _finish(meeting, due_in=None if done else 60.0)
         return
     if operation == "cancelled":
+        told = True
         if meeting.deliveries.filter(method="REQUEST").exists() and meeting.send_invitations:
-            deliver(meeting, "CANCEL")
+            told = deliver(meeting, "CANCEL")
+        if not told:
+            # Not everyone has the CANCEL yet (SMTP down): stay due and send the rest later;
+            # the Delivery rows keep anyone from getting it twice.
+            meeting.state_reason = "cancelled; the cancellation emails are waiting to be sent"
+            _finish(meeting, due_in=60.0)
+            return
         meeting.state = MeetingState.CANCELLED
         meeting.state_reason = ""
         _finish(meeting)

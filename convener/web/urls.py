@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from convener.web.views import contacts, meetings, outbox
+from convener.web.views import contacts, lifecycle, meetings, outbox
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="contacts"), name="home"),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("contacts/<int:pk>/schedule/", contacts.schedule_meeting, name="contact_schedule"),
     path("meetings/", meetings.meeting_list, name="meetings"),
     path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting"),
+    *lifecycle.urlpatterns,
     path("outbox/", outbox.outbox, name="outbox"),
     path("outbox/<int:pk>/", outbox.outbox_message, name="outbox_message"),
     path("outbox/<int:pk>/body.html", outbox.outbox_html, name="outbox_html"),

@@ -1,0 +1,156 @@
+"""Lifecycle edge cases: cancellation emails while SMTP is down, a Google link still
+pending when the meeting is cancelled or moved, and meetings whose connection was removed
+resuming on a new one."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx2
+import pytest
+import time_machine
+
+from convener.connections.models import Connection
+from convener.crm.models import Contact
+from convener.meetings import lifecycle
+from convener.meetings.models import Meeting
+from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
+from fakeproviders.harness import FakeServer
+from tests.conftest import Inbox
+from tests.connections.support import connect_through_oauth
+from tests.meetings.test_lifecycle import (
+    BERLIN,
+    CONTACT,
+    GUEST,
+    OWNER,
+    connect_google,
+    connect_zoom,
+    fake_state,
+    fast,
+    google,  # noqa: F401 (fixture)
+    google_event,
+    in_days,
+    invites,
+    run,
+    schedule,
+    smtp_port,  # noqa: F401 (fixture)
+    zoom,  # noqa: F401 (fixture)
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_cancel_during_an_smtp_outage_reaches_everyone_once_the_server_is_back(
+    member: Any,
+    contact: Contact,
+    smtp_port: Any,  # noqa: F811
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    meeting = schedule(member, contact, "jitsi", django_capture_on_commit_callbacks)
+    smtp_port.stop()
+
+    lifecycle.cancel(meeting, by=member)
+    run(meeting)
+    assert meeting.next_attempt_at is not None  # the CANCEL is still to go: tried again
+
+    smtp_port.start()
+    with time_machine.travel(meeting.next_attempt_at + timedelta(seconds=1), tick=False):
+        run(meeting)
+        run(meeting)
+    assert meeting.state == "cancelled"
+    for address in (CONTACT, GUEST):
+        methods = [i.method for i in invites(smtp_port.inbox, address)]
+        assert methods == ["REQUEST", "CANCEL"]
+
+
+def test_cancelling_a_google_meeting_whose_meet_link_is_still_pending_deletes_the_event(
+    client: Any,
+    member: Any,
+    contact: Contact,
+    google: FakeServer,  # noqa: F811
+    smtp_server: Inbox,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    connect_google(client, member)
+    # Google keeps the conference "pending" for longer than the provider waits.
+    httpx2.post(f"{google.url}/_fake/config", json={"pending_reads": 50})
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = schedule_one_off(
+            [contact],
+            OneOffMeeting(
+                title="Call", timezone="Europe/Berlin", start=in_days(3, 9), provider="google_meet"
+            ),
+            requested_by=member,
+            trigger="test",
+        )
+    meeting = Meeting.objects.get(pk=outcome.created_ids[0])
+    run(meeting)
+    assert meeting.provider_meeting_id and not meeting.join_url  # made, link still pending
+
+    lifecycle.cancel(meeting, by=member)
+    run(meeting)
+
+    assert meeting.state == "cancelled"
+    assert google_event(google, meeting)["deleted"] is True
+
+
+def test_a_reschedule_while_the_meet_link_is_pending_still_moves_the_google_event(
+    client: Any,
+    member: Any,
+    contact: Contact,
+    google: FakeServer,  # noqa: F811
+    smtp_server: Inbox,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    connect_google(client, member)
+    # Pending through the provider's own three reads after the insert; ready on the next.
+    httpx2.post(f"{google.url}/_fake/config", json={"pending_reads": 3})
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = schedule_one_off(
+            [contact],
+            OneOffMeeting(
+                title="Call", timezone="Europe/Berlin", start=in_days(3, 9), provider="google_meet"
+            ),
+            requested_by=member,
+            trigger="test",
+        )
+    meeting = Meeting.objects.get(pk=outcome.created_ids[0])
+    run(meeting)
+    assert meeting.provider_meeting_id and not meeting.join_url
+
+    lifecycle.reschedule(meeting, start=in_days(4, 16), by=member)
+    run(meeting)
+
+    new_start = in_days(4, 16).replace(tzinfo=BERLIN)
+    assert meeting.state == "invited" and meeting.join_url.startswith("https://meet.google.com/")
+    (sent,) = invites(smtp_server, CONTACT)
+    assert sent.start == new_start
+    event = google_event(google, meeting)
+    assert datetime.fromisoformat(event["start"]["dateTime"]) == new_start  # as invited
+
+
+def test_connecting_an_account_again_after_removing_it_resumes_the_meetings_that_wait(
+    client: Any,
+    member: Any,
+    contact: Contact,
+    zoom: FakeServer,  # noqa: F811
+    smtp_server: Inbox,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    connection = connect_zoom(client, member)
+    moved = schedule(member, contact, "zoom", django_capture_on_commit_callbacks)
+    client.post(f"/connections/{connection.pk}/remove/")
+    lifecycle.reschedule(moved, start=in_days(15, 11), by=member)
+    run(moved)
+    assert moved.state == "waiting_connection"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        connect_through_oauth(client, "zoom", OWNER)
+    fast(Connection.objects.get())
+    moved.refresh_from_db()
+    run(moved)
+
+    assert moved.state == "invited", moved.state_reason
+    assert [i.sequence for i in invites(smtp_server, CONTACT)] == [0, 1]
+    assert fake_state(zoom)["live_meetings_by_key"] == {moved.key: 1}
