@@ -138,5 +138,36 @@ def worker() -> Any:
     return run_worker
 
 
+@pytest.fixture
+def zoom(settings: Any) -> Iterator[Any]:
+    """The fake Zoom over HTTP on 127.0.0.1, with Convener's settings pointing at it."""
+    from fakeproviders.harness import FakeServer
+    from fakeproviders.zoom import FakeZoom
+
+    fake = FakeZoom()
+    with FakeServer(fake) as server:
+        settings.ZOOM_OAUTH_URL = server.url
+        settings.ZOOM_API_URL = server.url
+        settings.ZOOM_CLIENT_ID = fake.client_id
+        settings.ZOOM_CLIENT_SECRET = fake.client_secret
+        yield server
+
+
+@pytest.fixture
+def google(settings: Any) -> Iterator[Any]:
+    """The fake Google over HTTP on 127.0.0.1, with Convener's settings pointing at it."""
+    from fakeproviders.google import FakeGoogle
+    from fakeproviders.harness import FakeServer
+
+    fake = FakeGoogle()
+    with FakeServer(fake) as server:
+        settings.GOOGLE_AUTH_URI = f"{server.url}/o/oauth2/v2/auth"
+        settings.GOOGLE_TOKEN_URI = f"{server.url}/token"
+        settings.GOOGLE_API_URL = server.url
+        settings.GOOGLE_CLIENT_ID = fake.client_id
+        settings.GOOGLE_CLIENT_SECRET = fake.client_secret
+        yield server
+
+
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")

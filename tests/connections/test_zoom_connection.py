@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from typing import Any
 
 import httpx2
@@ -16,19 +15,7 @@ from convener.crm.models import Contact
 from convener.meetings.models import Meeting
 from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
 from fakeproviders.harness import FakeServer
-from fakeproviders.zoom import FakeZoom
 from tests.connections.support import connect_through_oauth, subprocess_env
-
-
-@pytest.fixture
-def zoom(settings: Any) -> Iterator[FakeServer]:
-    fake = FakeZoom()
-    with FakeServer(fake) as server:
-        settings.ZOOM_OAUTH_URL = server.url
-        settings.ZOOM_API_URL = server.url
-        settings.ZOOM_CLIENT_ID = fake.client_id
-        settings.ZOOM_CLIENT_SECRET = fake.client_secret
-        yield server
 
 
 def fake_state(server: FakeServer) -> dict[str, Any]:

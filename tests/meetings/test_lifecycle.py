@@ -35,9 +35,7 @@ from convener.meetings.dispatch import drain
 from convener.meetings.models import Attempt, Delivery, Meeting
 from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
 from convener.meetings.sweeper import sweep
-from fakeproviders.google import FakeGoogle
 from fakeproviders.harness import FakeServer
-from fakeproviders.zoom import FakeZoom
 from tests.conftest import Inbox, free_port
 from tests.connections.support import connect_through_oauth
 
@@ -50,29 +48,6 @@ OWNER = "ann@example.com"
 
 
 # -- the fakes and accounts --------------------------------------------------------------
-
-
-@pytest.fixture
-def zoom(settings: Any) -> Iterator[FakeServer]:
-    fake = FakeZoom()
-    with FakeServer(fake) as server:
-        settings.ZOOM_OAUTH_URL = server.url
-        settings.ZOOM_API_URL = server.url
-        settings.ZOOM_CLIENT_ID = fake.client_id
-        settings.ZOOM_CLIENT_SECRET = fake.client_secret
-        yield server
-
-
-@pytest.fixture
-def google(settings: Any) -> Iterator[FakeServer]:
-    fake = FakeGoogle()
-    with FakeServer(fake) as server:
-        settings.GOOGLE_AUTH_URI = f"{server.url}/o/oauth2/v2/auth"
-        settings.GOOGLE_TOKEN_URI = f"{server.url}/token"
-        settings.GOOGLE_API_URL = server.url
-        settings.GOOGLE_CLIENT_ID = fake.client_id
-        settings.GOOGLE_CLIENT_SECRET = fake.client_secret
-        yield server
 
 
 def connect_zoom(client: Any, member: Any) -> Connection:
