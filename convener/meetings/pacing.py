@@ -77,24 +77,21 @@ def next_utc_midnight(now: datetime | None = None) -> datetime:
 def take_daily(key: str, host: str, cap: int, *, now: datetime | None = None) -> bool:
     day = utc_day(now)
     host = host.lower()
+    quota = DailyQuota.objects.filter(lane=key, host=host, day=day)
     with transaction.atomic():
-        taken = DailyQuota.objects.filter(lane=key, host=host, day=day, used__lt=cap).update(
-            used=F("used") + 1
-        )
-        if taken:
+        if quota.filter(used__lt=cap).update(used=F("used") + 1):
             return True
-        if DailyQuota.objects.filter(lane=key, host=host, day=day).exists():
-            return False
-        try:
-            with transaction.atomic():
-                DailyQuota.objects.create(lane=key, host=host, day=day, used=1)
-        except IntegrityError:  # another worker created today's row first
-            return bool(
-                DailyQuota.objects.filter(lane=key, host=host, day=day, used__lt=cap).update(
-                    used=F("used") + 1
-                )
-            )
-        return True
+        if not quota.exists():
+            try:
+                with transaction.atomic():
+                    DailyQuota.objects.create(lane=key, host=host, day=day, used=1)
+                return True
+            except IntegrityError:
+                pass  # another worker created today's row first
+        # The row exists, perhaps created by another worker since our first update (on
+        # PostgreSQL each statement sees what committed before it): "it exists" is not
+        # "it is used up", so take a unit if one is left.
+        return bool(quota.filter(used__lt=cap).update(used=F("used") + 1))
 
 
 def give_back_daily(key: str, host: str, *, now: datetime | None = None) -> None:

@@ -9,8 +9,7 @@ interrupted mid-send.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
+from django.db.models import Q
 from django.utils import timezone
 
 from convener.meetings.dispatch import due_lanes
@@ -19,18 +18,29 @@ from convener.meetings.tasks import drain_lane
 
 
 def recover_interrupted_deliveries() -> None:
-    """Invitations whose sending was cut off (a worker died mid-send) go out again."""
-    stale = timezone.now() - timedelta(minutes=2)
-    interrupted = Delivery.objects.filter(status=Delivery.Status.SENDING, created_at__lt=stale)
-    meeting_ids = list(interrupted.values_list("meeting_id", flat=True))
-    if meeting_ids:
-        interrupted.update(status=Delivery.Status.FAILED, error="interrupted while sending")
-        Meeting.objects.filter(pk__in=meeting_ids, state=MeetingState.INVITED).update(
-            state=MeetingState.LINKED
-        )
-        Meeting.objects.filter(pk__in=meeting_ids, next_attempt_at__isnull=True).update(
-            next_attempt_at=timezone.now()
-        )
+    """Invitations whose sending was cut off (a worker died mid-send) go out again.
+
+    Only the worker holding a meeting's lease sends its invitations, so a delivery still
+    "sending" when nobody holds its meeting was cut off. Judging by the lease rather than
+    by the row's age hands it on as soon as the lease runs out, and never takes a delivery
+    from a worker that is still sending it (which left the meeting "linked" with no next
+    attempt: stuck for good)."""
+    now = timezone.now()
+    unheld = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    interrupted = Delivery.objects.filter(
+        Q(meeting__lease_until__isnull=True) | Q(meeting__lease_until__lt=now),
+        status=Delivery.Status.SENDING,
+    )
+    meeting_ids = list(interrupted.values_list("meeting_id", flat=True).distinct())
+    if not meeting_ids:
+        return
+    Delivery.objects.filter(
+        pk__in=list(interrupted.values_list("pk", flat=True)), status=Delivery.Status.SENDING
+    ).update(status=Delivery.Status.FAILED, error="interrupted while sending")
+    Meeting.objects.filter(unheld, pk__in=meeting_ids, state=MeetingState.INVITED).update(
+        state=MeetingState.LINKED
+    )
+    Meeting.objects.filter(unheld, pk__in=meeting_ids).update(next_attempt_at=now)
 
 
 def sweep() -> int:

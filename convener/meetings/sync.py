@@ -236,11 +236,14 @@ def _provider_step(meeting: Meeting, operation: str) -> None:
             info = None  # already gone counts as cancelled
         else:
             log.info("meeting %s: %s %s failed: %s", meeting.pk, meeting.provider, operation, error)
+            if counted and isinstance(error, RateLimited | AuthenticationError):
+                # Zoom counts the writes it carried out: a 429, or a token refused before
+                # or at the call, made none. Charging them parks a reconnected host's
+                # remaining meetings until midnight.
+                pacing.give_back_daily(lane, host)
             if isinstance(error, RateLimited):
                 pacing.pause(lane, error.retry_after or 2.0)
                 meeting.attempts -= 1  # slowing down is not the meeting's failure
-                if counted:
-                    pacing.give_back_daily(lane, host)
             if isinstance(error, QuotaExhausted) and cap:
                 pacing.exhaust_daily(lane, host, cap)
             if isinstance(error, RateLimited):

@@ -6,6 +6,8 @@ the transport are injectable and the real endpoints are only defaults in setting
 
 from __future__ import annotations
 
+import functools
+import ssl
 from collections.abc import Generator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -36,6 +38,14 @@ class BearerAuth(httpx2.Auth):
             yield request
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context per process. Building one loads the CA bundle, about 23 ms of CPU,
+    and the pipeline builds a client for every provider step: at 2,000 meetings that was
+    a third of a worker's CPU time."""
+    return httpx2.create_ssl_context()
+
+
 def make_client(
     base_url: str,
     *,
@@ -48,6 +58,7 @@ def make_client(
         timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
         auth=auth,
         transport=transport,
+        verify=_tls_context(),
         headers={"User-Agent": "Convener"},
         follow_redirects=False,
     )
