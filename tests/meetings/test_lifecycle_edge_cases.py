@@ -28,14 +28,12 @@ from tests.meetings.test_lifecycle import (
     connect_zoom,
     fake_state,
     fast,
-    google,  # noqa: F401 (fixture)
     google_event,
     in_days,
     invites,
     run,
     schedule,
     smtp_port,  # noqa: F401 (fixture)
-    zoom,  # noqa: F401 (fixture)
 )
 
 pytestmark = pytest.mark.django_db
