@@ -66,7 +66,7 @@ def test_cancelling_a_google_meeting_whose_meet_link_is_still_pending_deletes_th
     client: Any,
     member: Any,
     contact: Contact,
-    google: FakeServer,  # noqa: F811
+    google: FakeServer,
     smtp_server: Inbox,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
@@ -97,7 +97,7 @@ def test_a_reschedule_while_the_meet_link_is_pending_still_moves_the_google_even
     client: Any,
     member: Any,
     contact: Contact,
-    google: FakeServer,  # noqa: F811
+    google: FakeServer,
     smtp_server: Inbox,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
@@ -132,7 +132,7 @@ def test_connecting_an_account_again_after_removing_it_resumes_the_meetings_that
     client: Any,
     member: Any,
     contact: Contact,
-    zoom: FakeServer,  # noqa: F811
+    zoom: FakeServer,
     smtp_server: Inbox,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
