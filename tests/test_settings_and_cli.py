@@ -18,6 +18,8 @@ def convener(
 ) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("CONVENER_")}
     full_env.pop("DJANGO_SETTINGS_MODULE", None)
+    # A fresh install on its own data directory: never the database of the test run.
+    full_env.pop("DATABASE_URL", None)
     full_env.update(env)
     return subprocess.run(
         [sys.executable, "-m", "convener", *args],
