@@ -104,6 +104,9 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # Kept open between steps like PostgreSQL's: opening a SQLite connection
+            # (and running its pragmas) costs more than most of the steps it serves.
+            "CONN_MAX_AGE": 600,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -140,7 +143,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 WORKER_POLL_SECONDS = env_float("CONVENER_WORKER_POLL_SECONDS", 0.2)
 # Provider calls in flight per worker process (also its database connections), and per
 # lane (one connection's calls) within it.
-WORKER_POOL_SIZE = env_int("CONVENER_WORKER_POOL_SIZE", 32)
+WORKER_POOL_SIZE = env_int("CONVENER_WORKER_POOL_SIZE", 16)
 LANE_CONCURRENCY = env_int("CONVENER_LANE_CONCURRENCY", 4)
 # How long a worker may hold a meeting before another may take it over (a worker that
 # died), and the first retry delay after a provider failure (doubling up to an hour).

@@ -15,7 +15,7 @@ from convener.providers.http import BearerAuth, make_client
 def token_source(connection: Connection, host_email: str | None) -> ConnectionTokenSource:
     # Google service accounts mint one token per user they act as.
     subject = host_email if connection.kind == Connection.Kind.SERVICE_ACCOUNT else None
-    return ConnectionTokenSource(connection.pk, subject)
+    return ConnectionTokenSource(connection.pk, subject, loaded=connection)
 
 
 def provider_for_connection(

@@ -35,9 +35,14 @@ class ConnectionTokenSource:
     """The AccessTokenSource of one connection (and, for a Google service account, one
     subject: tokens are minted per host user)."""
 
-    def __init__(self, connection_id: int, subject: str | None = None) -> None:
+    def __init__(
+        self, connection_id: int, subject: str | None = None, *, loaded: Connection | None = None
+    ) -> None:
         self.connection_id = connection_id
         self.subject = subject
+        # The row as the caller read it moments ago: the first token() uses it instead of
+        # reading it again. Later calls, and every refresh, read the row afresh.
+        self._loaded = loaded
 
     def _slot(self, secrets: dict[str, Any]) -> dict[str, Any]:
         if self.subject is None:
@@ -60,7 +65,9 @@ class ConnectionTokenSource:
         return bool(slot.get("access_token")) and expires_at - time.time() > REFRESH_MARGIN_SECONDS
 
     def token(self) -> str:
-        connection = Connection.objects.get(pk=self.connection_id)
+        connection, self._loaded = self._loaded, None
+        if connection is None:
+            connection = Connection.objects.get(pk=self.connection_id)
         self._usable(connection)
         slot = self._slot(connection.secrets)
         if self._fresh(slot):

@@ -146,11 +146,15 @@ class Dispatcher:
             try:
                 with self.lock:
                     lanes, self.pending = set(self.pending), set()
+                    inflight = dict(self.inflight)
                 now = timezone.now().timestamp()
                 if now >= next_poll:
                     lanes.update(due_lanes())
                     next_poll = now + self.poll_seconds
-                for lane in sorted(lanes):
+                # Emptiest lanes first: when lanes x concurrency exceeds the pool, walking
+                # them by name would let the first lanes take every thread while the
+                # others (other connections, each with its own limit) stand idle.
+                for lane in sorted(lanes, key=lambda name: (inflight.get(name, 0), name)):
                     if not self._fill(lane):
                         with self.lock:
                             self.pending.update(lanes)

@@ -22,6 +22,12 @@ from convener.meetings.models import DailyQuota, Lane
 # jitter, and a provider counting in a sliding window would see bursts at exactly 100%.
 HEADROOM = 0.95
 MAX_SLEEP_SECONDS = 2.0
+# How long a rate-limit answer without Retry-After stops the lane (Google sends none).
+# Providers count calls per second (or per minute, spread evenly): one second lets the
+# window empty; longer throws away calls the provider would have taken. A lane that
+# keeps being refused is paused again each time, so a provider counting over longer
+# windows still gets its pause.
+DEFAULT_PAUSE_SECONDS = 1.0
 
 
 def _lane(key: str) -> Lane:

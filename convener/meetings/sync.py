@@ -22,13 +22,14 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from convener.connections.factory import build_provider
 from convener.meetings import pacing
 from convener.meetings.backoff import max_attempts, retry_delay
 from convener.meetings.invitations.delivery import deliver
-from convener.meetings.models import Attempt, Meeting, MeetingState
+from convener.meetings.models import Attempt, Attendee, Meeting, MeetingState
 from convener.meetings.notices import notify_link_failed
 from convener.providers.base import (
     AuthenticationError,
@@ -197,13 +198,11 @@ def _provider_step(meeting: Meeting, operation: str) -> None:
         _finish(meeting)
         return
     lane = meeting.lane
-    wait = pacing.reserve(lane, _rate(meeting))
-    if wait is None:  # the lane is paused or busy further ahead than we sleep
-        _finish(meeting, due_in=max(0.05, pacing.wait_hint(lane)))
+    if pacing.wait_hint(lane) > pacing.MAX_SLEEP_SECONDS:
+        # Paused or booked further ahead than a worker sleeps: give it back unchanged.
+        _finish(meeting, due_in=pacing.wait_hint(lane))
         return
-    if wait > 0:
-        time.sleep(wait)
-    cap = provider_class(meeting.provider).capabilities.daily_writes_per_host
+    cap = kind.capabilities.daily_writes_per_host
     counted = cap is not None and operation in {"create", "update"}
     host = _quota_host(meeting)
     if counted and not pacing.take_daily(lane, host, cap or 0):
@@ -214,6 +213,7 @@ def _provider_step(meeting: Meeting, operation: str) -> None:
         )
         _finish(meeting, due_in=(pacing.next_utc_midnight() - timezone.now()).total_seconds())
         return
+    state_before = meeting.state
     meeting.attempts += 1
     if operation == "create" and meeting.state != MeetingState.CREATING:
         meeting.state = MeetingState.CREATING
@@ -223,6 +223,22 @@ def _provider_step(meeting: Meeting, operation: str) -> None:
     # not a counter, so nothing that resets the counter can ever cause a duplicate.
     tried_before = operation == "create" and meeting.attempt_log.filter(operation="create").exists()
     attempt = Attempt.objects.create(meeting=meeting, operation=operation)
+    # The pacing slot is taken last, just before the call. The writes above can wait for
+    # the database; between the paced moment and the request they would let requests
+    # leave bunched together, and a provider counting calls per second refuses the bunch.
+    wait = pacing.reserve(lane, _rate(meeting))
+    if wait is None:
+        # Another worker booked the lane ahead meanwhile: nothing was sent, so undo what
+        # this attempt charged and give the meeting back with a due time.
+        attempt.delete()
+        if counted:
+            pacing.give_back_daily(lane, host)
+        meeting.attempts -= 1
+        meeting.state = state_before
+        _finish(meeting, due_in=max(0.05, pacing.wait_hint(lane)))
+        return
+    if wait > 0:
+        time.sleep(wait)
     try:
         provider = build_provider(
             meeting.provider, meeting.connection, meeting.host.email if meeting.host else None
@@ -242,7 +258,7 @@ def _provider_step(meeting: Meeting, operation: str) -> None:
                 # remaining meetings until midnight.
                 pacing.give_back_daily(lane, host)
             if isinstance(error, RateLimited):
-                pacing.pause(lane, error.retry_after or 2.0)
+                pacing.pause(lane, error.retry_after or pacing.DEFAULT_PAUSE_SECONDS)
                 meeting.attempts -= 1  # slowing down is not the meeting's failure
             if isinstance(error, QuotaExhausted) and cap:
                 pacing.exhaust_daily(lane, host, cap)
@@ -253,7 +269,7 @@ def _provider_step(meeting: Meeting, operation: str) -> None:
                     error=error.message[:2000],
                     status_code=error.status,
                 )
-                _finish(meeting, due_in=error.retry_after or 2.0)
+                _finish(meeting, due_in=error.retry_after or pacing.DEFAULT_PAUSE_SECONDS)
                 return
             _finish(meeting, due_in=_fail(meeting, attempt, error, operation))
             return
@@ -267,24 +283,40 @@ def _provider_step(meeting: Meeting, operation: str) -> None:
     )
     meeting.attempts = 0
     _apply(meeting, operation, info)
+    if next_operation(meeting) == "invite":
+        # Still under this step's lease: send the invitations now rather than queueing a
+        # step for them behind the lane's other work (they need no provider call). Only
+        # when inviting is all that is left: a refresh that found the link of a meeting
+        # rescheduled meanwhile still owes the provider its update first.
+        meeting.save()
+        _invite(meeting)
+        return
     # still waiting for a link (a pending conference); a cancel goes on to its emails at once
     pending = operation != "cancel" and meeting.state == MeetingState.LINK_FAILED
     _finish(meeting, due_in=10.0 if pending else 0.0)
 
 
+def _invite(meeting: Meeting) -> None:
+    done = deliver(meeting)
+    if done:
+        meeting.state = MeetingState.INVITED
+        meeting.state_reason = ""
+    _finish(meeting, due_in=None if done else 60.0)
+
+
 def sync_meeting(meeting_id: int) -> None:
     """One step for a meeting this worker holds the lease of (see dispatch.claim)."""
-    meeting = Meeting.objects.select_related("host", "connection", "contact", "action").get(
-        pk=meeting_id
+    meeting = (
+        Meeting.objects.select_related("host", "connection", "contact", "action")
+        .prefetch_related(Prefetch("attendees", queryset=Attendee.objects.select_related("user")))
+        .get(pk=meeting_id)
     )
     operation = next_operation(meeting)
     if operation is None:
         _finish(meeting)
         return
     if operation == "invite":
-        done = deliver(meeting)
-        meeting.refresh_from_db()
-        _finish(meeting, due_in=None if done else 60.0)
+        _invite(meeting)
         return
     if operation == "cancelled":
         told = True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import ssl
+import urllib.request
 from collections.abc import Generator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -46,6 +47,45 @@ def _tls_context() -> ssl.SSLContext:
     return httpx2.create_ssl_context()
 
 
+class _SharedTransport(httpx2.BaseTransport):
+    """The process's connection pools, lent to every client: closing a client (one per
+    provider step) must not close them, or each step would pay a new TCP and TLS
+    handshake to the same provider host.
+
+    A client given a transport no longer reads HTTPS_PROXY/NO_PROXY itself, so the
+    proxy settings of the environment are applied here, per request host.
+    """
+
+    def __init__(self) -> None:
+        # Thread-safe (httpcore's pools lock); keyed by origin inside, so one serves
+        # every provider. Idle connections are dropped before providers' own idle
+        # timeouts would drop them under a request.
+        limits = httpx2.Limits(
+            max_connections=None, max_keepalive_connections=64, keepalive_expiry=30.0
+        )
+        self.direct = httpx2.HTTPTransport(verify=_tls_context(), limits=limits)
+        proxy = urllib.request.getproxies().get("https")
+        self.proxied = (
+            httpx2.HTTPTransport(verify=_tls_context(), limits=limits, proxy=proxy)
+            if proxy
+            else None
+        )
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        pool = self.direct
+        if self.proxied is not None and not urllib.request.proxy_bypass(request.url.host):
+            pool = self.proxied
+        return pool.handle_request(request)
+
+    def close(self) -> None:
+        """Left open: other clients are using it; it lasts as long as the process."""
+
+
+@functools.cache
+def _shared_transport() -> _SharedTransport:
+    return _SharedTransport()
+
+
 def make_client(
     base_url: str,
     *,
@@ -57,7 +97,7 @@ def make_client(
         base_url=base_url,
         timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
         auth=auth,
-        transport=transport,
+        transport=transport or _shared_transport(),
         verify=_tls_context(),
         headers={"User-Agent": "Convener"},
         follow_redirects=False,

@@ -8,6 +8,7 @@ from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Prefetch, prefetch_related_objects
 from django.template import Context, Template
 from django.template.loader import get_template
 from django.utils import timezone
@@ -43,7 +44,11 @@ def recipients_of(meeting: Meeting) -> list[Recipient]:
     """The contact always; team members and external emails when the action includes them."""
     include_others = meeting.action.include_attendees if meeting.action else True
     result: list[Recipient] = []
-    for attendee in meeting.attendees.select_related("user"):
+    # A no-op when the caller prefetched them (a sync step does, for the provider too).
+    prefetch_related_objects(
+        [meeting], Prefetch("attendees", queryset=Attendee.objects.select_related("user"))
+    )
+    for attendee in meeting.attendees.all():
         if attendee.kind != Attendee.Kind.CONTACT and not include_others:
             continue
         zone = meeting.timezone
@@ -90,8 +95,14 @@ class Bodies:
 
 
 def compose(
-    meeting: Meeting, recipient: Recipient, method: str, bodies: Bodies | None = None
+    meeting: Meeting,
+    recipient: Recipient,
+    method: str,
+    bodies: Bodies | None = None,
+    everyone: list[Recipient] | None = None,
 ) -> Composed:
+    """One recipient's email; `everyone` (the meeting's recipients, when the caller has
+    them already) becomes the ATTENDEE list of the ICS."""
     cancelled = method == "CANCEL"
     organizer = organizer_of(meeting)
     context = {
@@ -113,7 +124,8 @@ def compose(
     )
     local = meeting.start.astimezone(ZoneInfo(recipient.timezone))
     subject = f"{prefix}: {meeting.title} @ {local:%a} {local.day} {local:%b %Y %H:%M} ({local:%Z})"
-    attendees = tuple(Party(r.email, r.name) for r in recipients_of(meeting))
+    everyone = recipients_of(meeting) if everyone is None else everyone
+    attendees = tuple(Party(r.email, r.name) for r in everyone)
     ics = build_ics(
         IcsEvent(
             uid=f"{meeting.uid}@convener",

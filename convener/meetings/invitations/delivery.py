@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from convener.meetings.invitations.compose import Bodies, compose, organizer_of, recipients_of
-from convener.meetings.models import Delivery, Meeting, MeetingState
+from convener.meetings.models import Delivery, Meeting
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +44,17 @@ def _message(delivery: Delivery, reply_to: str) -> EmailMultiAlternatives:
 
 def prepare(meeting: Meeting, method: str = "REQUEST") -> list[Delivery]:
     """Write the Delivery rows of the meeting's current version (idempotent)."""
+    version = Delivery.objects.filter(meeting=meeting, sequence=meeting.sequence, method=method)
+    existing = {row.recipient: row for row in version}
     rows: list[Delivery] = []
     bodies: Bodies | None = None
-    for recipient in recipients_of(meeting):
-        existing = Delivery.objects.filter(
-            meeting=meeting, recipient=recipient.email, sequence=meeting.sequence, method=method
-        ).first()
-        if existing is not None:
-            rows.append(existing)
+    everyone = recipients_of(meeting)
+    for recipient in everyone:
+        if recipient.email in existing:
+            rows.append(existing[recipient.email])
             continue
         bodies = bodies or Bodies()
-        composed = compose(meeting, recipient, method, bodies)
+        composed = compose(meeting, recipient, method, bodies, everyone)
         try:
             with transaction.atomic():
                 rows.append(
@@ -71,28 +71,27 @@ def prepare(meeting: Meeting, method: str = "REQUEST") -> list[Delivery]:
                     )
                 )
         except IntegrityError:  # another worker wrote it first
-            rows.append(
-                Delivery.objects.get(
-                    meeting=meeting,
-                    recipient=recipient.email,
-                    sequence=meeting.sequence,
-                    method=method,
-                )
-            )
+            rows.append(version.get(recipient=recipient.email))
     return rows
 
 
-def send(delivery: Delivery, reply_to: str) -> None:
-    claimed = Delivery.objects.filter(
+def send(delivery: Delivery, reply_to: str) -> str | None:
+    """Send one pending (or failed) delivery; its status afterwards, or None when another
+    worker holds it."""
+    claimable = Delivery.objects.filter(
         pk=delivery.pk, status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED]
-    ).update(status=Delivery.Status.SENDING, attempts=delivery.attempts + 1)
-    if not claimed:
-        return
+    )
     if not settings.SMTP_HOST:
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=Delivery.Status.HELD, sent_at=timezone.now(), error=""
+        # Held in the outbox: nothing leaves, so the claim and the outcome are one write.
+        held = claimable.update(
+            status=Delivery.Status.HELD,
+            attempts=delivery.attempts + 1,
+            sent_at=timezone.now(),
+            error="",
         )
-        return
+        return Delivery.Status.HELD if held else None
+    if not claimable.update(status=Delivery.Status.SENDING, attempts=delivery.attempts + 1):
+        return None
     try:
         # Named explicitly: invitations go over SMTP whenever a host is configured, whatever
         # backend the rest of Django uses (test runners swap in an in-memory one).
@@ -105,10 +104,11 @@ def send(delivery: Delivery, reply_to: str) -> None:
         Delivery.objects.filter(pk=delivery.pk).update(
             status=Delivery.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:1000]
         )
-        return
+        return Delivery.Status.FAILED
     Delivery.objects.filter(pk=delivery.pk).update(
         status=Delivery.Status.SENT, sent_at=timezone.now(), error=""
     )
+    return Delivery.Status.SENT
 
 
 def deliver(meeting: Meeting, method: str = "REQUEST") -> bool:
@@ -116,15 +116,15 @@ def deliver(meeting: Meeting, method: str = "REQUEST") -> bool:
     if not meeting.send_invitations:
         return True
     reply_to = organizer_of(meeting).email
+    done = {Delivery.Status.SENT, Delivery.Status.HELD}
+    outcomes: list[str | None] = []
     rows = prepare(meeting, method)
     for row in rows:
         if row.status in (Delivery.Status.PENDING, Delivery.Status.FAILED):
-            send(row, reply_to)
-    done = {Delivery.Status.SENT, Delivery.Status.HELD}
-    statuses = Delivery.objects.filter(pk__in=[r.pk for r in rows]).values_list("status", flat=True)
-    complete = all(status in done for status in statuses)
-    if complete and method == "REQUEST":
-        Meeting.objects.filter(pk=meeting.pk, state=MeetingState.LINKED).update(
-            state=MeetingState.INVITED, state_reason=""
-        )
-    return complete
+            outcomes.append(send(row, reply_to))
+        else:
+            outcomes.append(row.status)
+    if None in outcomes:  # some were in another worker's hands: read how that went
+        statuses = Delivery.objects.filter(pk__in=[row.pk for row in rows])
+        outcomes = list(statuses.values_list("status", flat=True))
+    return all(outcome in done for outcome in outcomes)

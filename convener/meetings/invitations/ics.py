@@ -11,11 +11,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Conference, Event, vCalAddress, vText
+from icalendar import Calendar, Conference, Event, Timezone, vCalAddress, vText
 
 PRODID = "-//Convener//Convener meetings//EN"
 
@@ -47,6 +48,17 @@ class IcsEvent:
     organizer: Party
     attendees: tuple[Party, ...]
     stamp: datetime
+
+
+@functools.lru_cache(maxsize=512)
+def _vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
+    """The zone's VTIMEZONE, built once per process and years: icalendar walks the
+    zone's transitions to build it (milliseconds for zones with a long history), and a
+    bulk run sends thousands of invitations in the same few zones. Only serialised after,
+    never changed, so one component can be shared by every calendar."""
+    return Timezone.from_tzid(
+        tzid, first_date=date(first_year, 1, 1), last_date=date(last_year, 12, 31)
+    )
 
 
 def build_ics(event: IcsEvent) -> str:
@@ -88,11 +100,10 @@ def build_ics(event: IcsEvent) -> str:
         address.params["PARTSTAT"] = vText("NEEDS-ACTION")
         address.params["RSVP"] = vText("TRUE")
         vevent.add("ATTENDEE", address, encode=False)
-    calendar.add_component(vevent)
     if event.timezone != "UTC":
-        calendar.add_missing_timezones(
-            first_date=(event.start - timedelta(days=366)).date(),
-            last_date=(event.end + timedelta(days=366)).date(),
-        )
+        # A year either side of the meeting: enough for any client to place it and its
+        # reschedules, and a few transitions instead of the zone's whole history.
+        calendar.add_component(_vtimezone(event.timezone, event.start.year - 1, event.end.year + 1))
+    calendar.add_component(vevent)
     text: str = calendar.to_ical().decode()
     return text
