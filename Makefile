@@ -27,7 +27,7 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy convener fakeproviders
+	$(BIN)/mypy convener fakeproviders bench
 
 fakeproviders: $(VENV)/.installed
 	$(BIN)/convener fakeproviders

@@ -73,12 +73,6 @@ def parse_args() -> argparse.Namespace:
         "--providers", default="jitsi,google_meet", help="comma-separated: jitsi, google_meet"
     )
     parser.add_argument(
-        "--patch",
-        action="append",
-        default=[],
-        help="run `convener serve` with a proposed fix applied in memory (bench/common.py)",
-    )
-    parser.add_argument(
         "--profile", type=Path, default=None, help="py-spy the worker; raw stacks to this dir"
     )
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
@@ -245,14 +239,7 @@ def run(args: argparse.Namespace, box: Sandbox, fake: FakeServer, sink: SmtpSink
     with Children(box) as children:
         smtp = {"CONVENER_SMTP_HOST": "127.0.0.1", "CONVENER_SMTP_PORT": str(sink.port)}
         serve_args = [*convener_command(), "serve", "--port", str(port)]
-        if args.patch:
-            # serve starts its worker as a plain `convener worker`; to measure a proposed fix
-            # the worker is started here instead, patched, beside `serve --no-worker`.
-            serve = children.start("serve", [*serve_args, "--no-worker"], **smtp)
-            worker = children.start("worker", [*convener_command(args.patch), "worker"], **smtp)
-            print(f"worker with proposed fixes applied in memory: {', '.join(args.patch)}")
-        else:
-            serve = worker = children.start("serve", serve_args, **smtp)
+        serve = worker = children.start("serve", serve_args, **smtp)
         wait_for_http(f"http://127.0.0.1:{port}/api/v1/openapi.json", child=serve)
         wait_for_output(worker, "convener worker:")
         api = httpx2.Client(
@@ -267,7 +254,7 @@ def run(args: argparse.Namespace, box: Sandbox, fake: FakeServer, sink: SmtpSink
         )
         warm.raise_for_status()
         wait_for(lambda: len(sink.arrivals) >= 1, timeout=60, what="the warm-up invitation")
-        pid = worker.pid if args.patch else worker_pid(serve.pid)
+        pid = worker_pid(serve.pid)
         profiler = (
             Profiler([pid], args.profile, "invite-worker", mode="wall")
             if args.profile and pid

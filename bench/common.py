@@ -36,174 +36,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def convener_command(patches: Sequence[str] = ()) -> list[str]:
-    """The `convener` console script of this interpreter's environment; with `patches`,
-    the same command with proposed fixes applied in memory (see PATCHES)."""
-    if patches:
-        unknown = set(patches) - set(PATCHES)
-        if unknown:
-            raise SystemExit(f"unknown patch {sorted(unknown)}; known: {sorted(PATCHES)}")
-        return [sys.executable, str(Path(__file__).resolve()), "--patched", ",".join(patches)]
+def convener_command() -> list[str]:
+    """The `convener` console script of this interpreter's environment."""
     script = Path(sys.executable).with_name("convener")
     return [str(script)] if script.exists() else [sys.executable, "-m", "convener"]
-
-
-# -- proposed fixes, applied in memory to measure them before they land -------------------
-def _patch_tls() -> None:
-    """One TLS context per process instead of one per provider call.
-
-    convener/providers/http.py makes an httpx2.Client per call, and each builds a new
-    SSLContext that loads the system CA bundle: tens of milliseconds of CPU per call.
-    The proposed fix passes one cached context (`verify=tls_context()`) to every client;
-    here the same effect comes from caching httpcore2's default context.
-    """
-    import functools
-
-    import httpcore2
-
-    httpcore2.default_ssl_context = functools.cache(httpcore2.default_ssl_context)
-
-
-def _patch_fair() -> None:
-    """The dispatcher fills the lanes with the fewest calls in flight first.
-
-    convener/meetings/dispatch.py walks the lanes in name order and stops when the pool is
-    full, so with a pool smaller than lanes x concurrency the first lanes by name take
-    every thread and the others wait until those are done. The proposed fix is one line
-    in Dispatcher._loop (`sorted(lanes, key=...)`); this is that loop with the line changed.
-    """
-    from django.db import close_old_connections
-    from django.utils import timezone
-
-    from convener.meetings import dispatch
-
-    def _loop(self: Any) -> None:
-        next_poll = 0.0
-        while not self.stopping.is_set():
-            self.woken.wait(self.poll_seconds)
-            self.woken.clear()
-            try:
-                with self.lock:
-                    lanes, self.pending = set(self.pending), set()
-                    inflight = dict(self.inflight)
-                now = timezone.now().timestamp()
-                if now >= next_poll:
-                    lanes.update(dispatch.due_lanes())
-                    next_poll = now + self.poll_seconds
-                for lane in sorted(lanes, key=lambda name: (inflight.get(name, 0), name)):
-                    if not self._fill(lane):
-                        with self.lock:
-                            self.pending.update(lanes)
-                        break
-            except Exception:
-                dispatch.log.exception("dispatcher loop failed; trying again")
-            finally:
-                close_old_connections()
-
-    dispatch.Dispatcher._loop = _loop  # type: ignore[method-assign]
-
-
-def _patch_sqlite_conn() -> None:
-    """Keep SQLite connections open between steps (CONN_MAX_AGE), as PostgreSQL's are.
-
-    convener/settings.py gives PostgreSQL conn_max_age=60 but SQLite none, and
-    dispatch._run_pooled calls close_old_connections() around every step, so on SQLite
-    every step opens a new connection (and runs the WAL pragmas) and closes it.
-    """
-    from convener import settings
-
-    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-        settings.DATABASES["default"]["CONN_MAX_AGE"] = 600
-
-
-def _patch_vtimezone() -> None:
-    """Build each zone's VTIMEZONE once per process (per zone and years), not per email.
-
-    convener/meetings/invitations/ics.py calls Calendar.add_missing_timezones for every
-    invitation with a range of +-366 days around the meeting, and icalendar walks the
-    zone's transitions each time: about 1 ms for Europe/Berlin, 13 ms for Asia/Tokyo.
-    The proposed fix caches the component by (zone, first year, last year) in ics.py;
-    this caches icalendar's Timezone.from_tzid the same way.
-    """
-    import functools
-    from datetime import date
-
-    from icalendar import Timezone
-
-    build = Timezone.from_tzid
-
-    @functools.lru_cache(maxsize=256)
-    def by_years(tzid: str, first: int, last: int) -> Any:
-        return build(tzid, first_date=date(first, 1, 1), last_date=date(last, 12, 31))
-
-    def from_tzid(tzid: str, first_date: date, last_date: date) -> Any:
-        return by_years(tzid, first_date.year, last_date.year)
-
-    Timezone.from_tzid = from_tzid  # type: ignore[method-assign,assignment]
-
-
-def _patch_invite_inline() -> None:
-    """Send a meeting's invitations right after its link is made, in the same thread,
-    instead of queueing the invite step behind the lane's other work.
-
-    The invite step needs no provider call, yet it is claimed through the connection's
-    lane: it takes one of the lane's few slots, and a create that was pushed back (a 429,
-    a paused lane) waits behind every invite step already due in that lane. The proposed
-    fix runs `deliver` at the end of a successful create/update step; this re-claims the
-    meeting at once after its step and runs the invite step.
-    """
-    from django.utils import timezone
-
-    from convener.meetings import dispatch
-    from convener.meetings.models import Meeting
-    from convener.meetings.sync import lease, sync_meeting
-
-    def _run(meeting_id: int) -> None:
-        try:
-            sync_meeting(meeting_id)
-            now = timezone.now()
-            due = Meeting.objects.filter(
-                pk=meeting_id,
-                state="linked",
-                send_invitations=True,
-                next_attempt_at__lte=now,
-                lease_until__isnull=True,
-            )
-            if due.update(lease_until=now + lease()):
-                sync_meeting(meeting_id)
-        except Exception:
-            dispatch.log.exception("meeting %s: sync failed", meeting_id)
-
-    dispatch._run = _run
-
-
-PATCHES: dict[str, Callable[[], None]] = {
-    "invite-inline": _patch_invite_inline,
-    "vtimezone": _patch_vtimezone,
-    "tls": _patch_tls,
-    "fair": _patch_fair,
-    "sqlite-conn": _patch_sqlite_conn,
-}
-
-
-AFTER_SETUP = {"fair", "invite-inline"}  # patches that import models, so need django.setup() first
-
-
-def _patched_main(argv: list[str]) -> int:
-    names, rest = argv[0].split(","), argv[1:]
-    for name in names:
-        if name not in AFTER_SETUP:
-            PATCHES[name]()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "convener.settings")
-    import django
-
-    django.setup()
-    for name in names:
-        if name in AFTER_SETUP:
-            PATCHES[name]()
-    from convener.cli import main
-
-    return main(rest)
 
 
 def free_port() -> int:
@@ -412,6 +248,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_cpu() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine so far, from /proc/stat: the share
+    busy between two readings says whether the run was short of CPU."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle and iowait
+    return sum(values) - idle, sum(values)
+
+
 def descendants(pid: int) -> list[int]:
     """A process's children, grandchildren ... (from /proc), for finding gunicorn's workers."""
     found: list[int] = []
@@ -597,7 +441,3 @@ def bulk_contacts(owners: Sequence[Any], per_owner: int, *, batch: int = 5000) -
         Contact.objects.bulk_create(rows)
         total += len(rows)
     return total
-
-
-if __name__ == "__main__" and sys.argv[1:2] == ["--patched"]:
-    sys.exit(_patched_main(sys.argv[2:]))

@@ -302,26 +302,6 @@ def describe_pipeline() -> str:
     return f"states={dict(states())} stuck={stuck} top_errors={errors}"
 
 
-def open_todays_quotas(hosts: list[Host]) -> None:
-    """WORKAROUND, to remove once `pacing.take_daily` is fixed: its first use of a host's
-    day races on PostgreSQL (a worker that loses the race to create the day's row reads
-    "the row exists" as "the quota is used up" and parks the meeting until 00:00 UTC).
-    Creating the rows beforehand keeps these tests on what they test."""
-    from convener.meetings.models import DailyQuota
-    from convener.meetings.pacing import utc_day
-    from convener.meetings.sync import lane_for
-
-    DailyQuota.objects.bulk_create(
-        DailyQuota(
-            lane=lane_for("zoom", host.connection.pk),
-            host=host.user.email.lower(),
-            day=utc_day(),
-            used=0,
-        )
-        for host in hosts
-    )
-
-
 def connect_google_host(client: Any, email: str) -> Connection:
     """A team member connects their Google account through the fake's consent page (which,
     unlike Zoom's, asks with an `action` button and granular scope boxes)."""
