@@ -33,6 +33,7 @@ from convener.meetings.models import Attempt, Attendee, Meeting, MeetingState
 from convener.meetings.notices import notify_link_failed
 from convener.providers.base import (
     AuthenticationError,
+    CapabilityMissing,
     MeetingGone,
     MeetingInfo,
     MeetingSpec,
@@ -75,6 +76,8 @@ def next_operation(meeting: Meeting) -> str | None:
     if meeting.cancel_requested:
         if meeting.provider_meeting_id and meeting.remote_sequence >= 0:
             return "cancel"
+        if not meeting.provider_meeting_id and _create_may_have_landed(meeting):
+            return "cancel"  # look for what that create made, and remove it
         return "cancelled" if meeting.state != MeetingState.CANCELLED else None
     if not meeting.provider_meeting_id and not meeting.manual_link:
         return "create"
@@ -85,6 +88,15 @@ def next_operation(meeting: Meeting) -> str | None:
     if meeting.state == MeetingState.LINKED and meeting.send_invitations:
         return "invite"
     return None
+
+
+def _create_may_have_landed(meeting: Meeting) -> bool:
+    """A create was sent but never answered with an id (its answer lost, or refused in a
+    way that may have come after the provider made it), and no cancel has looked since."""
+    if not meeting.attempt_log.filter(operation="create").exists():
+        return False
+    looked = meeting.attempt_log.filter(operation="cancel", outcome=Attempt.Outcome.OK)
+    return not looked.exists()
 
 
 def _rate(meeting: Meeting) -> float | None:
@@ -119,8 +131,24 @@ def _call(
         return provider.refresh_info(meeting.provider_meeting_id)
     if operation == "update":
         return provider.update(meeting.provider_meeting_id, spec_for(meeting))
-    provider.cancel(meeting.provider_meeting_id)
+    remote_id = meeting.provider_meeting_id or _find_unanswered(meeting, provider)
+    if remote_id:
+        provider.cancel(remote_id)
     return None
+
+
+def _find_unanswered(meeting: Meeting, provider: Provider) -> str | None:
+    """What a create that was never answered made, for a cancel to remove."""
+    try:
+        return provider.find(spec_for(meeting))
+    except CapabilityMissing:
+        log.warning(
+            "meeting %s: %s cannot look up what an unanswered create made; if it made a "
+            "meeting, remove it at the provider",
+            meeting.pk,
+            meeting.provider,
+        )
+        return None
 
 
 def _apply(meeting: Meeting, operation: str, info: MeetingInfo | None) -> None:

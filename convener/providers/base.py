@@ -216,6 +216,15 @@ class Provider(ABC):
     def cancel(self, meeting_id: str) -> None:
         """Delete the remote meeting. A meeting that is already gone counts as cancelled."""
 
+    def find(self, spec: MeetingSpec) -> str | None:
+        """The id of the meeting an earlier create for `spec.key` made, or None.
+
+        Asked when a meeting is cancelled while no create has answered (an answer lost on
+        the way back): a meeting the provider made anyway must not outlive the cancel.
+        Providers that keep nothing remotely answer None.
+        """
+        raise CapabilityMissing(f"{self.name} cannot look meetings up by their key")
+
     def free_busy(self, host: Person | None, start: datetime, end: datetime) -> list[BusyInterval]:
         """Busy intervals of the host between start and end (only if capabilities.free_busy)."""
         raise CapabilityMissing(f"{self.name} cannot read calendars")

@@ -152,3 +152,67 @@ def test_connecting_an_account_again_after_removing_it_resumes_the_meetings_that
     assert moved.state == "invited", moved.state_reason
     assert [i.sequence for i in invites(smtp_server, CONTACT)] == [0, 1]
     assert fake_state(zoom)["live_meetings_by_key"] == {moved.key: 1}
+
+
+def _lose_the_create_answer(
+    server: FakeServer, member: Any, contact: Contact, provider: str, capture: Any
+) -> Meeting:
+    """Schedule a meeting whose create the provider carries out but never answers."""
+    httpx2.post(f"{server.url}/_fake/faults", json={"drop_after_commit_rate": 1.0})
+    with capture(execute=True):
+        outcome = schedule_one_off(
+            [contact],
+            OneOffMeeting(
+                title="Call", timezone="Europe/Berlin", start=in_days(6, 11), provider=provider
+            ),
+            requested_by=member,
+            trigger="test",
+        )
+    meeting = Meeting.objects.get(pk=outcome.created_ids[0])
+    run(meeting)
+    httpx2.post(f"{server.url}/_fake/faults", json={"drop_after_commit_rate": 0.0})
+    assert not meeting.provider_meeting_id and meeting.state == "link_failed"
+    return meeting
+
+
+def test_cancelling_a_zoom_meeting_whose_create_answer_was_lost_deletes_what_zoom_made(
+    client: Any,
+    member: Any,
+    contact: Contact,
+    zoom: FakeServer,
+    smtp_server: Inbox,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    connect_zoom(client, member)
+    meeting = _lose_the_create_answer(
+        zoom, member, contact, "zoom", django_capture_on_commit_callbacks
+    )
+    assert fake_state(zoom)["live_meetings_by_key"] == {meeting.key: 1}  # made all the same
+
+    lifecycle.cancel(meeting, by=member)
+    run(meeting)
+
+    assert meeting.state == "cancelled", meeting.state_reason
+    assert fake_state(zoom)["live_meetings_by_key"].get(meeting.key, 0) == 0
+    assert invites(smtp_server, CONTACT) == []  # it was never announced, so no CANCEL either
+
+
+def test_cancelling_a_google_meeting_whose_create_answer_was_lost_deletes_the_event(
+    client: Any,
+    member: Any,
+    contact: Contact,
+    google: FakeServer,
+    smtp_server: Inbox,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    connect_google(client, member)
+    meeting = _lose_the_create_answer(
+        google, member, contact, "google_meet", django_capture_on_commit_callbacks
+    )
+    assert google_event(google, meeting)["deleted"] is False  # made all the same
+
+    lifecycle.cancel(meeting, by=member)
+    run(meeting)
+
+    assert meeting.state == "cancelled", meeting.state_reason
+    assert google_event(google, meeting)["deleted"] is True

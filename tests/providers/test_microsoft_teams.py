@@ -372,6 +372,24 @@ def test_a_create_dropped_after_commit_is_not_duplicated_by_the_retry(fake: Fake
     assert event["id"] == info.meeting_id and event["joinUrl"] == info.join_url
 
 
+def test_find_names_the_event_a_dropped_create_made_so_a_cancel_can_remove_it(
+    fake: FakeServer,
+) -> None:
+    provider, _ = teams(fake)
+    meeting = spec()
+    assert provider.find(meeting) is None  # nothing made yet
+    control(fake, "faults", {"drop_after_commit_rate": 1.0})
+    with pytest.raises(ProviderError):
+        provider.create(meeting)
+    control(fake, "faults", {"drop_after_commit_rate": 0.0})
+
+    found = provider.find(meeting)
+    assert found is not None
+    provider.cancel(found)
+
+    assert live_events(fake) == []
+
+
 def test_create_finds_the_first_event_when_graph_answers_a_repeat_with_409(
     fake: FakeServer,
 ) -> None:

@@ -134,6 +134,15 @@ class GoogleMeetProvider(Provider):
             return
         raise error_from_response(response, action=action)
 
+    def find(self, spec: MeetingSpec) -> str | None:
+        """The event id is the key, so a made event is read back by it."""
+        self._require_user_calendar()
+        try:
+            self._get(spec.key)
+        except MeetingGone:
+            return None
+        return spec.key
+
     def refresh_info(self, meeting_id: str) -> MeetingInfo:
         """Read the event again, for a conference that was pending. A conference that
         failed (or vanished) is requested again, because the link is what the caller needs."""

@@ -64,6 +64,10 @@ class JitsiProvider(Provider):
     def create(self, spec: MeetingSpec, *, reconcile: bool = False) -> MeetingInfo:
         return self._info(spec)
 
+    def find(self, spec: MeetingSpec) -> str | None:
+        """Rooms exist only while people are in them: nothing is left to remove."""
+        return None
+
     def update(self, meeting_id: str, spec: MeetingSpec) -> MeetingInfo:
         # The room stays the same; a new token covers the new time on secured servers.
         return self._info(spec)

@@ -188,6 +188,15 @@ class MicrosoftTeamsProvider(Provider):
         owner = spec.host.email.strip() if self.app_only and spec.host else ""
         return self._await_link(mailbox, event_id, self._info(owner, event_id, event))
 
+    def find(self, spec: MeetingSpec) -> str | None:
+        mailbox = self._mailbox(spec.host)
+        event = self._find_by_transaction(mailbox, spec)
+        event_id = text_field(event, "id") if event is not None else ""
+        if not event_id:
+            return None
+        owner = spec.host.email.strip() if self.app_only and spec.host else ""
+        return self._meeting_id(owner, event_id)
+
     def _find_by_transaction(self, mailbox: str, spec: MeetingSpec) -> dict[str, Any] | None:
         """The event a first attempt made, found by its transactionId around its time."""
         action = "look for the Teams meeting made by an earlier attempt"

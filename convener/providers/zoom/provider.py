@@ -230,6 +230,11 @@ class ZoomProvider(Provider):
         response = send(self.http, "POST", f"/v2/users/{user}/meetings", call, json=payload)
         return meeting_info(read_object(response, call), call)
 
+    def find(self, spec: MeetingSpec) -> str | None:
+        check_spec(spec)
+        user, email = self._host(spec)
+        return self._find(user, email, spec)
+
     def _find(self, user: str, email: str | None, spec: MeetingSpec) -> str | None:
         """The id of the host's meeting carrying this key's marker, or None.
 
