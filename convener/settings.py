@@ -147,6 +147,11 @@ WORKER_POOL_SIZE = env_int("CONVENER_WORKER_POOL_SIZE", 16)
 LANE_CONCURRENCY = env_int("CONVENER_LANE_CONCURRENCY", 4)
 # How long a worker may hold a meeting before another may take it over (a worker that
 # died), and the first retry delay after a provider failure (doubling up to an hour).
+# Pacing of provider calls in Redis instead of the database (redis://, rediss:// or
+# unix://). Optional: the database paces on its own.
+REDIS_URL = env_secret("CONVENER_REDIS_URL")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise SettingError("CONVENER_REDIS_URL: must start with redis://, rediss:// or unix://")
 LEASE_SECONDS = env_float("CONVENER_LEASE_SECONDS", 120.0)
 RETRY_BASE_SECONDS = env_float("CONVENER_RETRY_BASE_SECONDS", 15.0)
 RETRY_MAX_ATTEMPTS = env_int("CONVENER_RETRY_MAX_ATTEMPTS", 8)

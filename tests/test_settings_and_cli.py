@@ -102,3 +102,16 @@ def test_the_command_lists_its_subcommands() -> None:
     result = convener("--help", env={})
     for name in ["serve", "worker", "migrate", "createadmin", "createtoken", "plan"]:
         assert name in result.stdout
+
+
+def test_a_redis_url_that_is_not_one_is_named_without_echoing_it(data_dir: Path) -> None:
+    result = convener(
+        "check",
+        env={
+            "CONVENER_DATA_DIR": str(data_dir),
+            "CONVENER_REDIS_URL": "http://:hunter2-secret@cache.internal:6379",
+        },
+    )
+    assert result.returncode != 0
+    assert "CONVENER_REDIS_URL" in result.stderr and "redis://" in result.stderr
+    assert "hunter2-secret" not in result.stderr + result.stdout
