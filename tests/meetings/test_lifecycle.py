@@ -177,6 +177,7 @@ class Invite:
     conference: str
     description: str
     subject: str
+    attendees: list[str]  # the ATTENDEE addresses, without mailto:
 
 
 def invite(message: EmailMessage) -> Invite:
@@ -198,6 +199,15 @@ def invite(message: EmailMessage) -> Invite:
                 conference=str(event.get("CONFERENCE", "")),
                 description=str(event.get("DESCRIPTION", "")),
                 subject=str(message["Subject"]),
+                attendees=[
+                    str(a).removeprefix("mailto:")
+                    for a in (
+                        event.get("ATTENDEE")
+                        if isinstance(event.get("ATTENDEE"), list)
+                        else [event.get("ATTENDEE")]
+                    )
+                    if a
+                ],
             )
     raise AssertionError("the email has no text/calendar part")
 

@@ -216,3 +216,41 @@ def test_cancelling_a_google_meeting_whose_create_answer_was_lost_deletes_the_ev
 
     assert meeting.state == "cancelled", meeting.state_reason
     assert google_event(google, meeting)["deleted"] is True
+
+
+def test_a_cancel_goes_only_to_those_whose_invitation_left(
+    member: Any,
+    contact: Contact,
+    smtp_server: Inbox,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    smtp_server.refused.add(GUEST)  # the guest's mailbox refuses mail for now
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = schedule_one_off(
+            [contact],
+            OneOffMeeting(
+                title="Call",
+                timezone="Europe/Berlin",
+                start=in_days(5, 9),
+                provider="jitsi",
+                external_emails=[GUEST],
+            ),
+            requested_by=member,
+            trigger="test",
+        )
+    meeting = Meeting.objects.get(pk=outcome.created_ids[0])
+    run(meeting)
+    assert [i.method for i in invites(smtp_server, CONTACT)] == ["REQUEST"]
+    assert invites(smtp_server, GUEST) == []
+
+    lifecycle.cancel(meeting, by=member)
+    smtp_server.refused.clear()
+    run(meeting)
+    with time_machine.travel(timedelta(hours=2)):  # past any retry of the guest's mail
+        run(meeting)
+
+    assert meeting.state == "cancelled", meeting.state_reason
+    assert [i.method for i in invites(smtp_server, CONTACT)] == ["REQUEST", "CANCEL"]
+    assert invites(smtp_server, GUEST) == []  # never invited, so nothing to cancel
+    (cancel,) = [i for i in invites(smtp_server, CONTACT) if i.method == "CANCEL"]
+    assert GUEST not in cancel.attendees

@@ -16,7 +16,13 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from convener.meetings.invitations.compose import Bodies, compose, organizer_of, recipients_of
+from convener.meetings.invitations.compose import (
+    Bodies,
+    Recipient,
+    compose,
+    organizer_of,
+    recipients_of,
+)
 from convener.meetings.models import Delivery, Meeting
 
 log = logging.getLogger(__name__)
@@ -49,6 +55,8 @@ def prepare(meeting: Meeting, method: str = "REQUEST") -> list[Delivery]:
     rows: list[Delivery] = []
     bodies: Bodies | None = None
     everyone = recipients_of(meeting)
+    if method == "CANCEL":
+        everyone = _holders(meeting, everyone)
     for recipient in everyone:
         if recipient.email in existing:
             rows.append(existing[recipient.email])
@@ -73,6 +81,28 @@ def prepare(meeting: Meeting, method: str = "REQUEST") -> list[Delivery]:
         except IntegrityError:  # another worker wrote it first
             rows.append(version.get(recipient=recipient.email))
     return rows
+
+
+def _holders(meeting: Meeting, listed: list[Recipient]) -> list[Recipient]:
+    """Who may have the meeting in their calendar: everyone a REQUEST went to (or may have
+    gone to: one being sent when a worker died), listed now or not. A CANCEL goes to them
+    and to nobody else: a person whose invitation never left has nothing to remove."""
+    by_email = {recipient.email.lower(): recipient for recipient in listed}
+    reached = (
+        Delivery.objects.filter(
+            meeting=meeting,
+            method="REQUEST",
+            status__in=[Delivery.Status.SENT, Delivery.Status.HELD, Delivery.Status.SENDING],
+        )
+        .order_by("created_at")
+        .values_list("recipient", "recipient_name")
+    )
+    holders: dict[str, Recipient] = {}
+    for email, name in reached:
+        key = email.lower()
+        if key not in holders:
+            holders[key] = by_email.get(key) or Recipient(email, name, meeting.timezone)
+    return list(holders.values())
 
 
 def send(delivery: Delivery, reply_to: str) -> str | None:
