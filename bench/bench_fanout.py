@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    .venv/bin/python bench/bench_fanout.py [--workers 1] [--pool-size 32] [--lane-concurrency 4]
+    .venv/bin/python bench/bench_fanout.py [--workers 1] [--pool-size 16] [--redis URL]
 
 Set DATABASE_URL to run on PostgreSQL (a fresh database is created on that server and
 dropped afterwards); without it a fresh SQLite file is used.
@@ -95,6 +95,13 @@ def parse_args() -> argparse.Namespace:
         "--manual", type=int, default=200, help="events in the hand-written loop (0: skip)"
     )
     parser.add_argument("--timeout", type=float, default=3600.0, help="give up after (s)")
+    parser.add_argument(
+        "--redis",
+        default="",
+        metavar="URL",
+        help="CONVENER_REDIS_URL for the workers: pace the lanes in Redis (its lane keys"
+        " are cleared first)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     parser.add_argument(
         "--profile", type=Path, default=None, help="py-spy the workers; raw stacks to this dir"
@@ -324,7 +331,8 @@ def run(args: argparse.Namespace, box: Sandbox, fake: FakeServer) -> None:
     )
     print(
         f"workers: {args.workers} x `convener worker`, pool {pool}, lane concurrency {lanes};"
-        f" invitations {'off' if args.no_invitations else 'on, held in the outbox (no SMTP)'}"
+        f" invitations {'off' if args.no_invitations else 'on, held in the outbox (no SMTP)'};"
+        f" pace kept in {'Redis' if args.redis else 'the database'}"
     )
     env = {}
     if args.pool_size:
@@ -463,6 +471,16 @@ def run(args: argparse.Namespace, box: Sandbox, fake: FakeServer) -> None:
 
 def main() -> int:
     args = parse_args()
+    extra = {}
+    if args.redis:
+        import redis
+
+        from convener.meetings.redis_lanes import PREFIX
+
+        client = redis.Redis.from_url(args.redis)
+        for key in client.scan_iter(match=PREFIX + "*"):
+            client.delete(key)
+        extra["CONVENER_REDIS_URL"] = args.redis
     with (
         FakeServer(FakeGoogle()) as fake,
         sandbox(
@@ -474,6 +492,7 @@ def main() -> int:
             CONVENER_GOOGLE_CLIENT_ID="fake-google-client-id",
             CONVENER_GOOGLE_CLIENT_SECRET="fake-google-client-secret",  # noqa: S106
             CONVENER_LOG_LEVEL="INFO",
+            **extra,
         ) as box,
     ):
         run(args, box, fake)

@@ -178,7 +178,7 @@ def phases(run: Run, sink: SmtpSink) -> dict[str, list[float]]:
         "trigger -> meeting row saved (API)": [],
         "row saved -> provider call starts (pickup, pacing)": [],
         "provider call (create step's call)": [],
-        "call done -> invitation written (next step)": [],
+        "call done -> invitation written": [],
         "invitation written -> at the SMTP server": [],
     }
     meetings = Meeting.objects.filter(contact__email__in=list(run.triggers)).select_related(
