@@ -66,6 +66,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@pytest.fixture(autouse=True)
+def _fresh_pacing_hints() -> Iterator[None]:
+    """Lanes one test paused must not look paused to the next (ids repeat)."""
+    from convener.meetings import pacing
+
+    pacing.forget_blocked()
+    yield
+    pacing.forget_blocked()
+
+
 @pytest.fixture
 def smtp_server(settings: Any) -> Iterator[Inbox]:
     """A real SMTP server on 127.0.0.1; Convener's settings point at it."""

@@ -26,6 +26,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from convener.meetings import pacing
 from convener.meetings.models import Meeting
 from convener.meetings.sync import lease, sync_meeting
 
@@ -126,6 +127,8 @@ class Dispatcher:
 
     def _fill(self, lane: str) -> bool:
         """Claim and submit work for a lane; False when the pool is full."""
+        if pacing.known_wait(lane) > 0:
+            return True  # paused: claiming now would only hand the meetings back
         with self.lock:
             busy = sum(self.inflight.values())
             room = min(self.lane_concurrency - self.inflight[lane], self.pool_size - busy)

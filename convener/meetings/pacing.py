@@ -70,8 +70,39 @@ def interval(rate: float | None) -> float:
     return 1.0 / (rate * HEADROOM) if rate else 0.0
 
 
+# What this process has learnt of lanes it cannot use yet: lane -> epoch seconds before
+# which a reservation would be refused (from its own refused reservations and pauses).
+# A hint only, so that a blocked lane is not claimed from and read over and over; the
+# reservation itself remains the authority, and other processes may know more.
+_blocked: dict[str, float] = {}
+
+
+def known_wait(key: str) -> float:
+    """Seconds before this process expects the lane to take a call again (0: no idea)."""
+    return max(0.0, _blocked.get(key, 0.0) - time.time())
+
+
+def _learn_blocked(key: str, seconds_until_free: float, max_sleep: float) -> None:
+    # Reservations succeed again once the free slot is within a worker's sleep.
+    until = time.time() + seconds_until_free - max_sleep
+    if until > _blocked.get(key, 0.0):
+        _blocked[key] = until
+
+
+def forget_blocked() -> None:
+    """Drop what this process learnt (tests start from a clean slate)."""
+    _blocked.clear()
+
+
 def reserve(key: str, rate: float | None, *, max_sleep: float = MAX_SLEEP_SECONDS) -> float | None:
     """Reserve the lane's next call slot; seconds to wait for it, or None if too far."""
+    wait = _reserve(key, rate, max_sleep)
+    if wait is None:
+        _learn_blocked(key, wait_hint(key), max_sleep)
+    return wait
+
+
+def _reserve(key: str, rate: float | None, max_sleep: float) -> float | None:
     redis = _redis()
     if redis is not None:
         return redis.reserve(key, interval(rate), max_sleep)
@@ -99,6 +130,7 @@ def wait_hint(key: str) -> float:
 
 
 def pause(key: str, seconds: float) -> None:
+    _learn_blocked(key, seconds, MAX_SLEEP_SECONDS)
     redis = _redis()
     if redis is not None:
         redis.pause(key, seconds)

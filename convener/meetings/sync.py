@@ -226,9 +226,10 @@ def _provider_step(meeting: Meeting, operation: str) -> None:
         _finish(meeting)
         return
     lane = meeting.lane
-    if pacing.wait_hint(lane) > pacing.MAX_SLEEP_SECONDS:
+    blocked = pacing.known_wait(lane)
+    if blocked > 0:
         # Paused or booked further ahead than a worker sleeps: give it back unchanged.
-        _finish(meeting, due_in=pacing.wait_hint(lane))
+        _finish(meeting, due_in=blocked)
         return
     cap = kind.capabilities.daily_writes_per_host
     counted = cap is not None and operation in {"create", "update"}
@@ -315,8 +316,9 @@ def _provider_step(meeting: Meeting, operation: str) -> None:
         # Still under this step's lease: send the invitations now rather than queueing a
         # step for them behind the lane's other work (they need no provider call). Only
         # when inviting is all that is left: a refresh that found the link of a meeting
-        # rescheduled meanwhile still owes the provider its update first.
-        meeting.save()
+        # rescheduled meanwhile still owes the provider its update first. The row is
+        # saved once, after: a crash before that leaves the create to be retried, which
+        # finds the same remote meeting (same link) and the invitations already recorded.
         _invite(meeting)
         return
     # still waiting for a link (a pending conference); a cancel goes on to its emails at once

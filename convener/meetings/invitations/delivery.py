@@ -76,11 +76,19 @@ def prepare(meeting: Meeting, method: str = "REQUEST") -> list[Delivery]:
                         text_body=composed.text,
                         html_body=composed.html,
                         ics=composed.ics,
+                        **_held_at_once(),
                     )
                 )
         except IntegrityError:  # another worker wrote it first
             rows.append(version.get(recipient=recipient.email))
     return rows
+
+
+def _held_at_once() -> dict[str, object]:
+    """Without an SMTP server nothing is sent: the row is written held in the outbox."""
+    if settings.SMTP_HOST:
+        return {}
+    return {"status": Delivery.Status.HELD, "attempts": 1, "sent_at": timezone.now()}
 
 
 def _holders(meeting: Meeting, listed: list[Recipient]) -> list[Recipient]:
