@@ -66,39 +66,60 @@ def clock(request: Any, settings: Any) -> str:
     return str(request.param)
 
 
-def test_calls_on_one_lane_get_slots_spaced_by_the_pace(clock: str) -> None:
-    waits = [pacing.reserve("connection:1", RATE) for _ in range(5)]
+def booked(lane: str, rate: float | None, **options: Any) -> tuple[float, float] | None:
+    """Reserve a slot; when it is (epoch seconds), bounded by the clock before and after
+    the call, so that a slow machine widens the bounds instead of failing the test."""
+    before = time.time()
+    wait = pacing.reserve(lane, rate, **options)
+    after = time.time()
+    return None if wait is None else (before + wait, after + wait)
 
-    assert all(w is not None for w in waits)
-    gaps = [b - a for a, b in pairwise(waits)]  # type: ignore[operator]
-    # Each slot is one step after the previous one (the clock moves on a little between
-    # calls, so a gap can only come out slightly shorter, never longer).
-    assert all(STEP - 0.02 < gap <= STEP + 0.001 for gap in gaps), gaps
-    assert waits[0] is not None and waits[0] < 0.02
+
+def free_at(lane: str) -> tuple[float, float]:
+    """When the lane can take a call again (epoch seconds), bounded the same way."""
+    before = time.time()
+    wait = pacing.wait_hint(lane)
+    return before + wait, time.time() + wait
+
+
+def test_calls_on_one_lane_get_slots_spaced_by_the_pace(clock: str) -> None:
+    started = time.time()
+    slots = [booked("connection:1", RATE) for _ in range(5)]
+
+    assert all(slot is not None for slot in slots)
+    assert slots[0] is not None and slots[0][1] - started < 0.5  # the first goes at once
+    for earlier, later in pairwise(slots):
+        assert earlier is not None and later is not None
+        # Each slot is exactly one step after the one before.
+        assert later[0] - earlier[1] - 0.001 <= STEP <= later[1] - earlier[0] + 0.001
 
 
 def test_a_slot_further_away_than_a_worker_sleeps_is_refused_and_not_booked(clock: str) -> None:
-    assert pacing.reserve("connection:2", 1.0, max_sleep=0.5) == pytest.approx(0.0, abs=0.02)
+    first = booked("connection:2", 1.0, max_sleep=0.5)
+    assert first is not None
 
     assert pacing.reserve("connection:2", 1.0, max_sleep=0.5) is None
     assert pacing.reserve("connection:2", 1.0, max_sleep=0.5) is None
-    # Still one second after the first call, not pushed back by the refused ones.
-    assert pacing.wait_hint("connection:2") == pytest.approx(1 / pacing.HEADROOM, abs=0.05)
+    # Free one step after the first call, not pushed back by the refused ones.
+    low, high = free_at("connection:2")
+    step = pacing.interval(1.0)
+    assert first[0] + step - 0.001 <= high and low <= first[1] + step + 0.001
 
 
 def test_a_pause_stops_the_lane_and_a_shorter_one_does_not_cut_it(clock: str) -> None:
+    before = time.time()
     pacing.pause("connection:3", 3.0)
+    after = time.time()
     pacing.pause("connection:3", 0.5)
 
     assert pacing.reserve("connection:3", RATE) is None
-    assert pacing.wait_hint("connection:3") == pytest.approx(3.0, abs=0.1)
-    assert pacing.reserve("connection:4", RATE) == pytest.approx(0.0, abs=0.02)  # others run
+    low, high = free_at("connection:3")
+    assert before + 3.0 - 0.001 <= high and low <= after + 3.0 + 0.001
+    assert booked("connection:4", RATE) is not None  # other lanes run
 
 
 def test_an_unpaced_lane_never_waits_unless_paused(clock: str) -> None:
-    assert [pacing.reserve("provider:jitsi", None) for _ in range(3)] == [
-        pytest.approx(0.0, abs=0.02)
-    ] * 3
+    assert [pacing.reserve("provider:jitsi", None) for _ in range(3)] == [0.0, 0.0, 0.0]
 
 
 def test_with_redis_configured_the_database_holds_no_lane_clock(clock: str, settings: Any) -> None:
@@ -110,31 +131,26 @@ def test_with_redis_configured_the_database_holds_no_lane_clock(clock: str, sett
 
 def test_workers_sharing_redis_never_get_the_same_slot(redis_url: str) -> None:
     """Four workers (each its own client, as separate processes would be) book 60 slots
-    on one lane at once: every slot is its own, one step after another."""
-    redis.Redis.from_url(redis_url).flushdb()
-    slots: list[float] = []
-    lock = threading.Lock()
+    on one lane at once. Had two of them ever been given the same slot, the lane's next
+    free slot would have moved on fewer than 60 steps."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
 
     def worker() -> None:
         lanes = RedisLanes(redis_url)
         for _ in range(15):
-            wait = lanes.reserve("connection:9", STEP, max_sleep=60.0)
-            assert wait is not None
-            with lock:
-                slots.append(time.time() + wait)
+            assert lanes.reserve("connection:9", STEP, max_sleep=60.0) is not None
 
+    started = time.time()
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    first_possible, last_possible = started, time.time()
 
-    slots.sort()
-    gaps = [b - a for a, b in pairwise(slots)]
-    assert len(slots) == 60
-    # Wall clocks of the threads differ from Redis's by the call's latency only.
-    assert min(gaps) > STEP - 0.03, min(gaps)
-    assert slots[-1] - slots[0] == pytest.approx(59 * STEP, abs=0.1)
+    next_free = float(client.hget(PREFIX + "connection:9", "tat") or 0)
+    assert first_possible + 60 * STEP - 0.001 <= next_free <= last_possible + 60 * STEP
 
 
 def test_an_unreachable_redis_makes_calls_wait_and_says_where_without_the_password(
