@@ -327,7 +327,15 @@ def _provider_step(meeting: Meeting, operation: str) -> None:
 
 
 def _invite(meeting: Meeting) -> None:
-    done = deliver(meeting)
+    try:
+        done = deliver(meeting)
+    except Exception as exc:  # e.g. an invitation template that fails to render
+        # Keep what the step achieved (the link) and try the invitations again later,
+        # instead of letting the lease run out and the provider step be redone.
+        log.exception("meeting %s: invitations could not be prepared", meeting.pk)
+        meeting.state_reason = f"invitations not sent yet: {type(exc).__name__}: {exc}"[:500]
+        _finish(meeting, due_in=60.0)
+        return
     if done:
         meeting.state = MeetingState.INVITED
         meeting.state_reason = ""

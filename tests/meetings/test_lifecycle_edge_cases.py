@@ -24,6 +24,7 @@ from tests.meetings.test_lifecycle import (
     CONTACT,
     GUEST,
     OWNER,
+    calls,
     connect_google,
     connect_zoom,
     fake_state,
@@ -254,3 +255,47 @@ def test_a_cancel_goes_only_to_those_whose_invitation_left(
     assert invites(smtp_server, GUEST) == []  # never invited, so nothing to cancel
     (cancel,) = [i for i in invites(smtp_server, CONTACT) if i.method == "CANCEL"]
     assert GUEST not in cancel.attendees
+
+
+def test_invitations_that_fail_to_render_keep_the_link_and_go_out_once_fixed(
+    client: Any,
+    member: Any,
+    contact: Contact,
+    zoom: FakeServer,
+    smtp_server: Inbox,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from convener.meetings.models import InvitationTemplate
+
+    connect_zoom(client, member)
+    broken = InvitationTemplate.objects.create(
+        name="Broken",
+        text_template="{% include 'no-such-template.txt' %}",
+        html_template="<p>{{ when }}</p>",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = schedule_one_off(
+            [contact],
+            OneOffMeeting(
+                title="Call", timezone="Europe/Berlin", start=in_days(4, 10), provider="zoom"
+            ),
+            requested_by=member,
+            trigger="test",
+        )
+    meeting = Meeting.objects.get(pk=outcome.created_ids[0])
+    run(meeting)
+
+    assert meeting.join_url and meeting.state == "linked"  # the link is kept
+    assert "invitations not sent yet" in meeting.state_reason
+    assert "TemplateDoesNotExist" in meeting.state_reason
+    assert invites(smtp_server, CONTACT) == []
+
+    broken.delete()
+    assert meeting.next_attempt_at is not None
+    with time_machine.travel(meeting.next_attempt_at + timedelta(seconds=1), tick=False):
+        run(meeting)
+
+    assert meeting.state == "invited", meeting.state_reason
+    assert [i.url for i in invites(smtp_server, CONTACT)] == [meeting.join_url]
+    creates = sum(n for route, n in calls(zoom).items() if route.startswith("POST create_meeting"))
+    assert creates == 1  # the provider step was not redone
