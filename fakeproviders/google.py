@@ -48,152 +48,41 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
-import html
 import secrets
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import jwt
-
+from fakeproviders.google_model import (
+    _EVENT_ID_CHARS,
+    CALENDAR,
+    EVENT_FIELDS,
+    EVENTS,
+    FREEBUSY,
+    READ_CALENDAR,
+    READ_EVENTS,
+    REASONS,
+    USERINFO,
+    WRITE_EVENTS,
+    AccessToken,
+    Account,
+    RefreshToken,
+    Refuse,
+    ServiceAccount,
+    google_error,
+    oauth_error,
+    rfc3339,
+    scopes_of,
+)
+from fakeproviders.google_oauth import GoogleOAuth
 from fakeproviders.harness import FakeProvider, Request, Response, route
 
-AUTH = "https://www.googleapis.com/auth/"
-CALENDAR, EVENTS = AUTH + "calendar", AUTH + "calendar.events"
-CANONICAL_TOKEN_URL = "https://oauth2.googleapis.com/token"
-JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-# Scopes each method accepts, from the calendar v3 discovery document.
-WRITE_EVENTS = frozenset({CALENDAR, EVENTS, EVENTS + ".owned", CALENDAR + ".app.created"})
-READ_EVENTS = WRITE_EVENTS | {
-    CALENDAR + ".readonly",
-    EVENTS + ".readonly",
-    EVENTS + ".owned.readonly",
-    EVENTS + ".freebusy",
-}
-READ_CALENDAR = frozenset(
-    {CALENDAR, CALENDAR + ".readonly", CALENDAR + ".calendars", CALENDAR + ".calendars.readonly"}
-) | {CALENDAR + ".app.created"}
-FREEBUSY = frozenset(
-    {CALENDAR, CALENDAR + ".readonly", CALENDAR + ".freebusy", EVENTS + ".freebusy"}
-)
-USERINFO = frozenset({AUTH + "userinfo.email", AUTH + "userinfo.profile", "openid"})
-_ALIASES = {"email": AUTH + "userinfo.email", "profile": AUTH + "userinfo.profile"}
-KNOWN_SCOPES = WRITE_EVENTS | READ_EVENTS | READ_CALENDAR | FREEBUSY | USERINFO
-SCOPE_LABELS = {
-    EVENTS: "View and edit events on all your calendars",
-    CALENDAR + ".freebusy": "View your availability in your calendars",
-    CALENDAR + ".calendars.readonly": "See the title, time zone and other properties of calendars",
-    CALENDAR: "See, edit, share, and permanently delete all your calendars",
-}
-EVENT_FIELDS = (
-    "summary", "description", "location", "start", "end", "attendees", "extendedProperties",
-    "visibility", "transparency", "colorId", "reminders", "source", "guestsCanModify",
-    "guestsCanInviteOthers", "guestsCanSeeOtherGuests", "anyoneCanAddSelf",
-)  # fmt: skip
-# reason -> (status, domain, message), as documented in "Handle API errors".
-REASONS: dict[str, tuple[int, str, str]] = {
-    "rateLimitExceeded": (403, "usageLimits", "Rate Limit Exceeded"),
-    "userRateLimitExceeded": (403, "usageLimits", "User Rate Limit Exceeded"),
-    "quotaExceeded": (403, "usageLimits", "Calendar usage limits exceeded."),
-    "dailyLimitExceeded": (403, "usageLimits", "Daily Limit Exceeded"),
-    "forbiddenForNonOrganizer": (
-        403, "calendar", "Shared properties can only be changed by the organizer of the event."
-    ),
-    "forbidden": (403, "global", "Forbidden"),
-    "insufficientPermissions": (403, "global", "Insufficient Permission"),
-    "authError": (401, "global", "Invalid Credentials"),
-    "notFound": (404, "global", "Not Found"),
-    "deleted": (410, "global", "Resource has been deleted"),
-    "duplicate": (409, "global", "The requested identifier already exists."),
-    "conditionNotMet": (412, "global", "Precondition Failed"),
-    "invalid": (400, "global", "Invalid Value"),
-    "invalidConferenceType": (400, "global", "Invalid conference type value."),
-    "badRequest": (400, "global", "Bad Request"),
-    "timeRangeEmpty": (400, "calendar", "The specified time range is empty."),
-    "backendError": (500, "global", "Backend Error"),
-}  # fmt: skip
-_EVENT_ID_CHARS = frozenset("abcdefghijklmnopqrstuv0123456789")
 
-
-class _Refuse(Exception):
-    """Stops a handler with Google's answer (an error response)."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status)
-        self.response = response
-
-
-def google_error(
-    status: int,
-    reason: str,
-    message: str = "",
-    *,
-    domain: str = "",
-    headers: Mapping[str, str] | None = None,
-) -> Response:
-    """Google's JSON error envelope."""
-    _, default_domain, default_message = REASONS.get(reason, (status, "global", ""))
-    message = message or default_message or reason
-    if reason == "invalidConferenceType":
-        reason = "invalid"  # Google's reason is the generic one; the message is the tell
-    detail = {"domain": domain or default_domain, "reason": reason, "message": message}
-    body = {"error": {"errors": [detail], "code": status, "message": message}}
-    return Response.json(status, body, headers)
-
-
-def rfc3339(moment: datetime) -> str:
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
-
-
-def _oauth_error(status: int, error: str, description: str) -> Response:
-    return Response.json(status, {"error": error, "error_description": description})
-
-
-@dataclass
-class Account:
-    email: str
-    timezone: str = "UTC"
-    meet_enabled: bool = True
-    busy: list[tuple[datetime, datetime]] = field(default_factory=list)
-    events: dict[str, dict[str, Any]] = field(default_factory=dict)
-    pending: dict[str, int] = field(default_factory=dict)  # event id -> pending reads left
-    granted: dict[str, set[str]] = field(default_factory=dict)  # client id -> scopes
-
-
-@dataclass
-class AccessToken:
-    email: str
-    scopes: frozenset[str]
-    expires_at: float
-    refresh_token: str | None = None
-    meet_allowed: bool = True  # False for a service account acting as itself
-
-
-@dataclass
-class RefreshToken:
-    email: str
-    client_id: str
-    scopes: frozenset[str]
-    issued_at: float
-    revoked: bool = False
-
-
-@dataclass
-class ServiceAccount:
-    client_email: str
-    public_key_pem: str
-    delegated: bool = True
-    scopes: frozenset[str] | None = None  # delegated scopes; None = any
-
-
-class FakeGoogle(FakeProvider):
+class FakeGoogle(GoogleOAuth, FakeProvider):
     name = "google"
 
     def __init__(
@@ -277,7 +166,7 @@ class FakeGoogle(FakeProvider):
 
     def server_error(self, request: Request) -> Response:
         if request.path in {"/token", "/revoke"}:
-            return _oauth_error(
+            return oauth_error(
                 503, "temporarily_unavailable", "The service is currently unavailable."
             )
         if self.chance(0.5):
@@ -417,7 +306,7 @@ class FakeGoogle(FakeProvider):
         return Response.json(200, {"client_email": sa.client_email, "delegated": sa.delegated})
 
     def _control_tokens(self, payload: dict[str, Any]) -> Response:
-        scopes = _scopes(
+        scopes = scopes_of(
             payload.get("scopes")
             or [EVENTS, CALENDAR + ".freebusy", CALENDAR + ".calendars.readonly"]
         )
@@ -444,7 +333,7 @@ class FakeGoogle(FakeProvider):
             client_email=str(payload["client_email"]),
             public_key_pem=str(payload["public_key_pem"]),
             delegated=bool(payload.get("delegated", True)),
-            scopes=_scopes(scopes) if scopes is not None else None,
+            scopes=scopes_of(scopes) if scopes is not None else None,
         )
         self.service_accounts[sa.client_email] = sa
         return sa
@@ -480,310 +369,6 @@ class FakeGoogle(FakeProvider):
         )
         return token
 
-    # -- OAuth: consent ------------------------------------------------------------------
-    @route("GET", "/o/oauth2/v2/auth")
-    def authorize(self, request: Request) -> Response:
-        query = request.query
-        problem = self._authorize_problem(query)
-        if problem:
-            # Like Google: an error page, never a redirect to an unchecked redirect_uri.
-            return Response.html(400, _page("Error", f"<p>{html.escape(problem)}</p>"))
-        consent_id = secrets.token_urlsafe(16)
-        requested = _scopes(query["scope"].split())
-        with self.lock:
-            self.consents[consent_id] = {**query, "scopes": requested}
-        boxes = "".join(
-            f'<label><input type="checkbox" name="scope" value="{html.escape(s)}" checked> '
-            f"{html.escape(SCOPE_LABELS.get(s, s))}</label><br>"
-            for s in sorted(requested)
-        )
-        body = (
-            f"<h1>Fake Google</h1><p>{html.escape(self.client_id)} wants to access your"
-            ' Google Account</p><form method="post" action="/o/oauth2/v2/auth">'
-            f'<input type="hidden" name="consent_id" value="{consent_id}">'
-            '<input type="hidden" name="granular" value="1">'
-            '<label>Email <input type="email" name="email" value="'
-            f'{html.escape(self.default_email)}"></label>'
-            f"<fieldset><legend>Allow access to</legend>{boxes}</fieldset>"
-            '<button type="submit" name="action" value="allow">Allow</button> '
-            '<button type="submit" name="action" value="deny">Deny</button></form>'
-        )
-        return Response.html(200, _page("Sign in - Fake Google", body))
-
-    def _authorize_problem(self, query: Mapping[str, str]) -> str:
-        if query.get("client_id") != self.client_id:
-            return "Error 401: invalid_client. The OAuth client was not found."
-        redirect = query.get("redirect_uri", "")
-        parts = urlsplit(redirect)
-        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.fragment:
-            return "Error 400: invalid_request. Invalid parameter value for redirect_uri."
-        if self.redirect_uris and redirect not in self.redirect_uris:
-            return "Error 400: redirect_uri_mismatch. The redirect URI is not registered."
-        if query.get("response_type") != "code":
-            return "Error 400: unsupported_response_type. Use response_type=code."
-        if not query.get("scope", "").split():
-            return "Error 400: invalid_request. Missing required parameter: scope"
-        try:
-            _scopes(query["scope"].split())
-        except ValueError as exc:
-            return f"Error 400: invalid_scope. Some requested scopes were invalid: {exc}"
-        challenge = query.get("code_challenge", "")
-        method = query.get("code_challenge_method", "plain" if challenge else "")
-        if challenge:
-            if method not in {"S256", "plain"}:
-                return "Error 400: invalid_request. Invalid code_challenge_method."
-            allowed = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-            if not 43 <= len(challenge) <= 128 or set(challenge) - allowed:
-                return "Error 400: invalid_request. Invalid code_challenge."
-        elif method or self.require_pkce:
-            return "Error 400: invalid_request. code_challenge is required (PKCE)."
-        if query.get("access_type", "online") not in {"online", "offline"}:
-            return "Error 400: invalid_request. Invalid access_type."
-        return ""
-
-    @route("POST", "/o/oauth2/v2/auth")
-    def consent(self, request: Request) -> Response:
-        pairs = parse_qsl(request.body.decode(), keep_blank_values=True)
-        form = dict(pairs)
-        with self.lock:
-            consent = self.consents.pop(form.get("consent_id", ""), None)
-        if consent is None:
-            return Response.html(400, _page("Error", "<p>This page has expired; start again.</p>"))
-        redirect = consent["redirect_uri"]
-        state = {"state": consent["state"]} if consent.get("state") else {}
-        email = form.get("email", "").strip().lower()
-        requested: frozenset[str] = consent["scopes"]
-        chosen = (
-            {v for k, v in pairs if k == "scope"} & requested if form.get("granular") else requested
-        )
-        if form.get("action") != "allow" or not chosen:
-            return Response.redirect(_with_query(redirect, {"error": "access_denied", **state}))
-        if "@" not in email:
-            return Response.html(400, _page("Error", "<p>Enter the account's email.</p>"))
-        with self.lock:
-            account = self._account(email)
-            previous = account.granted.get(self.client_id, set())
-            account.granted[self.client_id] = previous | chosen
-            include = consent.get("include_granted_scopes") == "true"
-            scopes = frozenset(previous | chosen) if include else frozenset(chosen)
-            code = "4/fake-" + secrets.token_urlsafe(24)
-            self.codes[code] = {
-                "client_id": consent["client_id"],
-                "redirect_uri": redirect,
-                "email": email,
-                "scopes": scopes,
-                "challenge": consent.get("code_challenge", ""),
-                "method": consent.get("code_challenge_method", "plain"),
-                "offline": consent.get("access_type") == "offline",
-                "consent": "consent" in consent.get("prompt", "").split(),
-                "expires_at": self.now() + 600,
-                "used": False,
-            }
-        params = {**state, "code": code, "scope": " ".join(sorted(scopes)), "authuser": "0"}
-        return Response.redirect(_with_query(redirect, params))
-
-    # -- OAuth: token endpoint -------------------------------------------------------------
-    @route("POST", "/token")
-    def token(self, request: Request) -> Response:
-        form = request.form()
-        grant = form.get("grant_type", "")
-        with self.lock:
-            if grant == JWT_BEARER:  # a service account signs; no client secret involved
-                return self._jwt_grant(request, form)
-            refused = self._client_auth(request, form)
-            if refused is not None:
-                return refused
-            if grant == "authorization_code":
-                return self._code_grant(form)
-            if grant == "refresh_token":
-                return self._refresh_grant(form)
-        return _oauth_error(400, "unsupported_grant_type", f"Invalid grant_type: {grant}")
-
-    def _client_auth(self, request: Request, form: dict[str, str]) -> Response | None:
-        client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
-        basic = request.headers.get("authorization", "")
-        if basic.lower().startswith("basic "):
-            try:
-                client_id, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
-            except ValueError:
-                return _oauth_error(400, "invalid_request", "Malformed Basic credentials.")
-        if not client_id:
-            return _oauth_error(
-                400, "invalid_request", "Could not determine client ID from request."
-            )
-        if client_id != self.client_id:
-            return _oauth_error(401, "invalid_client", "The OAuth client was not found.")
-        if not secrets.compare_digest(secret, self.client_secret):
-            return _oauth_error(401, "invalid_client", "Unauthorized")
-        form["client_id"] = client_id
-        return None
-
-    def _code_grant(self, form: dict[str, str]) -> Response:
-        code = self.codes.get(form.get("code", ""))
-        if code is None:
-            return _oauth_error(400, "invalid_grant", "Malformed auth code.")
-        if (
-            code["used"]
-            or code["expires_at"] < self.now()
-            or code["client_id"] != form["client_id"]
-        ):
-            return _oauth_error(400, "invalid_grant", "Bad Request")
-        code["used"] = True  # single use, even when the rest of the request is wrong
-        if form.get("redirect_uri") != code["redirect_uri"]:
-            return _oauth_error(400, "redirect_uri_mismatch", "Bad Request")
-        verifier = form.get("code_verifier", "")
-        if code["challenge"]:
-            if not verifier:
-                return _oauth_error(400, "invalid_grant", "Missing code verifier.")
-            if code["method"] == "S256":
-                digest = hashlib.sha256(verifier.encode()).digest()
-                verifier = base64.urlsafe_b64encode(digest).decode().rstrip("=")
-            if not secrets.compare_digest(verifier, code["challenge"]):
-                return _oauth_error(400, "invalid_grant", "Invalid code verifier.")
-        elif verifier:
-            return _oauth_error(400, "invalid_request", "code_verifier or verifier is not needed.")
-        self.grants["authorization_code"] += 1
-        refresh = None
-        # Google's rule: a refresh token only for offline access on a consent screen.
-        if code["offline"] and code["consent"]:
-            refresh = "1//fake-" + secrets.token_urlsafe(32)
-            self.refresh_tokens[refresh] = RefreshToken(
-                email=code["email"],
-                client_id=form["client_id"],
-                scopes=code["scopes"],
-                issued_at=self.now(),
-            )
-        payload = self._token_payload(code["email"], code["scopes"], refresh=refresh)
-        if refresh:
-            payload["refresh_token"] = refresh
-        return Response.json(200, payload)
-
-    def _refresh_grant(self, form: dict[str, str]) -> Response:
-        key = form.get("refresh_token", "")
-        grant = self.refresh_tokens.get(key)
-        max_age = self.config["refresh_token_max_age"]
-        if (
-            grant is None
-            or grant.revoked
-            or grant.client_id != form["client_id"]
-            or (max_age is not None and self.now() - grant.issued_at > max_age)
-        ):
-            return _oauth_error(400, "invalid_grant", "Token has been expired or revoked.")
-        scopes = grant.scopes
-        if form.get("scope"):
-            try:
-                scopes = _scopes(form["scope"].split())
-            except ValueError:
-                scopes = frozenset({"unknown"})
-            if not scopes <= grant.scopes:
-                return _oauth_error(400, "invalid_scope", "Bad Request")
-        self.grants["refresh_token"] += 1
-        # Not rotated: the same refresh token keeps working, so none is sent back.
-        return Response.json(200, self._token_payload(grant.email, scopes, refresh=key))
-
-    def _token_payload(
-        self, email: str, scopes: frozenset[str], *, refresh: str | None
-    ) -> dict[str, Any]:
-        return {
-            "access_token": self._issue_access(email, scopes, refresh=refresh),
-            "expires_in": int(self.config["expires_in"]),
-            "scope": " ".join(sorted(scopes)),
-            "token_type": "Bearer",
-        }
-
-    def _jwt_grant(self, request: Request, form: Mapping[str, str]) -> Response:
-        assertion = form.get("assertion", "")
-        if not assertion:
-            return _oauth_error(400, "invalid_request", "Missing required parameter: assertion")
-        try:
-            header = jwt.get_unverified_header(assertion)
-            claims = jwt.decode(assertion, options={"verify_signature": False})
-        except jwt.PyJWTError:
-            return _oauth_error(400, "invalid_grant", "Invalid JWT: not a signed JWT.")
-        if header.get("alg") != "RS256":
-            return _oauth_error(400, "invalid_grant", "Invalid JWT: only RS256 is accepted.")
-        sa = self.service_accounts.get(str(claims.get("iss", "")))
-        if sa is None:
-            return _oauth_error(400, "invalid_grant", "Invalid grant: account not found")
-        try:
-            jwt.decode(
-                assertion,
-                sa.public_key_pem,
-                algorithms=["RS256"],
-                options={
-                    "verify_aud": False,
-                    "verify_exp": False,
-                    "verify_iat": False,
-                    "verify_nbf": False,
-                },
-            )
-        except jwt.PyJWTError:
-            return _oauth_error(400, "invalid_grant", "Invalid JWT Signature.")
-        token_urls = {
-            f"{self.base_url}/token",
-            f"http://{request.headers.get('host', '')}/token",
-            CANONICAL_TOKEN_URL,
-        }
-        if claims.get("aud") not in token_urls:
-            return _oauth_error(400, "invalid_grant", "Invalid JWT: Failed audience check.")
-        iat, exp, now = claims.get("iat"), claims.get("exp"), self.now()
-        if (
-            not isinstance(iat, int | float)
-            or not isinstance(exp, int | float)
-            or exp - iat > 3600
-            or exp <= now
-            or iat > now + 300
-        ):
-            return _oauth_error(
-                400,
-                "invalid_grant",
-                "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable"
-                " timeframe. Check your iat and exp values in the JWT claim.",
-            )
-        scope_text = claims.get("scope")
-        if not isinstance(scope_text, str) or not scope_text.split():
-            return _oauth_error(400, "invalid_scope", "Empty or missing scope not allowed.")
-        try:
-            scopes = _scopes(scope_text.split())
-        except ValueError:
-            return _oauth_error(
-                400, "invalid_scope", "Invalid OAuth scope or ID token audience provided."
-            )
-        subject = claims.get("sub")
-        if subject:
-            if not sa.delegated or (sa.scopes is not None and not scopes <= sa.scopes):
-                return _oauth_error(
-                    401,
-                    "unauthorized_client",
-                    "Client is unauthorized to retrieve access tokens using this method, or client"
-                    " not authorized for any of the scopes requested.",
-                )
-            email, meet = str(subject), True
-        else:  # the service account itself: a calendar of its own, but no Meet
-            email, meet = sa.client_email, False
-        self.grants["jwt_bearer"] += 1
-        return Response.json(
-            200,
-            {
-                "access_token": self._issue_access(email, scopes, meet=meet),
-                "expires_in": int(self.config["expires_in"]),
-                "token_type": "Bearer",
-            },
-        )
-
-    @route("POST", "/revoke")
-    def revoke(self, request: Request) -> Response:
-        token = request.query.get("token") or request.form().get("token", "")
-        with self.lock:
-            if token in self.refresh_tokens and not self.refresh_tokens[token].revoked:
-                self._revoke(lambda r: r is self.refresh_tokens[token])
-                return Response.json(200, {})
-            access = self.access_tokens.get(token)
-            if access is not None and access.expires_at > self.now():
-                access.expires_at = self.now() - 1
-                return Response.json(200, {})
-        return _oauth_error(400, "invalid_token", "Token expired or revoked")
-
     # -- Calendar API ------------------------------------------------------------------------
     def _api(self, request: Request, scopes: frozenset[str], work: Any) -> Response:
         """Authenticate, check scopes, apply injected errors, then run `work(access)`."""
@@ -795,20 +380,20 @@ class FakeGoogle(FakeProvider):
                     return injected
                 response: Response = work(access)
                 return response
-            except _Refuse as refused:
+            except Refuse as refused:
                 return refused.response
 
     def _authenticate(self, request: Request, scopes: frozenset[str]) -> AccessToken:
         token = request.bearer()
         challenge = {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'}
         if not token:
-            raise _Refuse(google_error(401, "required", "Login Required.", headers=challenge))
+            raise Refuse(google_error(401, "required", "Login Required.", headers=challenge))
         access = self.access_tokens.get(token)
         if access is None or access.expires_at <= self.now():
             challenge["WWW-Authenticate"] += ', error="invalid_token"'
-            raise _Refuse(google_error(401, "authError", headers=challenge))
+            raise Refuse(google_error(401, "authError", headers=challenge))
         if not access.scopes & scopes:
-            raise _Refuse(
+            raise Refuse(
                 google_error(
                     403,
                     "insufficientPermissions",
@@ -836,12 +421,12 @@ class FakeGoogle(FakeProvider):
         calendar_id = unquote(calendar_id)
         if calendar_id == "primary" or calendar_id.lower() == access.email:
             return self._account(access.email)
-        raise _Refuse(google_error(404, "notFound"))  # no sharing between accounts here
+        raise Refuse(google_error(404, "notFound"))  # no sharing between accounts here
 
     def _event(self, account: Account, event_id: str) -> dict[str, Any]:
         event = account.events.get(unquote(event_id))
         if event is None:
-            raise _Refuse(google_error(404, "notFound"))
+            raise Refuse(google_error(404, "notFound"))
         return event
 
     @route("GET", r"/calendar/v3/calendars/(?P<calendar>[^/]+)")
@@ -884,7 +469,7 @@ class FakeGoogle(FakeProvider):
             ]
             raw_limit = request.query.get("maxResults", "250")
             if not raw_limit.isdigit() or int(raw_limit) < 1:
-                raise _Refuse(
+                raise Refuse(
                     google_error(400, "invalid", f"Invalid value for: maxResults: {raw_limit}")
                 )
             limit = int(raw_limit)
@@ -918,9 +503,9 @@ class FakeGoogle(FakeProvider):
                 or not 5 <= len(event_id) <= 1024
                 or set(event_id) - _EVENT_ID_CHARS
             ):
-                raise _Refuse(google_error(400, "invalid", "Invalid resource id value."))
+                raise Refuse(google_error(400, "invalid", "Invalid resource id value."))
             if event_id in account.events:  # deleted ones too: ids are never reused
-                raise _Refuse(google_error(409, "duplicate"))
+                raise Refuse(google_error(409, "duplicate"))
             stamp = rfc3339(datetime.fromtimestamp(self.now(), UTC))
             event: dict[str, Any] = {
                 "kind": "calendar#event",
@@ -983,7 +568,7 @@ class FakeGoogle(FakeProvider):
         current = self._event(account, event_id)
         expected = request.headers.get("if-match")
         if expected and expected != current["etag"]:
-            raise _Refuse(google_error(412, "conditionNotMet"))
+            raise Refuse(google_error(412, "conditionNotMet"))
         body, version = _json_body(request), _conference_version(request)
         event = copy.deepcopy(current)  # all or nothing: a refused request changes nothing
         self._write_fields(account, event, body, replace=replace)
@@ -1024,16 +609,16 @@ class FakeGoogle(FakeProvider):
             bounds = []
             for name in ("timeMin", "timeMax"):
                 if not body.get(name):
-                    raise _Refuse(google_error(400, "required", f"Missing {name} parameter."))
+                    raise Refuse(google_error(400, "required", f"Missing {name} parameter."))
                 try:
                     bounds.append(_instant(body[name]))
                 except (ValueError, TypeError):
-                    raise _Refuse(
+                    raise Refuse(
                         google_error(400, "invalid", f"Invalid value for: {name}")
                     ) from None
             low, high = bounds
             if high <= low:
-                raise _Refuse(google_error(400, "timeRangeEmpty"))
+                raise Refuse(google_error(400, "timeRangeEmpty"))
             calendars: dict[str, Any] = {}
             for item in body.get("items") or []:
                 calendar_id = str((item or {}).get("id", ""))
@@ -1081,14 +666,14 @@ class FakeGoogle(FakeProvider):
         merged.update({name: body[name] for name in EVENT_FIELDS if name in body})
         for name in ("start", "end"):
             if not isinstance(merged.get(name), dict):
-                raise _Refuse(google_error(400, "required", f"Missing {name} time."))
+                raise Refuse(google_error(400, "required", f"Missing {name} time."))
         start, end = _when(merged["start"], "start"), _when(merged["end"], "end")
         if end < start:
-            raise _Refuse(google_error(400, "timeRangeEmpty"))
+            raise Refuse(google_error(400, "timeRangeEmpty"))
         attendees = []
         for guest in merged.get("attendees") or []:
             if not isinstance(guest, dict) or not guest.get("email"):
-                raise _Refuse(google_error(400, "required", "Missing attendee email."))
+                raise Refuse(google_error(400, "required", "Missing attendee email."))
             entry = {"responseStatus": "needsAction", **guest, "email": str(guest["email"]).lower()}
             if entry["email"] == account.email:
                 entry.update(organizer=True, self=True, responseStatus="accepted")
@@ -1111,7 +696,7 @@ class FakeGoogle(FakeProvider):
             return
         request_id = create.get("requestId")
         if not request_id:
-            raise _Refuse(
+            raise Refuse(
                 google_error(
                     400, "invalid", "Invalid conference create request: missing requestId."
                 )
@@ -1121,7 +706,7 @@ class FakeGoogle(FakeProvider):
             return  # a repeated requestId is ignored
         solution = (create.get("conferenceSolutionKey") or {}).get("type")
         if solution != "hangoutsMeet" or not (account.meet_enabled and access.meet_allowed):
-            raise _Refuse(google_error(400, "invalidConferenceType"))
+            raise Refuse(google_error(400, "invalidConferenceType"))
         if self.config["conference_failures"] > 0:
             self.config["conference_failures"] -= 1
             status = "failure"
@@ -1208,26 +793,6 @@ class FakeGoogle(FakeProvider):
         return merged
 
 
-# -- helpers --------------------------------------------------------------------------------
-def _page(title: str, body: str) -> str:
-    return (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}'
-        f"</title></head><body>{body}</body></html>"
-    )
-
-
-def _with_query(url: str, params: Mapping[str, str]) -> str:
-    return url + ("&" if urlsplit(url).query else "?") + urlencode(params)
-
-
-def _scopes(values: Iterable[str]) -> frozenset[str]:
-    scopes = frozenset(_ALIASES.get(v, v) for v in values)
-    unknown = scopes - KNOWN_SCOPES
-    if unknown:
-        raise ValueError(", ".join(sorted(unknown)))
-    return scopes
-
-
 def _instant(value: str) -> datetime:
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
@@ -1243,17 +808,17 @@ def _when(value: Mapping[str, Any], name: str) -> datetime:
         try:
             zone = ZoneInfo(str(zone_name))
         except (ZoneInfoNotFoundError, ValueError):
-            raise _Refuse(
+            raise Refuse(
                 google_error(400, "invalid", f"Invalid time zone definition for {name} time.")
             ) from None
     if value.get("dateTime"):
         try:
             moment = datetime.fromisoformat(str(value["dateTime"]))
         except ValueError:
-            raise _Refuse(google_error(400, "invalid", f"Invalid {name} time.")) from None
+            raise Refuse(google_error(400, "invalid", f"Invalid {name} time.")) from None
         if moment.tzinfo is None:
             if zone is None:
-                raise _Refuse(
+                raise Refuse(
                     google_error(400, "required", f"Missing time zone definition for {name} time.")
                 )
             moment = moment.replace(tzinfo=zone)
@@ -1262,25 +827,25 @@ def _when(value: Mapping[str, Any], name: str) -> datetime:
         try:
             day = date.fromisoformat(str(value["date"]))
         except ValueError:
-            raise _Refuse(google_error(400, "invalid", f"Invalid {name} time.")) from None
+            raise Refuse(google_error(400, "invalid", f"Invalid {name} time.")) from None
         return datetime(day.year, day.month, day.day, tzinfo=zone or UTC)
-    raise _Refuse(google_error(400, "required", f"Missing {name} time."))
+    raise Refuse(google_error(400, "required", f"Missing {name} time."))
 
 
 def _json_body(request: Request) -> dict[str, Any]:
     try:
         body = request.json()
     except ValueError:
-        raise _Refuse(google_error(400, "parseError", "Parse Error")) from None
+        raise Refuse(google_error(400, "parseError", "Parse Error")) from None
     if not isinstance(body, dict):
-        raise _Refuse(google_error(400, "badRequest"))
+        raise Refuse(google_error(400, "badRequest"))
     return body
 
 
 def _conference_version(request: Request) -> int:
     raw = request.query.get("conferenceDataVersion", "0") or "0"
     if raw not in {"0", "1"}:
-        raise _Refuse(
+        raise Refuse(
             google_error(400, "invalid", f"Invalid value for: conferenceDataVersion: {raw}")
         )
     return int(raw)
