@@ -54,233 +54,42 @@ Control routes besides the harness's (all POST, JSON):
 from __future__ import annotations
 
 import base64
-import functools
-import hashlib
 import html
 import random
 import re
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fakeproviders.harness import FakeProvider, Request, Response, route
-
-PERSONAL_DOMAINS = ("outlook.com", "hotmail.com", "live.com", "msn.com")
-TENANT_ALIASES = frozenset({"common", "organizations", "consumers"})
-IDENTITY_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
-WHO = r"/v1\.0/(?P<who>me|users/[^/]+)"
-EVENT = WHO + r"(?:/calendar)?/events/(?P<event_id>[^/]+)"
-STATUS_DIGITS = {"free": "0", "tentative": "1", "busy": "2", "oof": "3", "workingElsewhere": "4"}
-STATUS_RANK = {"free": 0, "workingElsewhere": 1, "tentative": 2, "busy": 3, "oof": 4}
-WINDOWS_ZONES = {
-    "Pacific Standard Time": "America/Los_Angeles",
-    "Mountain Standard Time": "America/Denver",
-    "Central Standard Time": "America/Chicago",
-    "Eastern Standard Time": "America/New_York",
-    "GMT Standard Time": "Europe/London",
-    "W. Europe Standard Time": "Europe/Berlin",
-    "Central European Standard Time": "Europe/Warsaw",
-    "India Standard Time": "Asia/Kolkata",
-    "Tokyo Standard Time": "Asia/Tokyo",
-}
-SETTINGS: dict[str, Any] = {
-    "link_delay_reads": 0,
-    "app_only_events_need_policy": True,
-    "cancel_requires_attendees": False,
-    "duplicate_transaction": "original",  # or "conflict"
-    "rejected_zones": (),
-}
-
-# fmt: off
-# Identity platform errors: AADSTS code -> (error, text).
-AAD = {
-    54005: ("invalid_grant", "OAuth2 Authorization code was already redeemed, please retry "
-            "with a new valid code or use an existing refresh token."),
-    50011: ("invalid_grant", "The redirect URI '{uri}' specified in the request does not match "
-            "the redirect URIs configured for the application."),
-    50020: ("access_denied", "User account '{email}' does not exist in tenant '{tenant}'."),
-    50148: ("invalid_grant", "The code_verifier does not match the code_challenge supplied in "
-            "the authorization request for PKCE."),
-    65001: ("invalid_grant", "The user or administrator has not consented to use the "
-            "application for the requested scopes."),
-    65004: ("access_denied", "User declined to consent to access the app."),
-    70003: ("unsupported_grant_type", "The app requested an unsupported grant type '{grant}'."),
-    70005: ("unsupported_response_type", "response_type '{value}' is not supported."),
-    70008: ("invalid_grant", "The provided authorization code or refresh token has expired "
-            "due to inactivity. Send a new interactive authorization request."),
-    90002: ("invalid_request", "Tenant '{tenant}' not found. Check to make sure you have the "
-            "correct tenant ID."),
-    90033: ("temporarily_unavailable", "A transient error has occurred. Please try again."),
-    700016: ("unauthorized_client", "Application with identifier '{client}' was not found in "
-             "the directory."),
-    700082: ("invalid_grant", "The refresh token has expired due to inactivity. The token was "
-             "issued on {issued} and was inactive for 90.00:00:00."),
-    900023: ("invalid_request", "Specified tenant identifier '{tenant}' is neither a valid DNS "
-             "name, nor a valid external domain."),
-    900144: ("invalid_request", "The request body must contain the following parameter: "
-             "'{name}'."),
-    501491: ("invalid_request", "Invalid size of Code_Challenge parameter or unsupported "
-             "code_challenge_method (use S256)."),
-    1002012: ("invalid_scope", "The provided value for scope {scope} is not valid. Client "
-              "credential flows must have a scope value with /.default suffixed to the "
-              "resource identifier (application ID URI)."),
-    7000215: ("invalid_client", "Invalid client secret provided. Ensure the secret being sent "
-              "in the request is the client secret value, not the client secret ID."),
-    7000218: ("invalid_client", "The request body must contain the following parameter: "
-              "'client_assertion' or 'client_secret'."),
-    9002313: ("invalid_grant", "Invalid request. Request is malformed or invalid."),
-}
-
-# Graph errors by name: (status, code, message).
-GRAPH = {
-    "empty_token": (401, "InvalidAuthenticationToken", "Access token is empty."),
-    "bad_token": (401, "InvalidAuthenticationToken",
-                  "IDX14100: JWT is not well formed, there are no dots (.)."),
-    "expired": (401, "InvalidAuthenticationToken",
-                "Access token has expired or is not yet valid."),
-    "me": (400, "BadRequest", "/me request is only valid with delegated authentication flow."),
-    "denied": (403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."),
-    "no_user": (404, "ErrorInvalidUser", "The requested user '{ref}' is invalid."),
-    "no_resource": (404, "Request_ResourceNotFound", "Resource '{ref}' does not exist or one "
-                    "of its queried reference-property objects are not present."),
-    "not_found": (404, "ErrorItemNotFound", "The specified object was not found in the store."),
-    "body": (400, "UnableToDeserializePostBody", "were unable to deserialize "),
-    "times": (400, "ErrorInvalidRequest", "An event needs a start and an end, and the end "
-              "must not be before the start."),
-    "zone": (400, "TimeZoneNotSupportedException", "A valid TimeZone value must be "
-             "specified. The following TimeZone value is not supported: '{zone}'."),
-    "recipients": (400, "ErrorInvalidRecipients", "At least one recipient isn't valid."),
-    "window": (400, "ErrorInvalidParameter", "This request requires a time window specified "
-               "by the query string parameters StartDateTime and EndDateTime."),
-    "schedule": (400, "ErrorInvalidParameter", "getSchedule needs schedules, startTime, "
-                 "endTime and an availabilityViewInterval of 5 to 1440."),
-    "msa_schedule": (400, "ErrorInvalidRequest",
-                     "getSchedule is not supported for personal Microsoft accounts."),
-    "msa_meetings": (403, "Forbidden", "This API is not supported for MSA accounts."),
-    "no_policy": (403, "General", "No application access policy found for this app."),
-    "teams_policy": (403, "Unauthorized",
-                     "App {app} is not authorized to Create meeting on behalf of user {user}"),
-    "filter": (400, "BadRequest", "Filter on JoinWebUrl is required."),
-    "organizer": (400, "ErrorInvalidRequest", "Your request can't be completed. You need to "
-                  "be an organizer to cancel a meeting."),
-    "duplicate": (409, "ErrorDuplicateTransactionId",
-                  "An item with this transactionId already exists."),
-    "segment": (400, "BadRequest", "Resource not found for the segment '{segment}'."),
-    "unavailable": (503, "serviceNotAvailable", "Service Unavailable"),
-    "TooManyRequests": (429, "TooManyRequests", "Please retry again later."),
-    "ApplicationThrottled": (429, "ApplicationThrottled",
-                             "Application is over its request limit."),
-}
-# fmt: on
+from fakeproviders.microsoft_identity import MicrosoftIdentity
+from fakeproviders.microsoft_model import (
+    EVENT,
+    PERSONAL_DOMAINS,
+    SETTINGS,
+    STATUS_DIGITS,
+    STATUS_RANK,
+    WHO,
+    WINDOWS_ZONES,
+    Event,
+    Grant,
+    Refusal,
+    Token,
+    User,
+    attendee,
+    graph_error,
+    handler,
+    refuse,
+    stamp,
+    wall,
+)
 
 
-def graph_error(kind: str, headers: Mapping[str, str] | None = None, /, **fmt: str) -> Response:
-    status, code, message = GRAPH[kind]
-    inner = {
-        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
-        "request-id": str(uuid.uuid4()),
-        "client-request-id": str(uuid.uuid4()),
-    }
-    body = {"error": {"code": code, "message": message.format(**fmt), "innerError": inner}}
-    return Response.json(status, body, headers)
-
-
-class Refusal(Exception):
-    """Raised inside a handler to answer with `response` instead."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status)
-        self.response = response
-
-
-def refuse(kind: str, **fmt: str) -> Refusal:
-    return Refusal(graph_error(kind, **fmt))
-
-
-def handler(func: Callable[..., Response]) -> Callable[..., Response]:
-    """Run a route under the fake's lock and turn a Refusal into its response."""
-
-    @functools.wraps(func)
-    def run(self: FakeMicrosoft, request: Request, **groups: str) -> Response:
-        with self.lock:
-            try:
-                return func(self, request, **groups)
-            except Refusal as refusal:
-                return refusal.response
-
-    return run
-
-
-@dataclass
-class User:
-    id: str
-    email: str
-    name: str
-    personal: bool
-    teams_policy: bool = False
-    teams: bool = True  # False: a work account without a Teams license
-
-
-@dataclass
-class Token:
-    email: str | None  # None: app-only
-    scopes: frozenset[str]
-    expires_at: float
-    issued_at: float = field(default_factory=time.time)
-    revoked: bool = False
-
-
-@dataclass
-class Grant:
-    email: str
-    redirect_uri: str
-    scopes: frozenset[str]
-    challenge: str
-    method: str
-    expires_at: float
-    used: bool = False
-
-
-@dataclass
-class Event:
-    id: str
-    mailbox: str  # lower-case address of the calendar's owner
-    fields: dict[str, Any]
-    start: datetime
-    end: datetime
-    zone: str
-    pending_reads: int = 0
-    deleted: bool = False
-    cancelled: bool = False
-    history: list[str] = field(default_factory=list)
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
-
-
-def _wall(moment: datetime, zone: ZoneInfo | Any, zone_name: str) -> dict[str, str]:
-    return {
-        "dateTime": moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S.0000000"),
-        "timeZone": zone_name,
-    }
-
-
-def _attendee(address: str, kind: str = "required", name: str = "") -> dict[str, Any]:
-    return {
-        "type": kind,
-        "status": {"response": "none", "time": "0001-01-01T00:00:00Z"},
-        "emailAddress": {"name": name or address, "address": address},
-    }
-
-
-class FakeMicrosoft(FakeProvider):
+class FakeMicrosoft(MicrosoftIdentity, FakeProvider):
     name: ClassVar[str] = "microsoft"
 
     def __init__(
@@ -355,8 +164,8 @@ class FakeMicrosoft(FakeProvider):
             "id": event.id,
             "transactionId": f["transactionId"],
             "subject": f["subject"],
-            "start": _stamp(event.start),
-            "end": _stamp(event.end),
+            "start": stamp(event.start),
+            "end": stamp(event.end),
             "timeZone": event.zone,
             "isOnlineMeeting": f["isOnlineMeeting"],
             "joinUrl": (f["onlineMeeting"] or {}).get("joinUrl"),
@@ -500,7 +309,7 @@ class FakeMicrosoft(FakeProvider):
         fields = {
             "subject": str(payload.get("subject", "Busy")),
             "showAs": str(payload.get("status", "busy")),
-            "attendees": [_attendee(user.email)] if foreign else [],
+            "attendees": [attendee(user.email)] if foreign else [],
         }
         event = self._new_event(user, fields, start, end, "UTC", organizer=organizer)
         return Response.json(200, {"id": event.id})
@@ -511,215 +320,6 @@ class FakeMicrosoft(FakeProvider):
             raise ValueError(f"unknown settings {sorted(unknown)}; known: {sorted(SETTINGS)}")
         self.settings.update(payload)
         return Response.json(200, dict(self.settings))
-
-    # -- identity platform: consent ------------------------------------------------------
-    def _aad(self, status: int, code: int, **fmt: str) -> Response:
-        error, text = AAD[code]
-        now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-        trace, correlation = str(uuid.uuid4()), str(uuid.uuid4())
-        description = (
-            f"AADSTS{code}: {text.format(**fmt)}\r\nTrace ID: {trace}\r\n"
-            f"Correlation ID: {correlation}\r\nTimestamp: {now}"
-        )
-        return Response.json(status, {
-            "error": error,
-            "error_description": description,
-            "error_codes": [code],
-            "timestamp": now,
-            "trace_id": trace,
-            "correlation_id": correlation,
-            "error_uri": f"{self.base_url}/error?code={code}",
-        })  # fmt: skip
-
-    def _error_page(self, code: int, **fmt: str) -> Response:
-        text = html.escape(AAD[code][1].format(**fmt))
-        return Response.html(
-            400,
-            "<!doctype html><title>Sign in to your account (fake Microsoft)</title>"
-            f"<h1>Sorry, but we're having trouble signing you in.</h1><p>AADSTS{code}: {text}</p>",
-        )
-
-    def _known_tenant(self, tenant: str) -> bool:
-        return tenant.lower() in TENANT_ALIASES or tenant == self.tenant_id
-
-    def _check_authorize(self, tenant: str, params: dict[str, str]) -> Response | None:
-        """Problems shown on the login page itself: never sent to an unchecked redirect."""
-        if not self._known_tenant(tenant):
-            return self._error_page(90002, tenant=tenant)
-        if params.get("client_id") != self.client_id:
-            return self._error_page(700016, client=params.get("client_id", ""))
-        uri = params.get("redirect_uri", "")
-        parts = urlsplit(uri)
-        if self.redirect_uris:
-            registered = uri in self.redirect_uris
-        else:
-            registered = parts.scheme in {"http", "https"} and bool(parts.netloc)
-        if not registered:
-            return self._error_page(50011, uri=uri)
-        state = params.get("state", "")
-        if params.get("response_type") != "code":
-            value = params.get("response_type", "")
-            return self._redirect_error(uri, state, 70005, value=value)
-        if not params.get("scope", "").strip():
-            return self._redirect_error(uri, state, 900144, name="scope")
-        challenge = params.get("code_challenge", "")
-        method = params.get("code_challenge_method", "plain")
-        if (self.require_pkce and not challenge) or (challenge and method not in {"S256", "plain"}):
-            return self._redirect_error(uri, state, 501491)
-        return None
-
-    def _redirect(self, uri: str, params: dict[str, str]) -> Response:
-        joiner = "&" if urlsplit(uri).query else "?"
-        return Response.redirect(uri + joiner + urlencode({k: v for k, v in params.items() if v}))
-
-    def _redirect_error(self, uri: str, state: str, code: int, **fmt: str) -> Response:
-        error, text = AAD[code]
-        description = f"AADSTS{code}: {text.format(**fmt)}"
-        return self._redirect(
-            uri, {"error": error, "error_description": description, "state": state}
-        )
-
-    def _consent_html(self, tenant: str, params: dict[str, str], email: str, note: str = "") -> str:
-        hidden = "".join(
-            f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
-            for k, v in params.items()
-        )
-        scopes = "".join(f"<li>{html.escape(s)}</li>" for s in params.get("scope", "").split())
-        return (
-            "<!doctype html><html><head><title>Microsoft (fake): Permissions requested</title>"
-            f"</head><body><h1>Permissions requested</h1><p>The app wants to:</p><ul>{scopes}</ul>"
-            f"<p class=note>{html.escape(note)}</p>"
-            f'<form method="post" action="/{html.escape(tenant)}/oauth2/v2.0/authorize">{hidden}'
-            f'<label>Account <input type="email" name="email" value="{html.escape(email)}"></label>'
-            '<button type="submit" name="decision" value="allow">Allow</button>'
-            '<button type="submit" name="decision" value="deny">Deny</button></form></body></html>'
-        )
-
-    @route("GET", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/authorize")
-    def authorize_page(self, request: Request, tenant: str) -> Response:
-        params = dict(request.query)
-        problem = self._check_authorize(tenant, params)
-        return problem or Response.html(200, self._consent_html(tenant, params, self.default_email))
-
-    @route("POST", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/authorize")
-    @handler
-    def authorize_decision(self, request: Request, tenant: str) -> Response:
-        form = request.form()
-        params = {k: v for k, v in form.items() if k not in {"email", "decision"}}
-        problem = self._check_authorize(tenant, params)
-        if problem is not None:
-            return problem
-        uri, state = params["redirect_uri"], params.get("state", "")
-        if form.get("decision") != "allow":
-            return self._redirect_error(uri, state, 65004)
-        email = form.get("email", "").strip()
-        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-            page = self._consent_html(tenant, params, email, "Enter a valid email address.")
-            return Response.html(200, page)
-        user = self._user(email)
-        if user.personal != (tenant.lower() == "consumers") and tenant.lower() != "common":
-            return self._error_page(50020, email=email, tenant=tenant)
-        code = "M." + self._random_text(36)
-        self.grants[code] = Grant(
-            user.email, uri, frozenset(params["scope"].split()),
-            params.get("code_challenge", ""), params.get("code_challenge_method", "plain"),
-            time.time() + 600,
-        )  # fmt: skip
-        return self._redirect(
-            uri, {"code": code, "state": state, "session_state": str(uuid.uuid4())}
-        )
-
-    # -- identity platform: tokens -------------------------------------------------------
-    def _client_auth(self, request: Request, form: dict[str, str]) -> Response | None:
-        client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
-        header = request.headers.get("authorization", "")
-        if header.lower().startswith("basic "):
-            decoded = base64.b64decode(header[6:] + "==").decode(errors="replace")
-            client_id, _, secret = (unquote(part) for part in decoded.partition(":"))
-        if client_id != self.client_id:
-            return self._aad(400, 700016, client=client_id)
-        if not secret:
-            return self._aad(401, 7000218)
-        if secret != self.client_secret:
-            return self._aad(401, 7000215)
-        return None
-
-    def _issue(self, email: str | None, scopes: frozenset[str], grant_type: str) -> Response:
-        access = "EwB" + self._random_text(45)
-        self.access_tokens[access] = Token(email, scopes, time.time() + self.expires_in)
-        self.token_grants[grant_type] += 1
-        shown = " ".join(sorted(scopes - {"offline_access"}))
-        body: dict[str, Any] = {
-            "token_type": "Bearer",
-            "scope": shown,
-            "expires_in": self.expires_in,
-            "ext_expires_in": self.expires_in,
-            "access_token": access,
-        }
-        if email is not None and "offline_access" in scopes:
-            refresh = "M.C5" + self._random_text(66)
-            self.refresh_tokens[refresh] = Token(email, scopes, float("inf"))
-            body["refresh_token"] = refresh
-        return Response.json(200, body)
-
-    @route("POST", r"/(?P<tenant>[^/]+)/oauth2/v2\.0/token")
-    @handler
-    def token(self, request: Request, tenant: str) -> Response:
-        form = request.form()
-        if not self._known_tenant(tenant):
-            return self._aad(400, 90002, tenant=tenant)
-        denied = self._client_auth(request, form)
-        if denied is not None:
-            return denied
-        grant_type = form.get("grant_type", "")
-        if grant_type == "authorization_code":
-            return self._redeem_code(form)
-        if grant_type == "refresh_token":
-            return self._redeem_refresh(form)
-        if grant_type == "client_credentials":
-            return self._client_credentials(tenant, form)
-        return self._aad(400, 70003, grant=grant_type)
-
-    def _redeem_code(self, form: dict[str, str]) -> Response:
-        grant = self.grants.get(form.get("code", ""))
-        if grant is None:
-            return self._aad(400, 9002313)
-        if grant.used:
-            return self._aad(400, 54005)
-        if grant.expires_at < time.time():
-            return self._aad(400, 70008)
-        if form.get("redirect_uri") != grant.redirect_uri:
-            return self._aad(400, 50011, uri=form.get("redirect_uri", ""))
-        verifier = form.get("code_verifier", "")
-        if grant.challenge:
-            digest = hashlib.sha256(verifier.encode()).digest()
-            s256 = base64.urlsafe_b64encode(digest).decode().rstrip("=")
-            computed = verifier if grant.method == "plain" else s256
-            if not verifier or computed != grant.challenge:
-                return self._aad(400, 50148)
-        grant.used = True
-        return self._issue(grant.email, grant.scopes, "authorization_code")
-
-    def _redeem_refresh(self, form: dict[str, str]) -> Response:
-        stored = self.refresh_tokens.get(form.get("refresh_token", ""))
-        if stored is None or stored.email is None:
-            return self._aad(400, 9002313)
-        if stored.revoked:
-            issued = datetime.fromtimestamp(stored.issued_at, UTC).strftime("%m/%d/%Y %H:%M:%S")
-            return self._aad(400, 700082, issued=issued)
-        asked = frozenset(form.get("scope", "").split()) - IDENTITY_SCOPES
-        if not asked <= stored.scopes:
-            return self._aad(400, 65001)
-        # Rotation: a new refresh token every time, and the one just used stays valid.
-        return self._issue(stored.email, stored.scopes, "refresh_token")
-
-    def _client_credentials(self, tenant: str, form: dict[str, str]) -> Response:
-        if tenant.lower() in TENANT_ALIASES:
-            return self._aad(400, 900023, tenant=tenant)
-        scope = form.get("scope", "")
-        if not scope.endswith("/.default"):
-            return self._aad(400, 1002012, scope=scope)
-        return self._issue(None, frozenset({scope}), "client_credentials")
 
     # -- Graph: who is calling, on which mailbox -----------------------------------------
     def _caller(self, request: Request) -> Token:
@@ -848,8 +448,8 @@ class FakeMicrosoft(FakeProvider):
             raise refuse("filter")
         value = [
             {"id": e.id, "joinWebUrl": e.fields["onlineMeeting"]["joinUrl"],
-             "subject": e.fields["subject"], "startDateTime": _stamp(e.start),
-             "endDateTime": _stamp(e.end)}
+             "subject": e.fields["subject"], "startDateTime": stamp(e.start),
+             "endDateTime": stamp(e.end)}
             for e in self._calendar(user)
             if (e.fields["onlineMeeting"] or {}).get("joinUrl") == wanted.group(1)
         ]  # fmt: skip
@@ -864,7 +464,7 @@ class FakeMicrosoft(FakeProvider):
         self, user: User, fields: dict[str, Any], start: datetime, end: datetime, zone: str,
         *, organizer: str = "",
     ) -> Event:  # fmt: skip
-        now = _stamp(datetime.now(UTC))
+        now = stamp(datetime.now(UTC))
         event_id = "AAMkAD" + self._random_text(72) + "AAA="
         organizer = organizer or user.email
         uid = self._random_text(24).upper().encode().hex()[:40].upper()
@@ -927,8 +527,8 @@ class FakeMicrosoft(FakeProvider):
         if event.pending_reads > 0 and fields["isOnlineMeeting"]:
             event.pending_reads -= 1
             fields["onlineMeeting"] = None  # the Teams meeting is still being made
-        fields["start"] = _wall(event.start, zone, zone_name)
-        fields["end"] = _wall(event.end, zone, zone_name)
+        fields["start"] = wall(event.start, zone, zone_name)
+        fields["end"] = wall(event.end, zone, zone_name)
         fields["id"] = event.id
         fields["@odata.etag"] = f'W/"{fields["changeKey"]}"'
         fields["originalStartTimeZone"] = fields["originalEndTimeZone"] = event.zone
@@ -960,7 +560,7 @@ class FakeMicrosoft(FakeProvider):
                 if kind not in {"required", "optional", "resource"}:
                     raise refuse("recipients")
                 name = item["emailAddress"].get("name") or address
-                attendees.append(_attendee(address, kind, name))
+                attendees.append(attendee(address, kind, name))
         event.start, event.end, event.zone = start, end, zone
         event.fields["attendees"] = attendees
         for name in ("subject", "showAs"):
@@ -979,7 +579,7 @@ class FakeMicrosoft(FakeProvider):
                 event.fields["isOnlineMeeting"] = False
                 event.fields["onlineMeetingProvider"] = "unknown"
                 event.fields["onlineMeeting"] = None
-        event.fields["lastModifiedDateTime"] = _stamp(datetime.now(UTC))
+        event.fields["lastModifiedDateTime"] = stamp(datetime.now(UTC))
         event.fields["changeKey"] = self._random_text(12)
 
     @route("POST", WHO + r"(?:/calendar)?/events")
@@ -1117,7 +717,7 @@ class FakeMicrosoft(FakeProvider):
             cursor += slot
         items = [
             {"isPrivate": False, "status": e.fields["showAs"], "subject": e.fields["subject"],
-             "start": _wall(e.start, zone, zone_name), "end": _wall(e.end, zone, zone_name)}
+             "start": wall(e.start, zone, zone_name), "end": wall(e.end, zone, zone_name)}
             for e in found
         ]  # fmt: skip
         return {
