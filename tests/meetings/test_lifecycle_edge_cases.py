@@ -40,6 +40,24 @@ from tests.meetings.test_lifecycle import (
 pytestmark = pytest.mark.django_db
 
 
+def call(
+    member: Any, contact: Contact, provider: str, capture: Any, start: datetime, **extra: Any
+) -> Meeting:
+    """A one-off "Call" with the contact, scheduled (its lane nudged) and run once."""
+    with capture(execute=True):
+        outcome = schedule_one_off(
+            [contact],
+            OneOffMeeting(
+                title="Call", timezone="Europe/Berlin", start=start, provider=provider, **extra
+            ),
+            requested_by=member,
+            trigger="test",
+        )
+    meeting = Meeting.objects.get(pk=outcome.created_ids[0])
+    run(meeting)
+    return meeting
+
+
 def test_a_cancel_during_an_smtp_outage_reaches_everyone_once_the_server_is_back(
     member: Any,
     contact: Contact,
@@ -74,17 +92,9 @@ def test_cancelling_a_google_meeting_whose_meet_link_is_still_pending_deletes_th
     connect_google(client, member)
     # Google keeps the conference "pending" for longer than the provider waits.
     httpx2.post(f"{google.url}/_fake/config", json={"pending_reads": 50})
-    with django_capture_on_commit_callbacks(execute=True):
-        outcome = schedule_one_off(
-            [contact],
-            OneOffMeeting(
-                title="Call", timezone="Europe/Berlin", start=in_days(3, 9), provider="google_meet"
-            ),
-            requested_by=member,
-            trigger="test",
-        )
-    meeting = Meeting.objects.get(pk=outcome.created_ids[0])
-    run(meeting)
+    meeting = call(
+        member, contact, "google_meet", django_capture_on_commit_callbacks, in_days(3, 9)
+    )
     assert meeting.provider_meeting_id and not meeting.join_url  # made, link still pending
 
     lifecycle.cancel(meeting, by=member)
@@ -105,17 +115,9 @@ def test_a_reschedule_while_the_meet_link_is_pending_still_moves_the_google_even
     connect_google(client, member)
     # Pending through the provider's own three reads after the insert; ready on the next.
     httpx2.post(f"{google.url}/_fake/config", json={"pending_reads": 3})
-    with django_capture_on_commit_callbacks(execute=True):
-        outcome = schedule_one_off(
-            [contact],
-            OneOffMeeting(
-                title="Call", timezone="Europe/Berlin", start=in_days(3, 9), provider="google_meet"
-            ),
-            requested_by=member,
-            trigger="test",
-        )
-    meeting = Meeting.objects.get(pk=outcome.created_ids[0])
-    run(meeting)
+    meeting = call(
+        member, contact, "google_meet", django_capture_on_commit_callbacks, in_days(3, 9)
+    )
     assert meeting.provider_meeting_id and not meeting.join_url
 
     lifecycle.reschedule(meeting, start=in_days(4, 16), by=member)
@@ -160,17 +162,7 @@ def _lose_the_create_answer(
 ) -> Meeting:
     """Schedule a meeting whose create the provider carries out but never answers."""
     httpx2.post(f"{server.url}/_fake/faults", json={"drop_after_commit_rate": 1.0})
-    with capture(execute=True):
-        outcome = schedule_one_off(
-            [contact],
-            OneOffMeeting(
-                title="Call", timezone="Europe/Berlin", start=in_days(6, 11), provider=provider
-            ),
-            requested_by=member,
-            trigger="test",
-        )
-    meeting = Meeting.objects.get(pk=outcome.created_ids[0])
-    run(meeting)
+    meeting = call(member, contact, provider, capture, in_days(6, 11))
     httpx2.post(f"{server.url}/_fake/faults", json={"drop_after_commit_rate": 0.0})
     assert not meeting.provider_meeting_id and meeting.state == "link_failed"
     return meeting
@@ -226,21 +218,14 @@ def test_a_cancel_goes_only_to_those_whose_invitation_left(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     smtp_server.refused.add(GUEST)  # the guest's mailbox refuses mail for now
-    with django_capture_on_commit_callbacks(execute=True):
-        outcome = schedule_one_off(
-            [contact],
-            OneOffMeeting(
-                title="Call",
-                timezone="Europe/Berlin",
-                start=in_days(5, 9),
-                provider="jitsi",
-                external_emails=[GUEST],
-            ),
-            requested_by=member,
-            trigger="test",
-        )
-    meeting = Meeting.objects.get(pk=outcome.created_ids[0])
-    run(meeting)
+    meeting = call(
+        member,
+        contact,
+        "jitsi",
+        django_capture_on_commit_callbacks,
+        in_days(5, 9),
+        external_emails=[GUEST],
+    )
     assert [i.method for i in invites(smtp_server, CONTACT)] == ["REQUEST"]
     assert invites(smtp_server, GUEST) == []
 
@@ -273,17 +258,7 @@ def test_invitations_that_fail_to_render_keep_the_link_and_go_out_once_fixed(
         text_template="{% include 'no-such-template.txt' %}",
         html_template="<p>{{ when }}</p>",
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        outcome = schedule_one_off(
-            [contact],
-            OneOffMeeting(
-                title="Call", timezone="Europe/Berlin", start=in_days(4, 10), provider="zoom"
-            ),
-            requested_by=member,
-            trigger="test",
-        )
-    meeting = Meeting.objects.get(pk=outcome.created_ids[0])
-    run(meeting)
+    meeting = call(member, contact, "zoom", django_capture_on_commit_callbacks, in_days(4, 10))
 
     assert meeting.join_url and meeting.state == "linked"  # the link is kept
     assert "invitations not sent yet" in meeting.state_reason
