@@ -28,14 +28,14 @@ from django.utils import timezone
 
 from convener.meetings import pacing
 from convener.meetings.models import Meeting
-from convener.meetings.sync import lease, sync_meeting
+from convener.meetings.sync import lease, sync_meeting, unleased
 
 log = logging.getLogger(__name__)
 
 
 def _due() -> Q:
     now = timezone.now()
-    return Q(next_attempt_at__lte=now) & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+    return Q(next_attempt_at__lte=now) & unleased(now)
 
 
 def claim(lane: str, limit: int) -> list[int]:

@@ -33,11 +33,10 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from convener.meetings.models import Attempt, Meeting, MeetingState
-from convener.meetings.sync import lease, next_operation
+from convener.meetings.sync import lease, next_operation, unleased
 from convener.providers.base import Provider
 from convener.providers.registry import provider_class
 from convener.team.models import User
@@ -188,7 +187,7 @@ def _take_lease(meeting_id: int, wait: float) -> datetime:
     while True:
         now = timezone.now()
         until: datetime = now + lease()
-        free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+        free = unleased(now)
         if Meeting.objects.filter(free, pk=meeting_id).update(lease_until=until):
             return until
         if time.monotonic() + delay > deadline:

@@ -9,11 +9,11 @@ interrupted mid-send.
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.utils import timezone
 
 from convener.meetings.dispatch import due_lanes
 from convener.meetings.models import Delivery, Meeting, MeetingState
+from convener.meetings.sync import unleased
 from convener.meetings.tasks import drain_lane
 
 
@@ -26,10 +26,9 @@ def recover_interrupted_deliveries() -> None:
     from a worker that is still sending it (which left the meeting "linked" with no next
     attempt: stuck for good)."""
     now = timezone.now()
-    unheld = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    unheld = unleased(now)
     interrupted = Delivery.objects.filter(
-        Q(meeting__lease_until__isnull=True) | Q(meeting__lease_until__lt=now),
-        status=Delivery.Status.SENDING,
+        unleased(now, via="meeting__"), status=Delivery.Status.SENDING
     )
     meeting_ids = list(interrupted.values_list("meeting_id", flat=True).distinct())
     if not meeting_ids:

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from convener.connections.factory import build_provider
@@ -50,6 +50,12 @@ log = logging.getLogger(__name__)
 
 def lease() -> timedelta:
     return timedelta(seconds=float(settings.LEASE_SECONDS))
+
+
+def unleased(now: datetime, *, via: str = "") -> Q:
+    """Meetings nobody holds: no lease, or one that ran out (its worker died). `via` is
+    the path to the meeting from another model ("meeting__")."""
+    return Q(**{f"{via}lease_until__isnull": True}) | Q(**{f"{via}lease_until__lt": now})
 
 
 def lane_for(provider: str, connection_id: int | None) -> str:
@@ -264,7 +270,7 @@ def _provider_step(meeting: Meeting, operation: str) -> None:
             pacing.give_back_daily(lane, host)
         meeting.attempts -= 1
         meeting.state = state_before
-        _finish(meeting, due_in=max(0.05, pacing.wait_hint(lane)))
+        _finish(meeting, due_in=max(0.05, pacing.known_wait(lane)))
         return
     if wait > 0:
         time.sleep(wait)

@@ -53,7 +53,7 @@ class _SharedTransport(httpx2.BaseTransport):
     handshake to the same provider host.
 
     A client given a transport no longer reads HTTPS_PROXY/NO_PROXY itself, so the
-    proxy settings of the environment are applied here, per request host.
+    proxy settings of the environment are applied here, per request scheme and host.
     """
 
     def __init__(self) -> None:
@@ -64,17 +64,17 @@ class _SharedTransport(httpx2.BaseTransport):
             max_connections=None, max_keepalive_connections=64, keepalive_expiry=30.0
         )
         self.direct = httpx2.HTTPTransport(verify=_tls_context(), limits=limits)
-        proxy = urllib.request.getproxies().get("https")
-        self.proxied = (
-            httpx2.HTTPTransport(verify=_tls_context(), limits=limits, proxy=proxy)
-            if proxy
-            else None
-        )
+        # HTTP_PROXY / HTTPS_PROXY, by the scheme of the request, as httpx itself reads them.
+        self.proxied = {
+            scheme: httpx2.HTTPTransport(verify=_tls_context(), limits=limits, proxy=url)
+            for scheme, url in urllib.request.getproxies().items()
+            if scheme in {"http", "https"}
+        }
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        pool = self.direct
-        if self.proxied is not None and not urllib.request.proxy_bypass(request.url.host):
-            pool = self.proxied
+        pool = self.proxied.get(request.url.scheme)
+        if pool is None or urllib.request.proxy_bypass(request.url.host):
+            pool = self.direct
         return pool.handle_request(request)
 
     def close(self) -> None:

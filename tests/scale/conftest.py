@@ -1,30 +1,15 @@
-"""Fixtures of the scale tests: a fake Zoom over real HTTP, and worker processes that are
-always stopped, whatever the test's outcome."""
+"""Fixtures of the scale tests: worker processes that are always stopped, whatever the
+test's outcome, and a quiet SMTP log. The fakes are the suite's (tests/conftest.py)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from fakeproviders.harness import FakeServer
-from fakeproviders.zoom import FakeZoom
 from tests.scale.support import Workers
-
-
-@pytest.fixture
-def zoom(settings: Any) -> Iterator[FakeServer]:
-    """A fake Zoom on 127.0.0.1 that Convener, in this process, is configured to use."""
-    fake = FakeZoom()
-    with FakeServer(fake) as server:
-        settings.ZOOM_OAUTH_URL = server.url
-        settings.ZOOM_API_URL = server.url
-        settings.ZOOM_CLIENT_ID = fake.client_id
-        settings.ZOOM_CLIENT_SECRET = fake.client_secret
-        yield server
 
 
 @pytest.fixture

@@ -32,9 +32,9 @@ from tests.scale.support import (
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-# Within Zoom's 100 creates a host may make in a day. WORKAROUND: every meeting that fails
-# on the revoked token is charged one of those 100 although nothing reached Zoom, so the
-# waiting meetings count twice; 60 per host would run out (see the lead's report).
+# Within Zoom's 100 creates a host may make in a day, and only if a create refused on the
+# revoked token gives its unit back: charged twice, the waiting meetings would run past
+# 100 and wait for midnight instead of completing after the reconnect.
 PER_HOST = 60
 PACE = 3.0  # calls per second per connection: the run lasts long enough to cut into
 

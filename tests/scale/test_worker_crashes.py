@@ -42,9 +42,11 @@ KILLS = 12
 # A killed worker's meetings wait for their lease to run out; 10 s is far longer than one
 # step takes here (a provider call answers within the 5 s timeout).
 LEASE_SECONDS = 10
-# Invitations cut off mid-send are handed on by the sweeper once they are this old
-# (convener/meetings/sweeper.py), and the meeting retries its invitations every 60 s.
-INTERRUPTED_SEND_RECOVERY = 120 + 60
+# Invitations cut off mid-send are handed on by the sweeper once their meeting's lease has
+# run out (convener/meetings/sweeper.py); a meeting whose invitations are incomplete
+# tries them again after 60 s. The wait below adds the lease to this; the two minutes
+# beyond the retry leave room for a loaded machine.
+INTERRUPTED_SEND_RECOVERY = 60 + 120
 POOL_SIZE = 12  # sync threads per worker
 
 

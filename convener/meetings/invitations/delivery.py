@@ -76,7 +76,7 @@ def prepare(meeting: Meeting, method: str = "REQUEST") -> list[Delivery]:
                         text_body=composed.text,
                         html_body=composed.html,
                         ics=composed.ics,
-                        **_held_at_once(),
+                        **({} if settings.SMTP_HOST else _held(attempts=1)),
                     )
                 )
         except IntegrityError:  # another worker wrote it first
@@ -84,11 +84,15 @@ def prepare(meeting: Meeting, method: str = "REQUEST") -> list[Delivery]:
     return rows
 
 
-def _held_at_once() -> dict[str, object]:
-    """Without an SMTP server nothing is sent: the row is written held in the outbox."""
-    if settings.SMTP_HOST:
-        return {}
-    return {"status": Delivery.Status.HELD, "attempts": 1, "sent_at": timezone.now()}
+def _held(*, attempts: int) -> dict[str, object]:
+    """A delivery held in the outbox: without an SMTP server nothing is sent, so a new
+    row is written held at once and a pending one is claimed and held in one write."""
+    return {
+        "status": Delivery.Status.HELD,
+        "attempts": attempts,
+        "sent_at": timezone.now(),
+        "error": "",
+    }
 
 
 def _holders(meeting: Meeting, listed: list[Recipient]) -> list[Recipient]:
@@ -120,13 +124,7 @@ def send(delivery: Delivery, reply_to: str) -> str | None:
         pk=delivery.pk, status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED]
     )
     if not settings.SMTP_HOST:
-        # Held in the outbox: nothing leaves, so the claim and the outcome are one write.
-        held = claimable.update(
-            status=Delivery.Status.HELD,
-            attempts=delivery.attempts + 1,
-            sent_at=timezone.now(),
-            error="",
-        )
+        held = claimable.update(**_held(attempts=delivery.attempts + 1))
         return Delivery.Status.HELD if held else None
     if not claimable.update(status=Delivery.Status.SENDING, attempts=delivery.attempts + 1):
         return None
