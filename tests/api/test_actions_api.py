@@ -9,6 +9,7 @@ import pytest
 from convener.connections.models import Connection
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting
+from tests.dates import at, winter_day
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def make_contacts(owner: Any, count: int) -> list[int]:
 
 SMART = {
     "mode": "smart",
-    "start": "2026-12-01T10:00",
+    "start": at(winter_day(), 10),
     "gap_minutes": 10,
     "window": {"from": "10:00", "to": "18:00"},
     "days": ["mon", "tue", "wed", "thu", "fri"],
@@ -114,7 +115,7 @@ def test_a_bad_action_names_the_field(api: Any) -> None:
             "name": "x",
             "timing": {
                 "mode": "smart",
-                "start": "2026-12-01T10:00",
+                "start": at(winter_day(), 10),
                 "window": {"from": "18:00", "to": "10:00"},
             },
         },

@@ -6,6 +6,10 @@ from typing import Any
 
 import pytest
 
+from tests.dates import at, winter_day
+
+DAY = winter_day()
+
 pytestmark = pytest.mark.django_db
 
 
@@ -54,7 +58,7 @@ def test_one_request_schedules_a_meeting_for_each_contact(
         {
             "contact_ids": [contact.pk, other.pk],
             "title": "Kick-off",
-            "start": "2026-12-02T09:30",
+            "start": at(winter_day(1), 9, 30),
             "timezone": "Europe/Berlin",
         },
         content_type="application/json",
@@ -63,7 +67,7 @@ def test_one_request_schedules_a_meeting_for_each_contact(
     assert response.status_code == 201
     meetings = response.json()["meetings"]
     assert sorted(m["contact_id"] for m in meetings) == sorted([contact.pk, other.pk])
-    assert {m["local_start"] for m in meetings} == {"2026-12-02T09:30:00+01:00"}
+    assert {m["local_start"] for m in meetings} == {f"{winter_day(1)}T09:30:00+01:00"}
     assert {m["state"] for m in meetings} == {"planned"}
     listed = client.get(f"/api/v1/meetings?contact_id={other.pk}", headers=auth).json()
     assert [m["contact_id"] for m in listed["items"]] == [other.pk]
@@ -88,15 +92,15 @@ def test_an_offset_start_is_an_instant_shown_in_the_chosen_zone(
         {
             "contact_ids": [contact.pk],
             "title": "Z",
-            "start": "2026-12-01T15:00:00Z",
+            "start": f"{DAY}T15:00:00Z",
             "timezone": "America/New_York",
         },
         content_type="application/json",
         headers=auth,
     )
     meeting = response.json()["meetings"][0]
-    assert meeting["start"].startswith("2026-12-01T15:00:00")
-    assert meeting["local_start"] == "2026-12-01T10:00:00-05:00"
+    assert meeting["start"].startswith(f"{DAY}T15:00:00")
+    assert meeting["local_start"] == f"{DAY}T10:00:00-05:00"
 
 
 def test_the_openapi_document_describes_the_endpoints(client: Any) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import pytest
 from icalendar import Calendar
+
+from tests.dates import at, utc, winter_day
+
+DAY = winter_day()
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +46,7 @@ def test_the_contact_receives_an_ics_request_with_the_link_and_the_zone(
         {
             "contact_ids": [contact.pk],
             "title": "Product demo",
-            "start": "2026-12-01T10:00",
+            "start": at(DAY, 10),
             "timezone": "Europe/Berlin",
             "duration_minutes": 45,
             "attendees": ["carol@partner.example"],
@@ -51,14 +55,18 @@ def test_the_contact_receives_an_ics_request_with_the_link_and_the_zone(
     )
     assert response.status_code == 201, response.content
     meeting = response.json()["meetings"][0]
-    assert meeting["start"].startswith("2026-12-01T09:00:00")  # 10:00 in Berlin is 09:00 UTC
+    assert meeting["start"].startswith(
+        f"{DAY.isoformat()}T09:00:00"
+    )  # 10:00 in Berlin is 09:00 UTC
 
     assert worker() >= 1
 
     messages = smtp_server.to("bob@example.org")
     assert len(messages) == 1
     message = messages[0]
-    assert message["Subject"] == "Invitation: Product demo @ Tue 1 Dec 2026 04:00 (EST)"
+    assert (
+        message["Subject"] == f"Invitation: Product demo @ Tue {DAY.day} Dec {DAY.year} 04:00 (EST)"
+    )
     assert message["Reply-To"] == "ann@example.com"
     part, calendar = calendar_part(message)
     assert part.get_param("method") == "REQUEST"
@@ -69,8 +77,8 @@ def test_the_contact_receives_an_ics_request_with_the_link_and_the_zone(
     start = event.decoded("DTSTART")
     assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
     assert (start.hour, start.minute) == (10, 0)
-    assert start.astimezone(UTC) == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-    assert event.decoded("DTEND").astimezone(UTC) == datetime(2026, 12, 1, 9, 45, tzinfo=UTC)
+    assert start.astimezone(UTC) == utc(DAY, 9, 0)
+    assert event.decoded("DTEND").astimezone(UTC) == utc(DAY, 9, 45)
     assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/Berlin"]
     link = str(event["LOCATION"])
     assert link.startswith("https://meet.jit.si/Convener") and len(link) > 50
@@ -156,7 +164,7 @@ def test_an_administrators_template_shapes_the_email(
         {
             "contact_ids": [contact.pk],
             "title": "Pricing",
-            "start": "2026-12-01T10:00",
+            "start": at(DAY, 10),
             "timezone": "Europe/Berlin",
             "passcode": "4711",
         },
@@ -165,7 +173,9 @@ def test_an_administrators_template_shapes_the_email(
     worker()
     (message,) = smtp_server.to("bob@example.org")
     text = message.get_body(preferencelist=("plain",)).get_content()
-    assert text.startswith("Hi Bob Stone! Tuesday 1 December 2026, 04:00")  # New York time
+    assert text.startswith(
+        f"Hi Bob Stone! Tuesday {DAY.day} December {DAY.year}, 04:00"
+    )  # New York time
     assert "(code 4711). Acme Sales" in text
     html = message.get_body(preferencelist=("html",)).get_content()
     assert 'src="https://acme.example/logo.png"' in html

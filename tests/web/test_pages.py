@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 import pytest
@@ -10,15 +10,21 @@ import pytest
 from convener.meetings.dispatch import drain
 from convener.meetings.models import Meeting
 from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
+from tests.dates import winter_day
 
 pytestmark = pytest.mark.django_db
+
+THURSDAY = winter_day(2)
+ON_THURSDAY = f"Thursday {THURSDAY.day} December {THURSDAY.year}"
 
 
 @pytest.fixture
 def meeting(member: Any, contact: Any) -> Any:
     outcome = schedule_one_off(
         [contact],
-        OneOffMeeting(title="Review", timezone="Asia/Tokyo", start=datetime(2026, 12, 3, 9, 0)),
+        OneOffMeeting(
+            title="Review", timezone="Asia/Tokyo", start=datetime.combine(THURSDAY, time(9, 0))
+        ),
         requested_by=member,
         trigger="test",
     )
@@ -34,8 +40,8 @@ def test_the_meeting_page_shows_the_link_and_both_zones(
     html = client.get(f"/meetings/{meeting.pk}/").content.decode()
     meeting.refresh_from_db()
     assert meeting.join_url in html
-    assert "Thursday 3 December 2026, 09:00" in html  # Tokyo, the meeting's zone
-    assert "Thursday 3 December 2026, 01:00" in html  # Berlin, the viewer's zone
+    assert f"{ON_THURSDAY}, 09:00" in html  # Tokyo, the meeting's zone
+    assert f"{ON_THURSDAY}, 01:00" in html  # Berlin, the viewer's zone
     assert "Invited" in html
 
 

@@ -7,6 +7,9 @@ from typing import Any
 import pytest
 
 from convener.meetings.models import Meeting, MeetingAction
+from tests.dates import winter_day
+
+DAY = winter_day()
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +20,7 @@ def submit(client: Any, contact: Any, **changes: str) -> Any:
     data = {
         "title": "Demo",
         "when": "at",
-        "date": "2026-12-01",
+        "date": DAY.isoformat(),
         "time": "10:00",
         "timezone": "Europe/Berlin",
         "duration_minutes": "30",
@@ -54,7 +57,7 @@ def test_a_valid_popup_schedules_and_sends_the_person_to_the_meeting(
     response = submit(logged_in, contact)
     meeting = Meeting.objects.get()
     assert response.headers["HX-Redirect"] == f"/meetings/{meeting.pk}/"
-    assert meeting.local_start.strftime("%Y-%m-%d %H:%M %Z") == "2026-12-01 10:00 CET"
+    assert meeting.local_start.strftime("%Y-%m-%d %H:%M %Z") == f"{DAY.isoformat()} 10:00 CET"
     assert meeting.timezone == "Europe/Berlin" and meeting.timezone_source == "action"
 
 
