@@ -28,6 +28,13 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy convener fakeproviders bench
+	$(BIN)/python -m django makemigrations --check --dry-run --settings convener.settings >/dev/null
+
+# Every benchmark in bench/README.md, one after the other, each printing its figures against
+# its target; one alone: `make bench BENCH=fanout`. They take minutes, not seconds.
+BENCH ?= timeplan time_to_invitation bulk_memory fanout
+bench: $(VENV)/.installed
+	for name in $(BENCH); do $(BIN)/python bench/bench_$$name.py || exit 1; done
 
 fakeproviders: $(VENV)/.installed
 	$(BIN)/convener fakeproviders
