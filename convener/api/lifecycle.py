@@ -12,16 +12,16 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
+from convener.api.auth import person
 from convener.api.meetings import meeting_out
 from convener.api.meetings import router as meetings_router
 from convener.api.schemas import MeetingOut
 from convener.meetings import lifecycle
 from convener.meetings.models import Meeting
-from convener.team.models import User
+from convener.team import access
 
 router = Router(tags=["meetings"])
 
@@ -71,9 +71,10 @@ def _out(meeting: Meeting) -> dict[str, Any]:
     }
 
 
-def _user(request: HttpRequest) -> User | None:
-    user = getattr(request, "auth", None)
-    return user if isinstance(user, User) else None
+def _editable(request: HttpRequest, meeting_id: int) -> Meeting:
+    """404 for a meeting you may not see, 403 for one you may not change."""
+    queryset = Meeting.objects.select_related("host", "connection")
+    return access.find(person(request), queryset, meeting_id, edit=True)
 
 
 def _busy(exc: lifecycle.MeetingBusy) -> HttpError:
@@ -85,10 +86,10 @@ def change_meeting(request: HttpRequest, meeting_id: int, payload: MeetingPatch)
     """Reschedule, rename, or set a link by hand. A change raises the SEQUENCE, updates the
     provider's meeting (a link set by hand needs no provider call) and sends the
     invitations again."""
-    meeting = get_object_or_404(Meeting, pk=meeting_id)
+    meeting = _editable(request, meeting_id)
     changes = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
     try:
-        lifecycle.save_meeting(meeting, changes, by=_user(request))
+        lifecycle.save_meeting(meeting, changes, by=person(request))
     except lifecycle.MeetingBusy as exc:
         raise _busy(exc) from None
     return _out(meeting)
@@ -98,9 +99,9 @@ def change_meeting(request: HttpRequest, meeting_id: int, payload: MeetingPatch)
 def cancel_meeting(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
     """Cancel: the provider's meeting is deleted and the attendees get a METHOD:CANCEL.
     `state` becomes "cancelled" once that is done; cancelling again changes nothing."""
-    meeting = get_object_or_404(Meeting, pk=meeting_id)
+    meeting = _editable(request, meeting_id)
     try:
-        lifecycle.cancel(meeting, by=_user(request))
+        lifecycle.cancel(meeting, by=person(request))
     except lifecycle.MeetingBusy as exc:
         raise _busy(exc) from None
     return _out(meeting)
@@ -110,9 +111,9 @@ def cancel_meeting(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
 def retry_meeting(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
     """Try again now: make a missing link (attempts start over), or finish an update, a
     cancel or invitations that are waiting for their next try."""
-    meeting = get_object_or_404(Meeting, pk=meeting_id)
+    meeting = _editable(request, meeting_id)
     try:
-        lifecycle.retry(meeting, by=_user(request))
+        lifecycle.retry(meeting, by=person(request))
     except lifecycle.MeetingBusy as exc:
         raise _busy(exc) from None
     return _out(meeting)

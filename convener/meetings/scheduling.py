@@ -28,6 +28,7 @@ from convener.crm.models import Contact
 from convener.meetings.models import Attendee, CredentialsPolicy, Meeting, MeetingAction
 from convener.meetings.sync import lane_for
 from convener.meetings.tasks import enqueue_lanes
+from convener.team import access
 from convener.team.models import User
 
 CHUNK = 1000
@@ -133,7 +134,8 @@ def _attendees(action: MeetingAction, contact: Contact, internal: list[User]) ->
 def plan_recipients(
     request: ScheduleRequest,
 ) -> tuple[timeplan.Plan, dict[int, _Choice], list[Skip]]:
-    """Pass one: choose each recipient's account and plan every meeting."""
+    """Pass one: choose each recipient's account and plan every meeting. A person's
+    request skips the contacts they may not change (convener.team.access)."""
     action = request.action
     per_host = action.credentials != CredentialsPolicy.ORGANIZATION
     pool = list(Connection.objects.filter(provider=action.provider, status="active"))
@@ -141,7 +143,12 @@ def plan_recipients(
     skipped: list[Skip] = []
     recipients: list[timeplan.Recipient] = []
     needs_fields = (action.timing or {}).get("mode") == "field"
+    person = request.requested_by
     for contact in _contacts(request.contact_ids):
+        refused = access.schedule_refusal(person, contact) if person is not None else ""
+        if refused:
+            skipped.append(Skip(contact.pk, refused))
+            continue
         try:
             choice: AccountChoice = choose_account(
                 action, contact, request.requested_by, connections=pool
