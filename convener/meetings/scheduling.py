@@ -50,6 +50,7 @@ class ScheduleRequest:
 class Skip:
     contact_id: int
     reason: str
+    refused: bool = False  # the person may not schedule for this contact
 
 
 @dataclass
@@ -147,7 +148,7 @@ def plan_recipients(
     for contact in _contacts(request.contact_ids):
         refused = access.schedule_refusal(person, contact) if person is not None else ""
         if refused:
-            skipped.append(Skip(contact.pk, refused))
+            skipped.append(Skip(contact.pk, refused, refused=True))
             continue
         try:
             choice: AccountChoice = choose_account(
@@ -179,10 +180,12 @@ def plan_recipients(
 def schedule(request: ScheduleRequest) -> ScheduleOutcome:
     """Plan and save the meetings of a request in one transaction; link creation is nudged
     when it commits. A single recipient without a usable account raises
-    NoUsableConnection before anything is saved; in bulk, such recipients are skipped."""
+    NoUsableConnection before anything is saved; in bulk, such recipients are skipped, as
+    are those the person may not schedule for (the callers that schedule for one contact
+    check that first, and answer 404 or 403)."""
     action = request.action
     plan, choices, skipped = plan_recipients(request)
-    if len(request.contact_ids) == 1 and skipped:
+    if len(request.contact_ids) == 1 and skipped and not skipped[0].refused:
         raise NoUsableConnection(skipped[0].reason)
     outcome = ScheduleOutcome(skipped=skipped)
     for skip in plan.skipped:
