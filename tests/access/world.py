@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from convener.connections.models import Connection
 from convener.crm.models import Contact
-from convener.meetings.models import Attendee, Delivery, Meeting, MeetingAction, MeetingState
-from convener.meetings.sync import lane_for
+from convener.meetings.models import Delivery, Meeting, MeetingAction, MeetingState
 from convener.team.members import permissions
 from convener.team.models import ApiToken, User
 from tests.access.people import Person
+from tests.access.support import zoom_meeting_on_own_account
 
 CONNECTION_EMAIL = "owner-zoom@example.com"
 
@@ -25,7 +25,7 @@ class World:
     owner: User
     other: User
     colleague: User  # whose permissions the Team page changes
-    tokens: dict[str, str]  # user pk -> API token
+    tokens: dict[int, str]  # user pk -> API token
     contact: Contact
     connection: Connection
     meeting: Meeting
@@ -52,36 +52,18 @@ def build_world() -> World:
     contact = Contact.objects.create(
         email="carla@client.example", first_name="Carla", company="Client", owner=owner
     )
-    connection = Connection.objects.create(
-        provider="zoom", level=Connection.Level.USER, user=owner, account_email=CONNECTION_EMAIL
-    )
-    start = timezone.now() + timedelta(days=10)
     # A meeting whose link failed: every change (edit, link by hand, cancel, retry) applies.
-    meeting = Meeting.objects.create(
-        contact=contact,
-        host=owner,
-        provider="zoom",
-        connection=connection,
-        title="Quarterly review",
-        start=start,
-        end=start + timedelta(minutes=30),
-        timezone="Europe/Berlin",
+    meeting = zoom_meeting_on_own_account(
+        owner,
+        contact,
+        CONNECTION_EMAIL,
+        "Quarterly review",
         state=MeetingState.LINK_FAILED,
         attempts=3,
-        next_attempt_at=start - timedelta(days=9),
-        lane=lane_for("zoom", connection.pk),
+        next_attempt_at=timezone.now() + timedelta(hours=1),
     )
-    Attendee.objects.create(meeting=meeting, email=contact.email, kind=Attendee.Kind.CONTACT)
-    delivery = Delivery.objects.create(
-        meeting=meeting,
-        recipient=contact.email,
-        sequence=0,
-        subject="Invitation: Quarterly review",
-        text_body="Join us.",
-        html_body="<p>Join us.</p>",
-        ics="BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
-        status=Delivery.Status.HELD,
-    )
+    connection, delivery = meeting.connection, meeting.deliveries.get()
+    assert connection is not None
     action = MeetingAction.objects.create(name="Spring wave", provider="jitsi")
     tokens = {user.pk: ApiToken.issue(user, "matrix")[1] for user in (admin, owner, other)}
     return World(
