@@ -4,6 +4,10 @@ The PATCH is added to the meetings router, next to the GET of the same path: dja
 makes one Django URL per path per router, and the first one wins, so a PATCH on another
 router for that path would answer 405. Cancel and retry are on this module's router.
 Importing this module registers all three.
+
+Each needs the permission to change the meeting, and, for a meeting on another member's
+connected account, to use other users' accounts (docs/permissions.md): 404 for a meeting
+you may not see, 403 for one you may see but not change.
 """
 
 from __future__ import annotations
