@@ -30,6 +30,7 @@ from convener.meetings.models import Delivery, Meeting
 from convener.team.models import Access
 
 M = TypeVar("M", bound=Model)
+VIEW = ("view", "edit")  # editing includes viewing
 
 USE_OTHERS_CONNECTIONS = "connections.use_others_connections"
 
@@ -93,27 +94,29 @@ def has(user: Any, perm: str) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.has_perm(perm))
 
 
+def _mine(user: Any, owner_id: int | None) -> bool:
+    return owner_id is not None and owner_id == getattr(user, "pk", None)
+
+
 def _sees(user: Any, scope: Scope, owner_id: int | None) -> bool:
-    mine = owner_id is not None and owner_id == getattr(user, "pk", None)
-    which = "own" if mine else "others"
-    return has(user, scope.perm(f"view_{which}")) or has(user, scope.perm(f"edit_{which}"))
+    which = "own" if _mine(user, owner_id) else "others"
+    return any(has(user, scope.perm(f"{verb}_{which}")) for verb in VIEW)
 
 
-def _scope_filter(user: Any, scope: Scope, path: str = "") -> Q | None:
-    """The rows of `scope` the person may view (Q() for all of them, None for none);
-    `path` leads from the queried model to the scope's object ("meeting__")."""
+def _rows(user: Any, scope: Scope, verbs: tuple[str, ...], path: str = "") -> Q | None:
+    """The rows of `scope` the person holds one of `verbs` ("view", "edit") for: Q() for
+    all of them, None for none. `path` leads from the queried model to the scope's
+    object ("meeting__")."""
     if is_admin(user):
         return Q()
-    own = has(user, scope.perm("view_own")) or has(user, scope.perm("edit_own"))
-    others = has(user, scope.perm("view_others")) or has(user, scope.perm("edit_others"))
+    own = any(has(user, scope.perm(f"{verb}_own")) for verb in verbs)
+    others = any(has(user, scope.perm(f"{verb}_others")) for verb in verbs)
     field = f"{path}{scope.owner_field}"
     if own and others:
         return Q()
     if own:
         return Q(**{field: user.pk})
     if others:
-        if not getattr(user, "is_authenticated", False):
-            return Q()
         return ~Q(**{field: user.pk}) | Q(**{f"{field}__isnull": True})
     return None
 
@@ -131,11 +134,11 @@ def visible(user: Any, queryset: QuerySet[M]) -> QuerySet[M]:
     model = queryset.model
     condition: Q | None
     if issubclass(model, Contact):
-        condition = _scope_filter(user, CONTACTS)
+        condition = _rows(user, CONTACTS, VIEW)
     elif issubclass(model, Meeting):
-        condition = _scope_filter(user, MEETINGS)
+        condition = _rows(user, MEETINGS, VIEW)
     elif issubclass(model, Delivery):
-        condition = _scope_filter(user, MEETINGS, path="meeting__")
+        condition = _rows(user, MEETINGS, VIEW, path="meeting__")
     elif issubclass(model, Connection):
         condition = _connection_filter(user)
     else:
@@ -163,16 +166,8 @@ def visible_connections(user: Any) -> QuerySet[Connection]:
 
 def editable_contacts(user: Any) -> QuerySet[Contact]:
     """The contacts the person may change, and so schedule meetings for."""
-    if is_admin(user):
-        return Contact.objects.all()
-    own, others = has(user, CONTACTS.perm("edit_own")), has(user, CONTACTS.perm("edit_others"))
-    if own and others:
-        return Contact.objects.all()
-    if own:
-        return Contact.objects.filter(owner=user.pk)
-    if others:
-        return Contact.objects.filter(~Q(owner=user.pk) | Q(owner__isnull=True))
-    return Contact.objects.none()
+    condition = _rows(user, CONTACTS, ("edit",))
+    return Contact.objects.none() if condition is None else Contact.objects.filter(condition)
 
 
 def can_view(user: Any, obj: Model | None) -> bool:
@@ -194,7 +189,7 @@ def can_view(user: Any, obj: Model | None) -> bool:
 
 
 def _scope_refusal(user: Any, scope: Scope, owner_id: int | None, what: str) -> str:
-    mine = owner_id is not None and owner_id == getattr(user, "pk", None)
+    mine = _mine(user, owner_id)
     perm = scope.perm("edit_own" if mine else "edit_others")
     if has(user, perm):
         return ""
@@ -294,7 +289,7 @@ def require_edit_after(user: Any, contact: Contact) -> None:
     reason = refusal(user, contact)
     if not reason:
         return
-    if contact.owner_id is None or contact.owner_id != getattr(user, "pk", None):
+    if not _mine(user, contact.owner_id):
         raise NotAllowed(
             "Giving a contact to another member, or to nobody, needs the permission "
             f"{_label(CONTACTS.perm('edit_others'))}.",
