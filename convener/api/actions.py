@@ -10,10 +10,11 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
-from convener.crm.models import Contact
+from convener.api.auth import person
 from convener.meetings.actions import preview, validate_action
 from convener.meetings.models import CredentialsPolicy, MeetingAction
 from convener.meetings.scheduling import ScheduleRequest, schedule
+from convener.team import access
 from convener.team.models import User
 
 router = Router(tags=["actions"])
@@ -48,8 +49,12 @@ class ActionOut(ActionIn):
 
 
 class LaunchIn(Schema):
-    contact_ids: list[int] | None = Field(None, max_length=200_000)
-    all_contacts: bool = False
+    contact_ids: list[int] | None = Field(
+        None,
+        max_length=200_000,
+        description="contacts you may see; those you may not edit are skipped, with the reason",
+    )
+    all_contacts: bool = Field(False, description="every contact you may edit")
     trigger_ref: str | None = Field(
         None, max_length=100, description="run the same launch again and no meeting is doubled"
     )
@@ -112,11 +117,14 @@ def get_action(request: HttpRequest, action_id: int) -> dict[str, Any]:
 
 
 def _request(request: HttpRequest, action: MeetingAction, payload: LaunchIn) -> ScheduleRequest:
+    """The launch as a ScheduleRequest. A contact you may not see is one that does not
+    exist; one you may see but not edit is skipped by scheduling, with the reason."""
+    user = person(request)
     if payload.all_contacts:
-        ids = list(Contact.objects.order_by("pk").values_list("pk", flat=True))
+        ids = list(access.editable_contacts(user).order_by("pk").values_list("pk", flat=True))
     elif payload.contact_ids:
         ids = list(dict.fromkeys(payload.contact_ids))
-        found = set(Contact.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        found = set(access.visible_contacts(user).filter(pk__in=ids).values_list("pk", flat=True))
         if len(found) != len(ids):
             missing = [str(pk) for pk in ids if pk not in found][:10]
             raise ValidationError({"contact_ids": f"no contact with id {', '.join(missing)}"})
@@ -126,7 +134,7 @@ def _request(request: HttpRequest, action: MeetingAction, payload: LaunchIn) -> 
         action=action,
         contact_ids=ids,
         trigger="bulk",
-        requested_by=request.auth,  # type: ignore[attr-defined]
+        requested_by=user,
         trigger_ref=payload.trigger_ref,
         browser_timezone=payload.browser_timezone,
     )

@@ -7,13 +7,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 from ninja.pagination import paginate
 
+from convener.api.auth import person
 from convener.api.schemas import ContactIn, ContactOut, ContactPatch
 from convener.crm.fields import clean_field_values
 from convener.crm.models import Contact
+from convener.team import access
 from convener.team.models import User
 
 router = Router(tags=["contacts"])
@@ -60,8 +61,15 @@ def _apply(contact: Contact, data: dict[str, Any]) -> None:
 
 @router.post("/contacts", response={201: ContactOut})
 def create_contact(request: HttpRequest, payload: ContactIn) -> tuple[int, dict[str, Any]]:
+    """Without `owner` the contact is yours; `"owner": null` makes it nobody's."""
+    user = person(request)
+    access.require_may_add_contacts(user)
+    data = payload.dict()
+    if "owner" not in payload.model_fields_set:
+        data["owner"] = user.username
     contact = Contact()
-    _apply(contact, payload.dict())
+    _apply(contact, data)
+    access.require_edit_after(user, contact)
     with transaction.atomic():
         contact.save()
     return 201, contact_out(contact)
@@ -70,7 +78,8 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> tuple[int, dict[
 @router.get("/contacts", response=list[ContactOut])
 @paginate
 def list_contacts(request: HttpRequest, q: Query[str | None] = None) -> list[dict[str, Any]]:
-    contacts = Contact.objects.select_related("owner").order_by("id")
+    """The contacts you may see."""
+    contacts = access.visible_contacts(person(request)).order_by("id")
     if q:
         contacts = contacts.filter(email__icontains=q) | contacts.filter(last_name__icontains=q)
     return [contact_out(c) for c in contacts]
@@ -78,12 +87,16 @@ def list_contacts(request: HttpRequest, q: Query[str | None] = None) -> list[dic
 
 @router.get("/contacts/{contact_id}", response=ContactOut)
 def get_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
-    return contact_out(get_object_or_404(Contact.objects.select_related("owner"), pk=contact_id))
+    return contact_out(
+        access.find(person(request), Contact.objects.select_related("owner"), contact_id)
+    )
 
 
 @router.patch("/contacts/{contact_id}", response=ContactOut)
 def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch) -> dict[str, Any]:
-    contact = get_object_or_404(Contact, pk=contact_id)
+    user = person(request)
+    contact = access.find(user, Contact.objects.all(), contact_id, edit=True)
     _apply(contact, payload.dict(exclude_unset=True))
+    access.require_edit_after(user, contact)
     contact.save()
     return contact_out(contact)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -71,6 +72,19 @@ def install(api: NinjaAPI) -> None:
             ],
             "not authenticated",
         )
+
+    @api.exception_handler(PermissionDenied)
+    def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        # convener.team.access.NotAllowed: the message names the missing permission.
+        message = str(exc) or "you may not do this"
+        field = getattr(exc, "field", "")
+        errors = [{"field": field, "message": message}] if field else []
+        return error_response(api, request, 403, errors, message)
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        # The same answer whether the object is missing or hidden from this person.
+        return error_response(api, request, 404, [], "not found")
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

@@ -4,6 +4,10 @@ The PATCH is added to the meetings router, next to the GET of the same path: dja
 makes one Django URL per path per router, and the first one wins, so a PATCH on another
 router for that path would answer 405. Cancel and retry are on this module's router.
 Importing this module registers all three.
+
+Each needs the permission to change the meeting, and, for a meeting on another member's
+connected account, to use other users' accounts (docs/permissions.md): 404 for a meeting
+you may not see, 403 for one you may see but not change.
 """
 
 from __future__ import annotations
@@ -12,16 +16,16 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
+from convener.api.auth import person
 from convener.api.meetings import meeting_out
 from convener.api.meetings import router as meetings_router
 from convener.api.schemas import MeetingOut
 from convener.meetings import lifecycle
 from convener.meetings.models import Meeting
-from convener.team.models import User
+from convener.team import access
 
 router = Router(tags=["meetings"])
 
@@ -71,9 +75,10 @@ def _out(meeting: Meeting) -> dict[str, Any]:
     }
 
 
-def _user(request: HttpRequest) -> User | None:
-    user = getattr(request, "auth", None)
-    return user if isinstance(user, User) else None
+def _editable(request: HttpRequest, meeting_id: int) -> Meeting:
+    """404 for a meeting you may not see, 403 for one you may not change."""
+    queryset = Meeting.objects.select_related("host", "connection")
+    return access.find(person(request), queryset, meeting_id, edit=True)
 
 
 def _busy(exc: lifecycle.MeetingBusy) -> HttpError:
@@ -85,10 +90,10 @@ def change_meeting(request: HttpRequest, meeting_id: int, payload: MeetingPatch)
     """Reschedule, rename, or set a link by hand. A change raises the SEQUENCE, updates the
     provider's meeting (a link set by hand needs no provider call) and sends the
     invitations again."""
-    meeting = get_object_or_404(Meeting, pk=meeting_id)
+    meeting = _editable(request, meeting_id)
     changes = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
     try:
-        lifecycle.save_meeting(meeting, changes, by=_user(request))
+        lifecycle.save_meeting(meeting, changes, by=person(request))
     except lifecycle.MeetingBusy as exc:
         raise _busy(exc) from None
     return _out(meeting)
@@ -98,9 +103,9 @@ def change_meeting(request: HttpRequest, meeting_id: int, payload: MeetingPatch)
 def cancel_meeting(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
     """Cancel: the provider's meeting is deleted and the attendees get a METHOD:CANCEL.
     `state` becomes "cancelled" once that is done; cancelling again changes nothing."""
-    meeting = get_object_or_404(Meeting, pk=meeting_id)
+    meeting = _editable(request, meeting_id)
     try:
-        lifecycle.cancel(meeting, by=_user(request))
+        lifecycle.cancel(meeting, by=person(request))
     except lifecycle.MeetingBusy as exc:
         raise _busy(exc) from None
     return _out(meeting)
@@ -110,9 +115,9 @@ def cancel_meeting(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
 def retry_meeting(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
     """Try again now: make a missing link (attempts start over), or finish an update, a
     cancel or invitations that are waiting for their next try."""
-    meeting = get_object_or_404(Meeting, pk=meeting_id)
+    meeting = _editable(request, meeting_id)
     try:
-        lifecycle.retry(meeting, by=_user(request))
+        lifecycle.retry(meeting, by=person(request))
     except lifecycle.MeetingBusy as exc:
         raise _busy(exc) from None
     return _out(meeting)

@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
+from convener.api.auth import person
 from convener.api.schemas import MeetingOut, ScheduleIn, ScheduleOut
-from convener.crm.models import Contact
 from convener.meetings.models import Meeting, MeetingState
 from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
-from convener.team.models import User
+from convener.team import access
 from convener.timezones import is_iana_zone
 
 router = Router(tags=["meetings"])
@@ -62,18 +62,24 @@ def _meetings() -> Any:
     return Meeting.objects.select_related("host").prefetch_related("attendees", "deliveries")
 
 
+def viewable_meetings(request: HttpRequest) -> Any:
+    """The meetings the person may see, ready for meeting_out."""
+    return access.visible(person(request), _meetings())
+
+
 @router.post("/meetings", response={201: ScheduleOut, 200: ScheduleOut})
 def schedule_meetings(request: HttpRequest, payload: ScheduleIn) -> tuple[int, dict[str, Any]]:
-    """Schedule a meeting with each of the contacts (one request, one action)."""
-    user: User = request.auth  # type: ignore[attr-defined]
-    contacts = list(Contact.objects.select_related("owner").filter(pk__in=payload.contact_ids))
+    """Schedule a meeting with each of the contacts (one request, one action). Needs the
+    permission to edit each contact; a contact you may not see is one that does not exist."""
+    user = person(request)
+    contacts = list(access.visible_contacts(user).filter(pk__in=payload.contact_ids))
     missing = sorted(set(payload.contact_ids) - {c.pk for c in contacts})
     if missing:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError(
             {"contact_ids": [f"there is no contact with id {', '.join(map(str, missing))}"]}
         )
+    for contact in contacts:
+        access.require_edit(user, contact)
     order = {pk: n for n, pk in enumerate(payload.contact_ids)}
     contacts.sort(key=lambda c: order[c.pk])
     zone = payload.timezone or user.timezone
@@ -98,7 +104,10 @@ def schedule_meetings(request: HttpRequest, payload: ScheduleIn) -> tuple[int, d
         trigger_ref=f"{user.pk}:{payload.idempotency_key}" if payload.idempotency_key else None,
     )
     created = [meeting_out(m) for m in _meetings().filter(pk__in=outcome.created_ids)]
-    existing = [meeting_out(m) for m in _meetings().filter(pk__in=outcome.existing_ids)]
+    # A repeated idempotency key returns the meetings it made, as far as you may see them.
+    existing = [
+        meeting_out(m) for m in viewable_meetings(request).filter(pk__in=outcome.existing_ids)
+    ]
     body = {
         "meetings": created,
         "existing": existing,
@@ -114,7 +123,8 @@ def list_meetings(
     state: Query[str | None] = None,
     contact_id: Query[int | None] = None,
 ) -> list[dict[str, Any]]:
-    meetings = _meetings().order_by("-id")
+    """The meetings you may see."""
+    meetings = viewable_meetings(request).order_by("-id")
     if state:
         if state not in MeetingState.values:
             raise HttpError(
@@ -128,4 +138,4 @@ def list_meetings(
 
 @router.get("/meetings/{meeting_id}", response=MeetingOut)
 def get_meeting(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
-    return meeting_out(get_object_or_404(_meetings(), pk=meeting_id))
+    return meeting_out(access.find(person(request), _meetings(), meeting_id))

@@ -14,7 +14,11 @@ class ContactIn(Schema):
     last_name: str = ""
     company: str = ""
     timezone: str = Field("", description="IANA zone, e.g. Europe/Berlin; empty if unknown")
-    owner: str | None = Field(None, description="username of the team member who owns it")
+    owner: str | None = Field(
+        None,
+        description="username of the team member who owns it; without it you do, "
+        "null: nobody (which needs the permission to edit other members' contacts)",
+    )
     fields: dict[str, Any] = Field(default_factory=dict, description="custom field values")
 
 

@@ -8,6 +8,7 @@ from convener.connections.models import Connection
 from convener.crm.models import Contact
 from convener.meetings.models import CredentialsPolicy, MeetingAction
 from convener.providers.registry import provider_class
+from convener.team.access import may_use_connection
 from convener.team.models import User
 
 
@@ -29,17 +30,6 @@ def _active(provider: str) -> list[Connection]:
     )
 
 
-def may_use(requested_by: User | None, connection: Connection) -> bool:
-    """A person may schedule with their own account and the organization's; with another
-    person's only when an administrator granted them that permission. Automated triggers
-    (no person) use what their action names."""
-    if requested_by is None or connection.level == Connection.Level.ORGANIZATION:
-        return True
-    if connection.user_id == requested_by.pk:
-        return True
-    return requested_by.has_perm("connections.use_others_connections")
-
-
 def _user_connection(
     user: User | None, connections: list[Connection], requested_by: User | None
 ) -> AccountChoice | None:
@@ -49,7 +39,7 @@ def _user_connection(
         if (
             connection.level == Connection.Level.USER
             and connection.user_id == user.pk
-            and may_use(requested_by, connection)
+            and may_use_connection(requested_by, connection)
         ):
             return AccountChoice(connection, user)
     return None

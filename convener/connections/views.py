@@ -4,13 +4,12 @@ removal."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, user_passes_test
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -25,6 +24,7 @@ from convener.providers.oauth import (
     new_code_verifier,
     new_state,
 )
+from convener.team import access
 from convener.team.models import User
 
 log = logging.getLogger(__name__)
@@ -38,10 +38,6 @@ def _adapter(slug: str) -> Adapter:
     return adapter
 
 
-def _is_admin(user: Any) -> bool:
-    return bool(getattr(user, "is_superuser", False))
-
-
 def redirect_uri() -> str:
     return f"{settings.SITE_URL}{reverse('connection_callback')}"
 
@@ -49,12 +45,7 @@ def redirect_uri() -> str:
 @login_required
 def connection_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)  # login_required
-    connections = Connection.objects.select_related("user")
-    if not _is_admin(user):
-        connections = connections.filter(level=Connection.Level.ORGANIZATION) | connections.filter(
-            user=user
-        )
+    connections = access.visible_connections(user)
     providers = [
         {
             "adapter": adapter,
@@ -68,7 +59,11 @@ def connection_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "connections/list.html",
-        {"providers": providers, "is_admin": _is_admin(user), "redirect_uri": redirect_uri()},
+        {
+            "providers": providers,
+            "is_admin": access.is_admin(user),
+            "redirect_uri": redirect_uri(),
+        },
     )
 
 
@@ -77,8 +72,8 @@ def connection_list(request: HttpRequest) -> HttpResponse:
 def connect(request: HttpRequest, slug: str) -> HttpResponse:
     adapter = _adapter(slug)
     level = request.POST.get("level", Connection.Level.USER)
-    if level == Connection.Level.ORGANIZATION and not _is_admin(request.user):
-        return HttpResponse("Only administrators connect organization accounts.", status=403)
+    if level == Connection.Level.ORGANIZATION:
+        access.require_admin(request.user)
     app = adapter.oauth_app()
     if not app.configured:
         messages.error(
@@ -155,8 +150,8 @@ def _report(request: HttpRequest, adapter: Adapter, connection: Connection, resu
 
 
 @login_required
-@user_passes_test(_is_admin)
 def organization(request: HttpRequest, slug: str) -> HttpResponse:
+    access.require_admin(request.user)
     adapter = _adapter(slug)
     form = OrganizationCredentialsForm(adapter, request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -196,11 +191,7 @@ def organization(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def remove(request: HttpRequest, pk: int) -> HttpResponse:
-    connection = get_object_or_404(Connection, pk=pk)
-    if not (_is_admin(request.user) or connection.user_id == request.user.pk) or (
-        connection.level == Connection.Level.ORGANIZATION and not _is_admin(request.user)
-    ):
-        return HttpResponse("You may remove only your own connections.", status=403)
+    connection = access.find(request.user, Connection.objects.all(), pk, edit=True)
     connection.delete()  # its meetings keep their links (Meeting.connection is SET_NULL)
     messages.success(request, "Connection removed. Meetings it already made keep their links.")
     return redirect("connections")

@@ -11,7 +11,9 @@ it commits; `sync` then brings the provider and the invitations in line:
     clear that link     sequence+1 -> the provider's link is read again (or made) -> REQUEST
     save without link   attempts reset, due now -> the link is made again
 
-Bad input raises ValidationError keyed by field and changes nothing.
+Bad input raises ValidationError keyed by field and changes nothing. A change by a person
+(`by`) is first checked by convener.team.access: one they may not make raises NotVisible
+or NotAllowed and changes nothing either.
 
 A worker holds a meeting's lease while it runs a sync step and then saves the whole row,
 so an edit made meanwhile would be overwritten. Edits therefore take the lease too, as a
@@ -39,6 +41,7 @@ from convener.meetings.models import Attempt, Meeting, MeetingState
 from convener.meetings.sync import lease, next_operation, unleased
 from convener.providers.base import Provider
 from convener.providers.registry import provider_class
+from convener.team import access
 from convener.team.models import User
 from convener.timeplan import resolve_local
 from convener.timezones import is_iana_zone
@@ -287,6 +290,12 @@ def _make_due(row: Meeting) -> None:
     row.next_attempt_at = timezone.now()
 
 
+def _require_edit(meeting: Meeting, by: User | None) -> None:
+    """A person changes only what they may; the system (no person) changes what it must."""
+    if by is not None:
+        access.require_edit(by, meeting)
+
+
 def _log(action: str, meeting: Meeting, by: User | None) -> None:
     log.info("meeting %s: %s by %s", meeting.pk, action, by.username if by else "the system")
 
@@ -304,6 +313,7 @@ def save_meeting(meeting: Meeting, changes: Mapping[str, Any], by: User | None =
     and is carried to the provider and the invitations; a link change touches nothing at
     the provider. Any save of a meeting without a link makes the link again now.
     """
+    _require_edit(meeting, by)
     _refuse_if_cancelled(meeting, "changed")
     _target(meeting, changes)  # fail fast, before waiting for the lease
     with _editing(meeting) as edit:
@@ -385,6 +395,7 @@ def reschedule(
         changes["end"] = end
     if title is not None:
         changes["title"] = title
+    _require_edit(meeting, by)
     _refuse_if_cancelled(meeting, "rescheduled")
     return save_meeting(meeting, changes, by=by)
 
@@ -398,6 +409,7 @@ def set_manual_link(meeting: Meeting, url: str, by: User | None = None) -> Meeti
 def cancel(meeting: Meeting, by: User | None = None) -> Meeting:
     """Cancel: sync deletes the remote meeting and sends METHOD:CANCEL to the attendees.
     Cancelling a cancelled meeting changes nothing."""
+    _require_edit(meeting, by)
     if meeting.cancel_requested or meeting.state == MeetingState.CANCELLED:
         return meeting
     with _editing(meeting) as edit:
@@ -418,6 +430,7 @@ def cancel(meeting: Meeting, by: User | None = None) -> Meeting:
 def retry(meeting: Meeting, by: User | None = None) -> Meeting:
     """Try again now: make a missing link, finish a stuck update, cancel or invitation.
     Changes nothing for a meeting that needs nothing."""
+    _require_edit(meeting, by)
     refused = ValidationError({"state": "this meeting is cancelled; there is nothing to retry"})
     if meeting.state == MeetingState.CANCELLED:
         raise refused

@@ -28,6 +28,7 @@ from convener.crm.models import Contact
 from convener.meetings.models import Attendee, CredentialsPolicy, Meeting, MeetingAction
 from convener.meetings.sync import lane_for
 from convener.meetings.tasks import enqueue_lanes
+from convener.team import access
 from convener.team.models import User
 
 CHUNK = 1000
@@ -49,6 +50,7 @@ class ScheduleRequest:
 class Skip:
     contact_id: int
     reason: str
+    refused: bool = False  # the person may not schedule for this contact
 
 
 @dataclass
@@ -133,7 +135,8 @@ def _attendees(action: MeetingAction, contact: Contact, internal: list[User]) ->
 def plan_recipients(
     request: ScheduleRequest,
 ) -> tuple[timeplan.Plan, dict[int, _Choice], list[Skip]]:
-    """Pass one: choose each recipient's account and plan every meeting."""
+    """Pass one: choose each recipient's account and plan every meeting. A person's
+    request skips the contacts they may not change (convener.team.access)."""
     action = request.action
     per_host = action.credentials != CredentialsPolicy.ORGANIZATION
     pool = list(Connection.objects.filter(provider=action.provider, status="active"))
@@ -141,7 +144,12 @@ def plan_recipients(
     skipped: list[Skip] = []
     recipients: list[timeplan.Recipient] = []
     needs_fields = (action.timing or {}).get("mode") == "field"
+    person = request.requested_by
     for contact in _contacts(request.contact_ids):
+        refused = access.schedule_refusal(person, contact) if person is not None else ""
+        if refused:
+            skipped.append(Skip(contact.pk, refused, refused=True))
+            continue
         try:
             choice: AccountChoice = choose_account(
                 action, contact, request.requested_by, connections=pool
@@ -172,10 +180,12 @@ def plan_recipients(
 def schedule(request: ScheduleRequest) -> ScheduleOutcome:
     """Plan and save the meetings of a request in one transaction; link creation is nudged
     when it commits. A single recipient without a usable account raises
-    NoUsableConnection before anything is saved; in bulk, such recipients are skipped."""
+    NoUsableConnection before anything is saved; in bulk, such recipients are skipped, as
+    are those the person may not schedule for (the callers that schedule for one contact
+    check that first, and answer 404 or 403)."""
     action = request.action
     plan, choices, skipped = plan_recipients(request)
-    if len(request.contact_ids) == 1 and skipped:
+    if len(request.contact_ids) == 1 and skipped and not skipped[0].refused:
         raise NoUsableConnection(skipped[0].reason)
     outcome = ScheduleOutcome(skipped=skipped)
     for skip in plan.skipped:

@@ -32,6 +32,32 @@ class User(AbstractUser):
         return self.display_name
 
 
+class Access(models.Model):
+    """Holds the permissions of `convener.team.access`; it has no table and no rows.
+
+    Contacts and meetings live in other apps, but who may see and change them is one
+    model of its own, so its permissions are declared together here."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        verbose_name = "access"
+        verbose_name_plural = "access"
+        permissions = [
+            ("view_own_contacts", "Can view their own contacts"),
+            ("view_others_contacts", "Can view other members' contacts"),
+            ("edit_own_contacts", "Can edit their own contacts"),
+            ("edit_others_contacts", "Can edit other members' contacts"),
+            ("view_own_meetings", "Can view the meetings they host"),
+            ("view_others_meetings", "Can view meetings other members host"),
+            ("edit_own_meetings", "Can change the meetings they host"),
+            ("edit_others_meetings", "Can change meetings other members host"),
+        ]
+
+    def __str__(self) -> str:
+        return "access"
+
+
 TOKEN_PREFIX = "cnv_"  # noqa: S105 (a prefix, not a secret)
 
 

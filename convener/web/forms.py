@@ -10,16 +10,27 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from convener.crm.models import Contact
+from convener.team import access
 from convener.timezones import validate_timezone
 from convener.web.fields import timezone_field
 
 
 class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A contact as `author` may save it: a new one is theirs unless they choose another
+    owner, which only someone who may edit other members' contacts can."""
+
     timezone = timezone_field(required=False, label="Time zone")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, author: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].empty_label = "No owner"  # type: ignore[attr-defined]
+        owner = self.fields["owner"]
+        owner.empty_label = "No owner"  # type: ignore[attr-defined]
+        if self.instance.pk is None:
+            owner.initial = author.pk
+        if not access.may_give_contacts(author):
+            owner.queryset = owner.queryset.filter(pk=author.pk)  # type: ignore[attr-defined]
+            owner.empty_label = None  # type: ignore[attr-defined]
+            owner.required = True
 
     class Meta:
         model = Contact

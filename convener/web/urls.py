@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from convener.web.views import contacts, lifecycle, meetings, outbox
+from convener.web.views import contacts, lifecycle, meetings, outbox, team
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="contacts"), name="home"),
@@ -20,4 +20,6 @@ urlpatterns = [
     path("outbox/<int:pk>/", outbox.outbox_message, name="outbox_message"),
     path("outbox/<int:pk>/body.html", outbox.outbox_html, name="outbox_html"),
     path("outbox/<int:pk>/invite.ics", outbox.outbox_ics, name="outbox_ics"),
+    path("team/", team.team, name="team"),
+    path("team/<int:pk>/", team.team_member, name="team_member"),
 ]

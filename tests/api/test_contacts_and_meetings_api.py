@@ -52,7 +52,7 @@ def test_one_request_schedules_a_meeting_for_each_contact(
 ) -> None:
     from convener.crm.models import Contact
 
-    other = Contact.objects.create(email="eve@example.org", timezone="Asia/Tokyo")
+    other = Contact.objects.create(email="eve@example.org", timezone="Asia/Tokyo", owner=member)
     response = client.post(
         "/api/v1/meetings",
         {

@@ -1,15 +1,19 @@
-"""Template filters: times in a given zone, state badges, the zone datalist."""
+"""Template filters: times in a given zone, state badges, the zone datalist, and what
+the viewer may see and change (so a page offers only what will work)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import template
+from django.db.models import Model
 from django.templatetags.tz import do_timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from convener.team import access
 from convener.timezones import is_iana_zone, timezone_names
 
 register = template.Library()
@@ -51,3 +55,18 @@ def state_badge(state: str, label: str) -> SafeString:
 def zone_datalist() -> SafeString:
     options = format_html_join("", '<option value="{}">', ((name,) for name in timezone_names()))
     return format_html('<datalist id="iana-zones">{}</datalist>', options)
+
+
+@register.filter
+def may_view(user: Any, obj: Model | None) -> bool:
+    return access.can_view(user, obj)
+
+
+@register.filter
+def may_edit(user: Any, obj: Model | None) -> bool:
+    return access.can_edit(user, obj)
+
+
+@register.filter
+def may_add_contacts(user: Any) -> bool:
+    return access.may_add_contacts(user)

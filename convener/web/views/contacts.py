@@ -10,13 +10,15 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
 from convener.crm.models import Contact
+from convener.meetings.models import Meeting
 from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
+from convener.team import access
 from convener.team.models import User
 from convener.web.forms import ContactForm, ScheduleMeetingForm
 
@@ -24,7 +26,7 @@ from convener.web.forms import ContactForm, ScheduleMeetingForm
 @login_required
 def contact_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    contacts = Contact.objects.select_related("owner")
+    contacts = access.visible_contacts(request.user)
     if query:
         contacts = contacts.filter(
             Q(email__icontains=query)
@@ -38,16 +40,27 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = get_object_or_404(Contact.objects.select_related("owner"), pk=pk)
-    meetings = contact.meetings.select_related("host")[:50]
-    return render(request, "web/contacts/detail.html", {"contact": contact, "meetings": meetings})
+    contact = access.find(request.user, Contact.objects.select_related("owner"), pk)
+    meetings = access.visible(request.user, Meeting.objects.filter(contact=contact))
+    return render(
+        request,
+        "web/contacts/detail.html",
+        {"contact": contact, "meetings": meetings.select_related("host")[:50]},
+    )
 
 
 @login_required
 def contact_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    contact = get_object_or_404(Contact, pk=pk) if pk else None
-    form = ContactForm(request.POST or None, instance=contact)
+    """Edit a contact, or (without pk) create one, owned by the person by default."""
+    user = request.user
+    if pk:
+        contact = access.find(user, Contact.objects.all(), pk, edit=True)
+    else:
+        contact = None
+        access.require_may_add_contacts(user)
+    form = ContactForm(request.POST or None, instance=contact, author=user)
     if request.method == "POST" and form.is_valid():
+        access.require_edit_after(user, form.instance)
         saved = form.save()
         messages.success(request, f"Saved {saved.name}.")
         return redirect("contact", pk=saved.pk)
@@ -83,8 +96,9 @@ def _initial_zone(request: HttpRequest, contact: Contact) -> str:
 
 @login_required
 def schedule_meeting(request: HttpRequest, pk: int) -> HttpResponse:
-    """The popup: GET renders the form into the dialog, POST schedules or shows errors."""
-    contact = get_object_or_404(Contact.objects.select_related("owner"), pk=pk)
+    """The popup: GET renders the form into the dialog, POST schedules or shows errors.
+    Scheduling for a contact needs the permission to edit it."""
+    contact = access.find(request.user, Contact.objects.select_related("owner"), pk, edit=True)
     user = request.user if isinstance(request.user, User) else None
     if request.method != "POST":
         form = ScheduleMeetingForm(

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -25,6 +25,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from convener.meetings import lifecycle
 from convener.meetings.models import Meeting, MeetingState
 from convener.providers.registry import provider_class
+from convener.team import access
 from convener.team.models import User
 from convener.web.fields import timezone_field
 
@@ -60,8 +61,11 @@ def _user(request: HttpRequest) -> User | None:
     return request.user if isinstance(request.user, User) else None
 
 
-def _meeting(pk: int) -> Meeting:
-    return get_object_or_404(Meeting.objects.select_related("host", "connection", "action"), pk=pk)
+def _meeting(request: HttpRequest, pk: int) -> Meeting:
+    """The meeting, if the person may change it: 404 if they may not see it, 403 if
+    they may see but not change it."""
+    queryset = Meeting.objects.select_related("host", "connection", "action")
+    return access.find(request.user, queryset, pk, edit=True)
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -102,7 +106,7 @@ def _closed(meeting: Meeting) -> bool:
 def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     """Change the time, zone, duration, title or description. Saving, even unchanged,
     makes the link again when the meeting has none."""
-    meeting = _meeting(pk)
+    meeting = _meeting(request, pk)
     if _closed(meeting):
         messages.error(request, "This meeting is cancelled; it cannot be rescheduled.")
         return _back(request, meeting)
@@ -157,7 +161,7 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def manual_link(request: HttpRequest, pk: int) -> HttpResponse:
     """Use a link typed by hand in the invitations instead of the provider's."""
-    meeting = _meeting(pk)
+    meeting = _meeting(request, pk)
     if _closed(meeting):
         messages.error(request, "This meeting is cancelled; its link cannot change.")
         return _back(request, meeting)
@@ -187,7 +191,7 @@ def manual_link(request: HttpRequest, pk: int) -> HttpResponse:
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST cancels (the provider's meeting is deleted and
     the attendees get a cancellation)."""
-    meeting = _meeting(pk)
+    meeting = _meeting(request, pk)
     if _closed(meeting):
         messages.info(request, "This meeting is already cancelled.")
         return _back(request, meeting)
@@ -205,7 +209,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def retry(request: HttpRequest, pk: int) -> HttpResponse:
     """Try again now, instead of at the next automatic try."""
-    meeting = _meeting(pk)
+    meeting = _meeting(request, pk)
     try:
         lifecycle.retry(meeting, by=_user(request))
     except ValidationError as exc:

@@ -5,15 +5,16 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from convener.meetings.models import Meeting, MeetingState
+from convener.team import access
 
 
 @login_required
 def meeting_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
-    meetings = Meeting.objects.select_related("contact", "host")
+    meetings = access.visible(request.user, Meeting.objects.select_related("contact", "host"))
     if state in MeetingState.values:
         meetings = meetings.filter(state=state)
     page = Paginator(meetings, 50).get_page(request.GET.get("page"))
@@ -26,11 +27,15 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_object_or_404(
-        Meeting.objects.select_related("contact", "host", "connection", "action"), pk=pk
+    meeting = access.find(
+        request.user,
+        Meeting.objects.select_related("contact", "host", "connection", "action"),
+        pk,
     )
     context = {
         "meeting": meeting,
+        # Whose account hosts it is the connection's detail, not the meeting's.
+        "connection_shown": access.can_view(request.user, meeting.connection),
         "attendees": meeting.attendees.all(),
         "attempts": meeting.attempt_log.all()[:20],
         "deliveries": meeting.deliveries.all(),

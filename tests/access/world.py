@@ -1,0 +1,71 @@
+"""The world every row of the access matrix is tried in: an owner's contact, a meeting
+they host on their own Zoom account, its invitation, a reusable action, and the people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
+
+from convener.connections.models import Connection
+from convener.crm.models import Contact
+from convener.meetings.models import Delivery, Meeting, MeetingAction, MeetingState
+from convener.team.members import permissions
+from convener.team.models import ApiToken, User
+from tests.access.people import Person
+from tests.access.support import zoom_meeting_on_own_account
+
+CONNECTION_EMAIL = "owner-zoom@example.com"
+
+
+@dataclass
+class World:
+    admin: User
+    owner: User
+    other: User
+    colleague: User  # whose permissions the Team page changes
+    tokens: dict[int, str]  # user pk -> API token
+    contact: Contact
+    connection: Connection
+    meeting: Meeting
+    delivery: Delivery
+    action: MeetingAction
+
+    def user(self, person: Person) -> User | None:
+        """The account `person` asks with, holding exactly their permissions."""
+        if person.role == "anonymous":
+            return None
+        if person.admin:
+            return self.admin
+        user = self.owner if person.role == "owner" else self.other
+        user.groups.clear()
+        user.user_permissions.set(permissions(sorted(person.perms)))
+        return user
+
+
+def build_world() -> World:
+    admin = User.objects.create_superuser("root", "root@example.com", "x")
+    owner = User.objects.create_user("olga", "olga@example.com", "x", first_name="Olga")
+    other = User.objects.create_user("mike", "mike@example.com", "x", first_name="Mike")
+    colleague = User.objects.create_user("cleo", "cleo@example.com", "x")
+    contact = Contact.objects.create(
+        email="carla@client.example", first_name="Carla", company="Client", owner=owner
+    )
+    # A meeting whose link failed: every change (edit, link by hand, cancel, retry) applies.
+    meeting = zoom_meeting_on_own_account(
+        owner,
+        contact,
+        CONNECTION_EMAIL,
+        "Quarterly review",
+        state=MeetingState.LINK_FAILED,
+        attempts=3,
+        next_attempt_at=timezone.now() + timedelta(hours=1),
+    )
+    connection, delivery = meeting.connection, meeting.deliveries.get()
+    assert connection is not None
+    action = MeetingAction.objects.create(name="Spring wave", provider="jitsi")
+    tokens = {user.pk: ApiToken.issue(user, "matrix")[1] for user in (admin, owner, other)}
+    return World(
+        admin, owner, other, colleague, tokens, contact, connection, meeting, delivery, action
+    )
