@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
 
+from convener.datadir import prepare_data_directory
 from convener.environment import (
     SettingError,
     env_bool,
@@ -22,8 +23,8 @@ from convener.environment import (
 )
 
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(env_str("CONVENER_DATA_DIR", "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Owner-only (0700), like the SQLite files in it (see convener.datadir).
+DATA_DIR = prepare_data_directory(Path(env_str("CONVENER_DATA_DIR", "var")).resolve())
 
 DEBUG = env_bool("CONVENER_DEBUG", False)
 SECRET_KEY = env_secret("CONVENER_SECRET_KEY") or persistent_secret(
@@ -90,14 +91,18 @@ TEMPLATES = [
 ]
 
 # SQLite (WAL, immediate transactions so concurrent writers queue instead of failing)
-# on one machine; PostgreSQL through DATABASE_URL when scaling out.
+# on one machine; PostgreSQL through DATABASE_URL when scaling out. SQLite goes through
+# Convener's wrapper of Django's backend, which keeps the database files owner-only.
+OWNER_ONLY_SQLITE = "convener.db.sqlite3"
 _database_url = env_str("DATABASE_URL")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["ENGINE"] = OWNER_ONLY_SQLITE
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": OWNER_ONLY_SQLITE,
             "NAME": str(DATA_DIR / "convener.sqlite3"),
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",

@@ -14,7 +14,7 @@ import pytest
 
 
 def convener(
-    *args: str, env: dict[str, str], stdin: str | None = None
+    *args: str, env: dict[str, str], stdin: str | None = None, umask: int = -1
 ) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("CONVENER_")}
     full_env.pop("DJANGO_SETTINGS_MODULE", None)
@@ -28,6 +28,7 @@ def convener(
         text=True,
         timeout=120,
         input=stdin,
+        umask=umask,  # -1 keeps this process's umask
     )
 
 
