@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "django_tasks",
     "django_tasks_db",
     "convener.team",
@@ -65,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "convener.team.middleware.UserTimezoneMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "convener.urls"
@@ -73,6 +77,31 @@ AUTH_USER_MODEL = "team.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "contacts"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling (django-axes) for the web login and the administration's: after
+# CONVENER_LOGIN_FAILURE_LIMIT failures for one username from one address, that pair is
+# locked out for CONVENER_LOGIN_COOLOFF_MINUTES (counted again from each try made while
+# locked). A success clears the count. Axes checks before the password is; the login page
+# then says why (convener.web.lockout).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("CONVENER_LOGIN_FAILURE_LIMIT", 5)
+if AXES_FAILURE_LIMIT < 1:
+    raise SettingError("CONVENER_LOGIN_FAILURE_LIMIT: must be 1 or more")
+_cooloff_minutes = env_int("CONVENER_LOGIN_COOLOFF_MINUTES", 15)
+if _cooloff_minutes < 1:
+    raise SettingError("CONVENER_LOGIN_COOLOFF_MINUTES: must be 1 or more")
+AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes)
+# Username and address together: one person mistyping does not lock out the office
+# behind the same address, and guessing many names from one address is still slowed.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429  # Too Many Requests, with the login page as its body
+AXES_LOCKOUT_CALLABLE = "convener.web.lockout.locked_out_response"
+# No row per successful login: the failures are what throttling needs.
+AXES_DISABLE_ACCESS_LOG = True
 
 TEMPLATES = [
     {
