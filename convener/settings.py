@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 from convener.datadir import prepare_data_directory
 from convener.environment import (
@@ -38,6 +39,34 @@ CSRF_TRUSTED_ORIGINS = env_list("CONVENER_CSRF_TRUSTED_ORIGINS", [SITE_URL])
 SESSION_COOKIE_SECURE = SITE_URL.startswith("https://")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Security headers. Django's SecurityMiddleware already sends X-Content-Type-Options:
+# nosniff, Referrer-Policy: same-origin and Cross-Origin-Opener-Policy: same-origin by
+# default; HSTS is sent once the site is served over https (a year; browsers ignore it
+# over http). Behind a proxy, gunicorn takes X-Forwarded-Proto from 127.0.0.1 only (widen
+# with FORWARDED_ALLOW_IPS).
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): only Convener's own origin; no inline script or
+# style (behaviour lives in web/static/web/app.js, looks in app.css). A page that needs an
+# inline <script> writes <script nonce="{{ request.csp_nonce }}">; the nonce is added to
+# the header only on the responses that use it. Icons are data: URLs (favicon, Pico's
+# SVGs). form-action is left out on purpose: "Connect my account" posts a form whose
+# answer redirects to the provider's consent page, which form-action would block unless
+# it named third-party origins. The outbox's message preview sets its own, stricter policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -46,6 +75,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # django-ninja's own copy of Swagger UI for /api/v1/docs, rather than a CDN's.
+    "ninja",
     "axes",
     "django_tasks",
     "django_tasks_db",
@@ -58,6 +89,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -102,6 +134,7 @@ AXES_HTTP_RESPONSE_CODE = 429  # Too Many Requests, with the login page as its b
 AXES_LOCKOUT_CALLABLE = "convener.web.lockout.locked_out_response"
 # No row per successful login: the failures are what throttling needs.
 AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no "AXES: BEGIN" line at the start of every command
 
 TEMPLATES = [
     {
@@ -256,5 +289,7 @@ LOGGING = {
         # httpx logs full request URLs at INFO; some carry codes or tokens in the query.
         "httpx2": {"level": "WARNING"},
         "httpcore2": {"level": "WARNING"},
+        # django-axes says "reset 0 attempts" at INFO on every login; lockouts are WARNINGs.
+        "axes": {"level": "WARNING"},
     },
 }
