@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
+from convener.datadir import prepare_data_directory
 from convener.environment import (
     SettingError,
     env_bool,
@@ -22,8 +25,8 @@ from convener.environment import (
 )
 
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(env_str("CONVENER_DATA_DIR", "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Owner-only (0700), like the SQLite files in it (see convener.datadir).
+DATA_DIR = prepare_data_directory(Path(env_str("CONVENER_DATA_DIR", "var")).resolve())
 
 DEBUG = env_bool("CONVENER_DEBUG", False)
 SECRET_KEY = env_secret("CONVENER_SECRET_KEY") or persistent_secret(
@@ -36,6 +39,34 @@ CSRF_TRUSTED_ORIGINS = env_list("CONVENER_CSRF_TRUSTED_ORIGINS", [SITE_URL])
 SESSION_COOKIE_SECURE = SITE_URL.startswith("https://")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Security headers. Django's SecurityMiddleware already sends X-Content-Type-Options:
+# nosniff, Referrer-Policy: same-origin and Cross-Origin-Opener-Policy: same-origin by
+# default; HSTS is sent once the site is served over https (a year; browsers ignore it
+# over http). Behind a proxy, gunicorn takes X-Forwarded-Proto from 127.0.0.1 only (widen
+# with FORWARDED_ALLOW_IPS).
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): only Convener's own origin; no inline script or
+# style (behaviour lives in web/static/web/app.js, looks in app.css). A page that needs an
+# inline <script> writes <script nonce="{{ request.csp_nonce }}">; the nonce is added to
+# the header only on the responses that use it. Icons are data: URLs (favicon, Pico's
+# SVGs). form-action is left out on purpose: "Connect my account" posts a form whose
+# answer redirects to the provider's consent page, which form-action would block unless
+# it named third-party origins. The outbox's message preview sets its own, stricter policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -44,6 +75,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # django-ninja's own copy of Swagger UI for /api/v1/docs, rather than a CDN's.
+    "ninja",
+    "axes",
     "django_tasks",
     "django_tasks_db",
     "convener.team",
@@ -55,6 +89,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -64,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "convener.team.middleware.UserTimezoneMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "convener.urls"
@@ -72,6 +109,32 @@ AUTH_USER_MODEL = "team.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "contacts"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling (django-axes) for the web login and the administration's: after
+# CONVENER_LOGIN_FAILURE_LIMIT failures for one username from one address, that pair is
+# locked out for CONVENER_LOGIN_COOLOFF_MINUTES (counted again from each try made while
+# locked). A success clears the count. Axes checks before the password is; the login page
+# then says why (convener.web.lockout).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("CONVENER_LOGIN_FAILURE_LIMIT", 5)
+if AXES_FAILURE_LIMIT < 1:
+    raise SettingError("CONVENER_LOGIN_FAILURE_LIMIT: must be 1 or more")
+_cooloff_minutes = env_int("CONVENER_LOGIN_COOLOFF_MINUTES", 15)
+if _cooloff_minutes < 1:
+    raise SettingError("CONVENER_LOGIN_COOLOFF_MINUTES: must be 1 or more")
+AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes)
+# Username and address together: one person mistyping does not lock out the office
+# behind the same address, and guessing many names from one address is still slowed.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429  # Too Many Requests, with the login page as its body
+AXES_LOCKOUT_CALLABLE = "convener.web.lockout.locked_out_response"
+# No row per successful login: the failures are what throttling needs.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no "AXES: BEGIN" line at the start of every command
 
 TEMPLATES = [
     {
@@ -90,14 +153,18 @@ TEMPLATES = [
 ]
 
 # SQLite (WAL, immediate transactions so concurrent writers queue instead of failing)
-# on one machine; PostgreSQL through DATABASE_URL when scaling out.
+# on one machine; PostgreSQL through DATABASE_URL when scaling out. SQLite goes through
+# Convener's wrapper of Django's backend, which keeps the database files owner-only.
+OWNER_ONLY_SQLITE = "convener.db.sqlite3"
 _database_url = env_str("DATABASE_URL")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["ENGINE"] = OWNER_ONLY_SQLITE
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": OWNER_ONLY_SQLITE,
             "NAME": str(DATA_DIR / "convener.sqlite3"),
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -222,5 +289,7 @@ LOGGING = {
         # httpx logs full request URLs at INFO; some carry codes or tokens in the query.
         "httpx2": {"level": "WARNING"},
         "httpcore2": {"level": "WARNING"},
+        # django-axes says "reset 0 attempts" at INFO on every login; lockouts are WARNINGs.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -14,7 +14,7 @@ import pytest
 
 
 def convener(
-    *args: str, env: dict[str, str], stdin: str | None = None
+    *args: str, env: dict[str, str], stdin: str | None = None, umask: int = -1
 ) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("CONVENER_")}
     full_env.pop("DJANGO_SETTINGS_MODULE", None)
@@ -28,6 +28,7 @@ def convener(
         text=True,
         timeout=120,
         input=stdin,
+        umask=umask,  # -1 keeps this process's umask
     )
 
 
@@ -115,3 +116,10 @@ def test_a_redis_url_that_is_not_one_is_named_without_echoing_it(data_dir: Path)
     assert result.returncode != 0
     assert "CONVENER_REDIS_URL" in result.stderr and "redis://" in result.stderr
     assert "hunter2-secret" not in result.stderr + result.stdout
+
+
+def test_login_throttling_settings_that_would_switch_it_off_are_named(data_dir: Path) -> None:
+    for name in ["CONVENER_LOGIN_FAILURE_LIMIT", "CONVENER_LOGIN_COOLOFF_MINUTES"]:
+        result = convener("check", env={"CONVENER_DATA_DIR": str(data_dir), name: "0"})
+        assert result.returncode != 0
+        assert name in result.stderr

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Lower
 
 from convener.timezones import validate_timezone
 
@@ -31,8 +33,23 @@ class CustomField(models.Model):
         return self.label
 
 
+# One contact per address: "Bob@Example.org" and "bob@example.org" reach the same mailbox.
+EMAIL_UNIQUE_CONSTRAINT = "crm_contact_email_unique_in_any_case"
+DUPLICATE_EMAIL_MESSAGE = "Another contact already has this email address (in any letter case)."
+
+
+class ContactQuerySet(models.QuerySet["Contact"]):
+    def with_email(self, email: str) -> ContactQuerySet:
+        """Contacts whose address is `email` in any letter case: how Convener matches an
+        address. LOWER() on both sides in SQL, so that the unique index serves the lookup
+        and the comparison folds case exactly as the constraint does."""
+        return self.alias(email_key=Lower("email")).filter(
+            email_key=Lower(models.Value(email, output_field=models.EmailField()))
+        )
+
+
 class Contact(models.Model):
-    email = models.EmailField(unique=True)
+    email = models.EmailField()
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     company = models.CharField(max_length=200, blank=True)
@@ -55,11 +72,41 @@ class Contact(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ContactQuerySet.as_manager()
+
     class Meta:
         ordering = ["last_name", "first_name", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name=EMAIL_UNIQUE_CONSTRAINT,
+                violation_error_message=DUPLICATE_EMAIL_MESSAGE,
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Two requests can pass clean() with the same address at once; the one that loses
+        # the race gets the same field error rather than a bare IntegrityError.
+        try:
+            with transaction.atomic(using=kwargs.get("using")):
+                super().save(*args, **kwargs)
+        except IntegrityError as exc:
+            if EMAIL_UNIQUE_CONSTRAINT in str(exc):
+                raise ValidationError(
+                    {"email": ValidationError(DUPLICATE_EMAIL_MESSAGE, "unique")}
+                ) from exc
+            raise
+
+    def clean(self) -> None:
+        # The constraint alone would report a duplicate without naming a field (it is on an
+        # expression); checking here names "email", and Django then skips the constraint's
+        # own check for a field that already has an error.
+        super().clean()
+        if self.email and Contact.objects.with_email(self.email).exclude(pk=self.pk).exists():
+            raise ValidationError({"email": ValidationError(DUPLICATE_EMAIL_MESSAGE, "unique")})
 
     @property
     def name(self) -> str:

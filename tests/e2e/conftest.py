@@ -42,6 +42,8 @@ CHROMIUM_ARGS = [
 ]
 ADMIN_USERNAME = "alice"
 ADMIN_EMAIL = "alice@example.com"
+# The usual umask of a login shell: the install must be owner-only all the same.
+SHELL_UMASK = 0o022
 START_TIMEOUT = 45.0  # generous: CI machines and busy laptops start Django slowly
 STOP_TIMEOUT = 20.0
 
@@ -112,6 +114,7 @@ def _run_command(args: list[str], env: dict[str, str], log_path: Path) -> None:
         text=True,
         timeout=120,
         check=False,
+        umask=SHELL_UMASK,
     )
     with log_path.open("a") as log:
         log.write(f"$ convener {' '.join(args)}\n{result.stdout}{result.stderr}\n")
@@ -189,14 +192,16 @@ def server(
     postgres_database: str | None,
     fakes: Fakes,
 ) -> Iterator[Server]:
-    data_dir = tmp_path_factory.mktemp("convener-e2e")
+    # The product makes its data directory itself, as on a first run.
+    root = tmp_path_factory.mktemp("convener-e2e")
+    data_dir = root / "data"
     port = free_port()
     password = secrets.token_urlsafe(16)
     env = _product_env(data_dir, port, password)
     env.update(fakes.env)
     if postgres_database:
         env["DATABASE_URL"] = postgres_database
-    log_path = data_dir / "server.log"
+    log_path = root / "server.log"
 
     _run_command(["migrate", "--no-input"], env, log_path)
     _run_command(
@@ -220,6 +225,7 @@ def server(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, stopped as one
+            umask=SHELL_UMASK,
         )
     server = Server(
         url=f"http://127.0.0.1:{port}",

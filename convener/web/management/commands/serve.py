@@ -45,6 +45,9 @@ class Command(BaseCommand):
                     "4",
                     "--access-logfile",
                     "-",
+                    # OAuth codes and state arrive in query strings: keep them out of the log.
+                    "--logger-class",
+                    "convener.accesslog.RedactingAccessLogger",
                     "--graceful-timeout",
                     "10",
                 ]

@@ -1,0 +1,1 @@
+"""Convener's database backends: Django's own, with what Convener adds around them."""

@@ -1,0 +1,90 @@
+// Convener's page behaviour, from one static file: the Content-Security-Policy allows no
+// inline script, event-handler attribute or hx-on (which htmx would have to eval). Each
+// behaviour is asked for by a data- attribute and handled by delegation, so that content
+// htmx swaps in later behaves the same.
+"use strict";
+
+(function () {
+  // A button that opens a <dialog> (the htmx request it also makes fills the dialog).
+  document.addEventListener("click", function (event) {
+    const opener = event.target.closest("[data-open-dialog]");
+    if (opener) {
+      const dialog = document.getElementById(opener.dataset.openDialog);
+      if (dialog && !dialog.open) dialog.showModal();
+    }
+    const closer = event.target.closest("[data-close-dialog]");
+    if (closer) {
+      const dialog = closer.closest("dialog");
+      if (dialog) dialog.close();
+    }
+  });
+
+  // A dialog's body goes back to its loading placeholder when the dialog closes, so that
+  // the next opening never shows the previous form. "close" does not bubble: capture it.
+  const placeholders = new WeakMap();
+  function rememberPlaceholders(root) {
+    root.querySelectorAll("[data-dialog-body]").forEach(function (body) {
+      if (!placeholders.has(body)) placeholders.set(body, body.innerHTML);
+    });
+  }
+  document.addEventListener("close", function (event) {
+    const dialog = event.target;
+    if (!(dialog instanceof HTMLDialogElement)) return;
+    dialog.querySelectorAll("[data-dialog-body]").forEach(function (body) {
+      if (placeholders.has(body)) body.innerHTML = placeholders.get(body);
+    });
+  }, true);
+
+  // After htmx shows a form with errors, the first invalid field gets the focus.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    const area = event.target.closest && event.target.closest("[data-focus-invalid]");
+    const bad = area && area.querySelector("[aria-invalid=true]");
+    if (bad) bad.focus();
+  });
+
+  // The browser's own time zone travels with forms that have a browser_timezone field.
+  function fillBrowserZone(root) {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    root.querySelectorAll("input[name=browser_timezone]").forEach(function (input) {
+      input.value = zone;
+    });
+  }
+
+  // A provider choice shows only the warning that belongs to the chosen provider.
+  document.addEventListener("change", function (event) {
+    const select = event.target;
+    if (select.name !== "provider" || !select.form) return;
+    select.form.querySelectorAll("[data-provider-warning]").forEach(function (warning) {
+      warning.hidden = warning.dataset.providerWarning !== select.value;
+    });
+  });
+
+  // A form with data-confirm asks before it is sent.
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+
+  // "Copy link": the link's address to the clipboard, or a prompt to copy it by hand.
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-copy-link]");
+    if (!button) return;
+    const link = document.getElementById(button.dataset.copyLink);
+    if (!link) return;
+    const url = link.href;
+    const copied = navigator.clipboard ? navigator.clipboard.writeText(url) : Promise.reject();
+    copied.then(
+      function () { button.textContent = "Copied"; },
+      function () { window.prompt("Copy the meeting link", url); }
+    );
+  });
+
+  function prepare(root) {
+    rememberPlaceholders(root);
+    fillBrowserZone(root);
+  }
+  document.addEventListener("DOMContentLoaded", function () { prepare(document); });
+  document.addEventListener("htmx:load", function (event) { prepare(event.target); });
+})();
