@@ -45,9 +45,9 @@ def test_the_api_names_the_email_field_when_the_address_exists_in_another_case(
 
 
 def test_the_api_refuses_changing_an_address_to_another_contacts_in_another_case(
-    client: Any, auth: Any, contact: Any
+    client: Any, auth: Any, contact: Any, member: Any
 ) -> None:
-    other = Contact.objects.create(email="eve@example.org")
+    other = Contact.objects.create(email="eve@example.org", owner=member)
     response = client.patch(
         f"/api/v1/contacts/{other.pk}",
         {"email": "BOB@example.org"},
@@ -77,7 +77,9 @@ def test_the_contact_form_shows_the_duplicate_under_the_email_field(
     client: Any, member: Any, contact: Any
 ) -> None:
     client.force_login(member)
-    response = client.post("/contacts/new/", {"email": "BOB@EXAMPLE.ORG", "first_name": "B"})
+    response = client.post(
+        "/contacts/new/", {"email": "BOB@EXAMPLE.ORG", "first_name": "B", "owner": member.pk}
+    )
     assert response.status_code == 200
     assert response.context["form"].errors == {
         "email": ["Another contact already has this email address (in any letter case)."]

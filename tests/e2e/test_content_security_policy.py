@@ -103,6 +103,7 @@ def test_no_page_violates_the_content_security_policy(
         ("/connections/", page.get_by_role("heading", name="Connections", level=1)),
         ("/connections/zoom/organization/", page.get_by_role("button", name="Check and save")),
         ("/contacts/new/", page.get_by_role("heading", name="New contact")),
+        ("/team/", page.get_by_role("heading", name="Team", level=1)),
         ("/admin/", page.get_by_role("heading", name="Site administration")),
         ("/admin/crm/contact/", page.get_by_role("link", name=f"csp-{suffix}@example.org")),
         ("/admin/crm/contact/add/", page.get_by_role("button", name="Save", exact=True)),
