@@ -16,6 +16,16 @@ from ninja.errors import ValidationError as NinjaValidationError
 from convener.timeplan import SpecError
 
 
+class Conflict(Exception):
+    """409: the request contradicts what is stored (an idempotency key sent before with
+    another body); `field` names what to change."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in loc]
     # ninja prefixes the source ("body", "query", "path") and the parameter name ("payload").
@@ -75,3 +85,9 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return error_response(api, request, exc.status_code, [], str(exc))
+
+    @api.exception_handler(Conflict)
+    def conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+        return error_response(
+            api, request, 409, [{"field": exc.field, "message": exc.message}], exc.message
+        )

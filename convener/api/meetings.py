@@ -5,16 +5,20 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
+from convener.api.errors import Conflict
 from convener.api.schemas import MeetingOut, ScheduleIn, ScheduleOut
 from convener.crm.models import Contact
+from convener.meetings.idempotency import KeyReused, fingerprint, schedule_once
 from convener.meetings.models import Meeting, MeetingState
 from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
+from convener.meetings.scheduling import ScheduleOutcome
 from convener.team.models import User
 from convener.timezones import is_iana_zone
 
@@ -66,37 +70,43 @@ def _meetings() -> Any:
 def schedule_meetings(request: HttpRequest, payload: ScheduleIn) -> tuple[int, dict[str, Any]]:
     """Schedule a meeting with each of the contacts (one request, one action)."""
     user: User = request.auth  # type: ignore[attr-defined]
-    contacts = list(Contact.objects.select_related("owner").filter(pk__in=payload.contact_ids))
-    missing = sorted(set(payload.contact_ids) - {c.pk for c in contacts})
-    if missing:
-        from django.core.exceptions import ValidationError
-
-        raise ValidationError(
-            {"contact_ids": [f"there is no contact with id {', '.join(map(str, missing))}"]}
-        )
-    order = {pk: n for n, pk in enumerate(payload.contact_ids)}
-    contacts.sort(key=lambda c: order[c.pk])
     zone = payload.timezone or user.timezone
     start = payload.start
     if start is not None and start.tzinfo is not None and is_iana_zone(zone):
         start = start.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
-    outcome = schedule_one_off(
-        contacts,
-        OneOffMeeting(
-            title=payload.title,
-            timezone=zone,
-            duration_minutes=payload.duration_minutes,
-            start=start,
-            description=payload.description,
-            provider=payload.provider,
-            external_emails=payload.attendees,
-            send_invitations=payload.send_invitations,
-            passcode=payload.passcode,
-        ),
-        requested_by=user,
-        trigger="api",
-        trigger_ref=f"{user.pk}:{payload.idempotency_key}" if payload.idempotency_key else None,
+    params = OneOffMeeting(
+        title=payload.title,
+        timezone=zone,
+        duration_minutes=payload.duration_minutes,
+        start=start,
+        description=payload.description,
+        provider=payload.provider,
+        external_emails=payload.attendees,
+        send_invitations=payload.send_invitations,
+        passcode=payload.passcode,
     )
+
+    def run() -> ScheduleOutcome:
+        contacts = list(Contact.objects.select_related("owner").filter(pk__in=payload.contact_ids))
+        missing = sorted(set(payload.contact_ids) - {c.pk for c in contacts})
+        if missing:
+            raise ValidationError(
+                {"contact_ids": [f"there is no contact with id {', '.join(map(str, missing))}"]}
+            )
+        order = {pk: n for n, pk in enumerate(payload.contact_ids)}
+        contacts.sort(key=lambda c: order[c.pk])
+        return schedule_one_off(contacts, params, requested_by=user, trigger="api")
+
+    if payload.idempotency_key:
+        # A repeat is answered from the first request before anything else is looked at:
+        # what it made stands even if a contact was removed since.
+        sent = payload.model_dump(mode="json", exclude={"idempotency_key"})
+        try:
+            outcome = schedule_once(user, payload.idempotency_key, fingerprint(sent), run).outcome
+        except KeyReused as exc:
+            raise Conflict("idempotency_key", str(exc)) from None
+    else:
+        outcome = run()
     created = [meeting_out(m) for m in _meetings().filter(pk__in=outcome.created_ids)]
     existing = [meeting_out(m) for m in _meetings().filter(pk__in=outcome.existing_ids)]
     body = {
