@@ -20,6 +20,7 @@ from convener.api.meetings import meeting_out
 from convener.api.meetings import router as meetings_router
 from convener.api.schemas import MeetingOut
 from convener.meetings import lifecycle
+from convener.meetings.limits import DESCRIPTION_MAX, TITLE_MAX
 from convener.meetings.models import Meeting
 from convener.team.models import User
 
@@ -41,8 +42,8 @@ class MeetingPatch(Schema):
         "its instant and only the zone shown changes",
     )
     duration_minutes: int | None = Field(None, ge=5, le=1440)
-    title: str | None = Field(None, max_length=300)
-    description: str | None = None
+    title: str | None = Field(None, max_length=TITLE_MAX)
+    description: str | None = Field(None, max_length=DESCRIPTION_MAX)
     join_url: str | None = Field(
         None,
         max_length=2000,

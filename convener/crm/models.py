@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
+from convener.plaintext import single_line_error
 from convener.timezones import validate_timezone
 
 
@@ -60,6 +62,23 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # Names and the address end up in email headers (To, and the title of meetings
+        # made from templates): refused with a line break, not cleaned up silently.
+        labels = {
+            "email": "email address",
+            "first_name": "first name",
+            "last_name": "last name",
+            "company": "company",
+        }
+        problems = {
+            field: f"The {label} {problem}."
+            for field, label in labels.items()
+            if (problem := single_line_error(str(getattr(self, field) or "")))
+        }
+        if problems:
+            raise ValidationError(problems)
 
     @property
     def name(self) -> str:

@@ -35,6 +35,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
+from convener.meetings.limits import description_problems, title_problems
 from convener.meetings.models import Attempt, Meeting, MeetingState
 from convener.meetings.sync import lease, next_operation, unleased
 from convener.providers.base import Provider
@@ -99,11 +100,11 @@ def _target(meeting: Meeting, changes: Mapping[str, Any]) -> _Target:
         title = str(changes["title"] or "").strip()
         if not title:
             errors["title"] = "a title is required"
-        elif len(title) > 300:
-            errors["title"] = "a title has at most 300 characters"
+        errors.update(title_problems(title))
     description = meeting.description
     if "description" in changes:
         description = str(changes["description"] or "").strip()
+        errors.update(description_problems(description, meeting.provider))
 
     zone = meeting.timezone
     if changes.get("timezone") not in (None, ""):

@@ -28,6 +28,7 @@ from convener.crm.models import Contact
 from convener.meetings.models import Attendee, CredentialsPolicy, Meeting, MeetingAction
 from convener.meetings.sync import lane_for
 from convener.meetings.tasks import enqueue_lanes
+from convener.plaintext import one_line
 from convener.team.models import User
 
 CHUNK = 1000
@@ -224,7 +225,8 @@ def schedule(request: ScheduleRequest) -> ScheduleOutcome:
                     host=host,
                     provider=action.provider,
                     connection_id=choice.connection_id,
-                    title=title.render(context).strip()[:300] or "Meeting",
+                    # One line whatever the contact's data holds: it is an email subject.
+                    title=one_line(title.render(context))[:300] or "Meeting",
                     description=description.render(context).strip(),
                     start=item.start,
                     end=item.end,

@@ -24,14 +24,17 @@ from convener.meetings.invitations.compose import (
     recipients_of,
 )
 from convener.meetings.models import Delivery, Meeting
+from convener.plaintext import one_line
 
 log = logging.getLogger(__name__)
 
 
 def _message(delivery: Delivery, reply_to: str) -> EmailMultiAlternatives:
-    to = formataddr((delivery.recipient_name, delivery.recipient))
+    # Names and subjects were checked at input; rows written before that, and names of
+    # team members, are flattened here so that no header can carry a line break.
+    to = formataddr((one_line(delivery.recipient_name), delivery.recipient))
     message = EmailMultiAlternatives(
-        subject=delivery.subject,
+        subject=one_line(delivery.subject),
         body=delivery.text_body,
         from_email=settings.EMAIL_FROM,
         to=[to],
