@@ -67,6 +67,14 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "convener.urls"
+
+# The API's limits on one request (docs/api-limits.md). A body over this size is refused
+# (the API answers 413); it is Django's default, named here because the API documents it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A page of a list: 100 rows unless `limit` asks for another number, at most 200 (each
+# row is built while the client waits; `offset` reaches the rest).
+NINJA_PAGINATION_PER_PAGE = 100
+NINJA_PAGINATION_MAX_LIMIT = 200
 WSGI_APPLICATION = "convener.wsgi.application"
 AUTH_USER_MODEL = "team.User"
 LOGIN_URL = "login"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -90,4 +92,13 @@ def install(api: NinjaAPI) -> None:
     def conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
         return error_response(
             api, request, 409, [{"field": exc.field, "message": exc.message}], exc.message
+        )
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        # Django raises this when the body is read; unhandled, it becomes an HTML 400.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        message = f"the request body is larger than {limit:,} bytes; send less in one request"
+        return error_response(
+            api, request, 413, [{"field": "body", "message": message}], "the request is too large"
         )

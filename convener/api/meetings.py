@@ -13,6 +13,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from convener.api.errors import Conflict
+from convener.api.rows import Rows
 from convener.api.schemas import MeetingOut, ScheduleIn, ScheduleOut
 from convener.crm.models import Contact
 from convener.meetings.idempotency import KeyReused, fingerprint, schedule_once
@@ -123,7 +124,7 @@ def list_meetings(
     request: HttpRequest,
     state: Query[str | None] = None,
     contact_id: Query[int | None] = None,
-) -> list[dict[str, Any]]:
+) -> Rows[Meeting]:
     meetings = _meetings().order_by("-id")
     if state:
         if state not in MeetingState.values:
@@ -133,7 +134,7 @@ def list_meetings(
         meetings = meetings.filter(state=state)
     if contact_id is not None:
         meetings = meetings.filter(contact_id=contact_id)
-    return [meeting_out(m) for m in meetings]
+    return Rows(meetings, meeting_out)
 
 
 @router.get("/meetings/{meeting_id}", response=MeetingOut)
