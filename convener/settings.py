@@ -173,6 +173,9 @@ EMAIL_HOST = SMTP_HOST or "localhost"
 EMAIL_PORT = env_int("CONVENER_SMTP_PORT", 25)
 EMAIL_HOST_USER = env_str("CONVENER_SMTP_USER")
 EMAIL_HOST_PASSWORD = env_secret("CONVENER_SMTP_PASSWORD")
+# Tries of one invitation before it is given up as not deliverable (a 5xx reply gives up
+# at once); between them, a minute doubling up to an hour.
+INVITATION_MAX_ATTEMPTS = env_int("CONVENER_INVITATION_MAX_ATTEMPTS", 10)
 EMAIL_USE_TLS = env_bool("CONVENER_SMTP_STARTTLS", False)
 EMAIL_USE_SSL = env_bool("CONVENER_SMTP_SSL", False)
 EMAIL_TIMEOUT = env_int("CONVENER_SMTP_TIMEOUT", 30)

@@ -56,6 +56,7 @@ def meeting_out(meeting: Meeting) -> dict[str, Any]:
                 "sequence": d.sequence,
                 "status": d.status,
                 "sent_at": d.sent_at,
+                "error": d.error,
             }
             for d in meeting.deliveries.all()
         ],

@@ -58,8 +58,12 @@ class InvitationOut(Schema):
     recipient: str
     method: str
     sequence: int
-    status: str
+    status: str = Field(
+        description="pending, sending, sent, held (in the outbox), failed (will retry) or "
+        "undeliverable (given up: see error)"
+    )
     sent_at: datetime | None
+    error: str = Field("", description="why it was not sent, while it was not")
 
 
 class MeetingOut(Schema):

@@ -36,7 +36,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from convener.meetings.limits import description_problems, title_problems
-from convener.meetings.models import Attempt, Meeting, MeetingState
+from convener.meetings.models import Attempt, Delivery, Meeting, MeetingState
 from convener.meetings.sync import lease, next_operation, unleased
 from convener.providers.base import Provider
 from convener.providers.registry import provider_class
@@ -426,8 +426,20 @@ def retry(meeting: Meeting, by: User | None = None) -> Meeting:
         row = edit.row
         if row.state == MeetingState.CANCELLED:
             raise refused
-        if next_operation(row) is not None or not row.join_url:
+        rearmed = _rearm_invitations(row)
+        if rearmed or next_operation(row) is not None or not row.join_url:
             _make_due(row)
             edit.changed = True
             _log("retried", row, by)
     return meeting
+
+
+def _rearm_invitations(row: Meeting) -> bool:
+    """Invitations of the current version given up as not deliverable are tried again,
+    with their attempts from zero: a person retrying has fixed something (the SMTP
+    server's settings, the mailbox)."""
+    return bool(
+        Delivery.objects.filter(
+            meeting=row, sequence=row.sequence, status=Delivery.Status.UNDELIVERABLE
+        ).update(status=Delivery.Status.FAILED, attempts=0)
+    )

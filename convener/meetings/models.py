@@ -296,7 +296,10 @@ class Delivery(models.Model):
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         HELD = "held", "In outbox"
-        FAILED = "failed", "Failed"
+        FAILED = "failed", "Failed, will retry"
+        # Refused for good (a 5xx from the SMTP server, a message that cannot be built) or
+        # out of attempts: never tried again on its own; `error` says why.
+        UNDELIVERABLE = "undeliverable", "Not deliverable"
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="deliveries")
     recipient = models.EmailField()

@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from convener.meetings.models import Meeting, MeetingState
+from convener.meetings.models import Delivery, Meeting, MeetingState
 
 
 @login_required
@@ -29,11 +29,13 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(
         Meeting.objects.select_related("contact", "host", "connection", "action"), pk=pk
     )
+    deliveries = list(meeting.deliveries.all())
     context = {
         "meeting": meeting,
         "attendees": meeting.attendees.all(),
         "attempts": meeting.attempt_log.all()[:20],
-        "deliveries": meeting.deliveries.all(),
+        "deliveries": deliveries,
+        "undelivered": [d for d in deliveries if d.status == Delivery.Status.UNDELIVERABLE],
     }
     partial = bool(getattr(request, "htmx", False))  # set by django-htmx's middleware
     template = "web/meetings/status.html" if partial else "web/meetings/detail.html"
