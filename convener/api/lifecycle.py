@@ -109,8 +109,9 @@ def cancel_meeting(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
 
 @router.post("/meetings/{meeting_id}/retry", response=LifecycleMeetingOut)
 def retry_meeting(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
-    """Try again now: make a missing link (attempts start over), or finish an update, a
-    cancel or invitations that are waiting for their next try."""
+    """Try again now: make a missing link (attempts start over), finish an update, a
+    cancel or invitations that are waiting for their next try, or send again the
+    invitations given up as undeliverable."""
     meeting = get_object_or_404(Meeting, pk=meeting_id)
     try:
         lifecycle.retry(meeting, by=_user(request))

@@ -417,8 +417,9 @@ def cancel(meeting: Meeting, by: User | None = None) -> Meeting:
 
 
 def retry(meeting: Meeting, by: User | None = None) -> Meeting:
-    """Try again now: make a missing link, finish a stuck update, cancel or invitation.
-    Changes nothing for a meeting that needs nothing."""
+    """Try again now: make a missing link, finish a stuck update, cancel or invitation,
+    or send the invitations given up as undeliverable again. Changes nothing for a
+    meeting that needs nothing."""
     refused = ValidationError({"state": "this meeting is cancelled; there is nothing to retry"})
     if meeting.state == MeetingState.CANCELLED:
         raise refused
