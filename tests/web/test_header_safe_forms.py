@@ -79,3 +79,31 @@ def test_the_reschedule_form_refuses_a_title_with_a_line_break(
     )
     assert "one line" in error_for(response, "title")
     assert Meeting.objects.get().title == "Demo"
+
+
+def test_the_admin_refuses_a_team_members_address_with_a_control_character(
+    client: Any, member: Any
+) -> None:
+    # A host's address becomes the invitations' Reply-To.
+    from convener.team.models import User
+
+    admin = User.objects.create_superuser("root", "root@example.com", "pw-for-root-123")
+    client.force_login(admin)
+    joined = member.date_joined.astimezone()
+    response = client.post(
+        f"/admin/team/user/{member.pk}/change/",
+        {
+            "username": "ann",
+            "first_name": "Ann",
+            "last_name": "Lee",
+            "email": '"ann\x0bBcc:x"@example.com',
+            "is_active": "on",
+            "date_joined_0": joined.date().isoformat(),
+            "date_joined_1": joined.strftime("%H:%M:%S"),
+            "timezone": "Europe/Berlin",
+        },
+    )
+    assert response.status_code == 200
+    assert "control characters" in response.content.decode()
+    member.refresh_from_db()
+    assert member.email == "ann@example.com"
