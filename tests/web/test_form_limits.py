@@ -1,6 +1,6 @@
-"""The web forms refuse a line break in what ends up in email headers, and show why next
-to the field: the schedule popup's title, a contact's name and address, and the
-reschedule form's title."""
+"""The web forms apply the API's limits and refuse a line break in what ends up in email
+headers, showing why next to the field: the schedule popup, the contact form, the
+reschedule form and a team member's page in the administration."""
 
 from __future__ import annotations
 
@@ -31,6 +31,14 @@ def test_the_popup_refuses_a_title_with_a_line_break(logged_in: Any, contact: An
 
 def test_the_popup_refuses_a_title_over_200_characters(logged_in: Any, contact: Any) -> None:
     assert "200" in error_for(submit(logged_in, contact, title="x" * 201), "title")
+    assert Meeting.objects.count() == 0
+
+
+def test_the_popup_takes_at_most_50_extra_attendees(logged_in: Any, contact: Any) -> None:
+    guests = ", ".join(f"guest{n}@example.org" for n in range(51))
+    assert "at most 50 attendees" in error_for(
+        submit(logged_in, contact, attendees=guests), "attendees"
+    )
     assert Meeting.objects.count() == 0
 
 
