@@ -104,6 +104,14 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "convener.urls"
+
+# The API's limits on one request (docs/api-limits.md). A body over this size is refused
+# (the API answers 413); it is Django's default, named here because the API documents it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A page of a list: 100 rows unless `limit` asks for another number, at most 200 (each
+# row is built while the client waits; `offset` reaches the rest).
+NINJA_PAGINATION_PER_PAGE = 100
+NINJA_PAGINATION_MAX_LIMIT = 200
 WSGI_APPLICATION = "convener.wsgi.application"
 AUTH_USER_MODEL = "team.User"
 LOGIN_URL = "login"
@@ -232,6 +240,9 @@ EMAIL_HOST = SMTP_HOST or "localhost"
 EMAIL_PORT = env_int("CONVENER_SMTP_PORT", 25)
 EMAIL_HOST_USER = env_str("CONVENER_SMTP_USER")
 EMAIL_HOST_PASSWORD = env_secret("CONVENER_SMTP_PASSWORD")
+# Tries of one invitation before it is given up as not deliverable (a 5xx reply gives up
+# at once); between them, a minute doubling up to an hour.
+INVITATION_MAX_ATTEMPTS = env_int("CONVENER_INVITATION_MAX_ATTEMPTS", 10)
 EMAIL_USE_TLS = env_bool("CONVENER_SMTP_STARTTLS", False)
 EMAIL_USE_SSL = env_bool("CONVENER_SMTP_SSL", False)
 EMAIL_TIMEOUT = env_int("CONVENER_SMTP_TIMEOUT", 30)

@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema
 
 from convener.api.auth import person
 from convener.meetings.actions import preview, validate_action
+from convener.meetings.limits import DESCRIPTION_MAX, EXTRA_ATTENDEES_MAX, LAUNCH_CONTACT_IDS_MAX
 from convener.meetings.models import CredentialsPolicy, MeetingAction
 from convener.meetings.scheduling import ScheduleRequest, schedule
 from convener.team import access
@@ -27,7 +28,7 @@ class ActionIn(Schema):
     fallback: CredentialsPolicy | None = None
     named_user: str | None = Field(None, description="username, for credentials=named_user")
     title_template: str = "Meeting with {{ contact.name }}"
-    description_template: str = ""
+    description_template: str = Field("", max_length=DESCRIPTION_MAX)
     duration_minutes: int = 30
     timing: dict[str, Any] = Field(
         default_factory=lambda: {"mode": "immediate"},
@@ -39,8 +40,10 @@ class ActionIn(Schema):
     )
     send_invitations: bool = True
     include_attendees: bool = True
-    internal_attendees: list[str] = Field(default_factory=list, description="usernames")
-    external_emails: list[str] = Field(default_factory=list)
+    internal_attendees: list[str] = Field(
+        default_factory=list, max_length=EXTRA_ATTENDEES_MAX, description="usernames"
+    )
+    external_emails: list[str] = Field(default_factory=list, max_length=EXTRA_ATTENDEES_MAX)
     passcode: str = Field("", max_length=10)
 
 
@@ -51,8 +54,9 @@ class ActionOut(ActionIn):
 class LaunchIn(Schema):
     contact_ids: list[int] | None = Field(
         None,
-        max_length=200_000,
-        description="contacts you may see; those you may not edit are skipped, with the reason",
+        max_length=LAUNCH_CONTACT_IDS_MAX,
+        description=f"at most {LAUNCH_CONTACT_IDS_MAX:,} ids of contacts you may see; those you "
+        "may not edit are skipped, with the reason; all_contacts takes any number",
     )
     all_contacts: bool = Field(False, description="every contact you may edit")
     trigger_ref: str | None = Field(
@@ -99,7 +103,7 @@ def create_action(request: HttpRequest, payload: ActionIn) -> tuple[int, dict[st
     data["named_user"] = _users([named], "named_user")[0] if named else None
     data["fallback"] = data["fallback"] or ""
     action = MeetingAction(**data, created_by=request.auth)  # type: ignore[attr-defined]
-    validate_action(action)
+    validate_action(action, team_members=len(internal))
     with transaction.atomic():
         action.save()
         action.internal_attendees.set(internal)

@@ -11,6 +11,7 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 
 from convener.api.auth import person
+from convener.api.rows import Rows
 from convener.api.schemas import ContactIn, ContactOut, ContactPatch
 from convener.crm.fields import clean_field_values
 from convener.crm.models import Contact
@@ -77,12 +78,12 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> tuple[int, dict[
 
 @router.get("/contacts", response=list[ContactOut])
 @paginate
-def list_contacts(request: HttpRequest, q: Query[str | None] = None) -> list[dict[str, Any]]:
+def list_contacts(request: HttpRequest, q: Query[str | None] = None) -> Rows[Contact]:
     """The contacts you may see."""
     contacts = access.visible_contacts(person(request)).order_by("id")
     if q:
         contacts = contacts.filter(email__icontains=q) | contacts.filter(last_name__icontains=q)
-    return [contact_out(c) for c in contacts]
+    return Rows(contacts, contact_out)
 
 
 @router.get("/contacts/{contact_id}", response=ContactOut)

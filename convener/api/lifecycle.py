@@ -24,6 +24,7 @@ from convener.api.meetings import meeting_out
 from convener.api.meetings import router as meetings_router
 from convener.api.schemas import MeetingOut
 from convener.meetings import lifecycle
+from convener.meetings.limits import DESCRIPTION_MAX, TITLE_MAX
 from convener.meetings.models import Meeting
 from convener.team import access
 
@@ -45,8 +46,8 @@ class MeetingPatch(Schema):
         "its instant and only the zone shown changes",
     )
     duration_minutes: int | None = Field(None, ge=5, le=1440)
-    title: str | None = Field(None, max_length=300)
-    description: str | None = None
+    title: str | None = Field(None, max_length=TITLE_MAX)
+    description: str | None = Field(None, max_length=DESCRIPTION_MAX)
     join_url: str | None = Field(
         None,
         max_length=2000,
@@ -113,8 +114,9 @@ def cancel_meeting(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
 
 @router.post("/meetings/{meeting_id}/retry", response=LifecycleMeetingOut)
 def retry_meeting(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
-    """Try again now: make a missing link (attempts start over), or finish an update, a
-    cancel or invitations that are waiting for their next try."""
+    """Try again now: make a missing link (attempts start over), finish an update, a
+    cancel or invitations that are waiting for their next try, or send again the
+    invitations given up as undeliverable."""
     meeting = _editable(request, meeting_id)
     try:
         lifecycle.retry(meeting, by=person(request))

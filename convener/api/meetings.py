@@ -12,9 +12,13 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from convener.api.auth import person
+from convener.api.errors import Conflict
+from convener.api.rows import Rows
 from convener.api.schemas import MeetingOut, ScheduleIn, ScheduleOut
+from convener.meetings.idempotency import KeyReused, fingerprint, schedule_once
 from convener.meetings.models import Meeting, MeetingState
 from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
+from convener.meetings.scheduling import ScheduleOutcome
 from convener.team import access
 from convener.timezones import is_iana_zone
 
@@ -51,6 +55,7 @@ def meeting_out(meeting: Meeting) -> dict[str, Any]:
                 "sequence": d.sequence,
                 "status": d.status,
                 "sent_at": d.sent_at,
+                "error": d.error,
             }
             for d in meeting.deliveries.all()
         ],
@@ -72,37 +77,45 @@ def schedule_meetings(request: HttpRequest, payload: ScheduleIn) -> tuple[int, d
     """Schedule a meeting with each of the contacts (one request, one action). Needs the
     permission to edit each contact; a contact you may not see is one that does not exist."""
     user = person(request)
-    contacts = list(access.visible_contacts(user).filter(pk__in=payload.contact_ids))
-    missing = sorted(set(payload.contact_ids) - {c.pk for c in contacts})
-    if missing:
-        raise ValidationError(
-            {"contact_ids": [f"there is no contact with id {', '.join(map(str, missing))}"]}
-        )
-    for contact in contacts:
-        access.require_edit(user, contact)
-    order = {pk: n for n, pk in enumerate(payload.contact_ids)}
-    contacts.sort(key=lambda c: order[c.pk])
     zone = payload.timezone or user.timezone
     start = payload.start
     if start is not None and start.tzinfo is not None and is_iana_zone(zone):
         start = start.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
-    outcome = schedule_one_off(
-        contacts,
-        OneOffMeeting(
-            title=payload.title,
-            timezone=zone,
-            duration_minutes=payload.duration_minutes,
-            start=start,
-            description=payload.description,
-            provider=payload.provider,
-            external_emails=payload.attendees,
-            send_invitations=payload.send_invitations,
-            passcode=payload.passcode,
-        ),
-        requested_by=user,
-        trigger="api",
-        trigger_ref=f"{user.pk}:{payload.idempotency_key}" if payload.idempotency_key else None,
+    params = OneOffMeeting(
+        title=payload.title,
+        timezone=zone,
+        duration_minutes=payload.duration_minutes,
+        start=start,
+        description=payload.description,
+        provider=payload.provider,
+        external_emails=payload.attendees,
+        send_invitations=payload.send_invitations,
+        passcode=payload.passcode,
     )
+
+    def run() -> ScheduleOutcome:
+        contacts = list(access.visible_contacts(user).filter(pk__in=payload.contact_ids))
+        missing = sorted(set(payload.contact_ids) - {c.pk for c in contacts})
+        if missing:
+            raise ValidationError(
+                {"contact_ids": [f"there is no contact with id {', '.join(map(str, missing))}"]}
+            )
+        for contact in contacts:
+            access.require_edit(user, contact)
+        order = {pk: n for n, pk in enumerate(payload.contact_ids)}
+        contacts.sort(key=lambda c: order[c.pk])
+        return schedule_one_off(contacts, params, requested_by=user, trigger="api")
+
+    if payload.idempotency_key:
+        # A repeat is answered from the first request before anything else is looked at:
+        # what it made stands even if a contact was removed since.
+        sent = payload.model_dump(mode="json", exclude={"idempotency_key"})
+        try:
+            outcome = schedule_once(user, payload.idempotency_key, fingerprint(sent), run).outcome
+        except KeyReused as exc:
+            raise Conflict("idempotency_key", str(exc)) from None
+    else:
+        outcome = run()
     created = [meeting_out(m) for m in _meetings().filter(pk__in=outcome.created_ids)]
     # A repeated idempotency key returns the meetings it made, as far as you may see them.
     existing = [
@@ -122,7 +135,7 @@ def list_meetings(
     request: HttpRequest,
     state: Query[str | None] = None,
     contact_id: Query[int | None] = None,
-) -> list[dict[str, Any]]:
+) -> Rows[Meeting]:
     """The meetings you may see."""
     meetings = viewable_meetings(request).order_by("-id")
     if state:
@@ -133,7 +146,7 @@ def list_meetings(
         meetings = meetings.filter(state=state)
     if contact_id is not None:
         meetings = meetings.filter(contact_id=contact_id)
-    return [meeting_out(m) for m in meetings]
+    return Rows(meetings, meeting_out)
 
 
 @router.get("/meetings/{meeting_id}", response=MeetingOut)

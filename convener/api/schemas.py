@@ -7,6 +7,13 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from convener.meetings.limits import (
+    CONTACTS_PER_REQUEST_MAX,
+    DESCRIPTION_MAX,
+    EXTRA_ATTENDEES_MAX,
+    TITLE_MAX,
+)
+
 
 class ContactIn(Schema):
     email: str
@@ -55,8 +62,12 @@ class InvitationOut(Schema):
     recipient: str
     method: str
     sequence: int
-    status: str
+    status: str = Field(
+        description="pending, sending, sent, held (in the outbox), failed (will retry) or "
+        "undeliverable (given up: see error)"
+    )
     sent_at: datetime | None
+    error: str = Field("", description="why it was not sent, while it was not")
 
 
 class MeetingOut(Schema):
@@ -84,8 +95,8 @@ class MeetingOut(Schema):
 
 
 class ScheduleIn(Schema):
-    contact_ids: list[int] = Field(..., min_length=1, max_length=1000)
-    title: str = Field(..., max_length=300)
+    contact_ids: list[int] = Field(..., min_length=1, max_length=CONTACTS_PER_REQUEST_MAX)
+    title: str = Field(..., max_length=TITLE_MAX)
     start: datetime | None = Field(
         None,
         description="Local date and time in `timezone` (e.g. 2026-12-01T10:00); "
@@ -93,8 +104,14 @@ class ScheduleIn(Schema):
     )
     timezone: str | None = Field(None, description="IANA zone; default: your own")
     duration_minutes: int = Field(30, ge=5, le=1440)
-    description: str = ""
-    attendees: list[str] = Field(default_factory=list, description="extra attendee emails")
+    description: str = Field(
+        "",
+        max_length=DESCRIPTION_MAX,
+        description="fewer characters for some providers (Zoom: 1,961)",
+    )
+    attendees: list[str] = Field(
+        default_factory=list, max_length=EXTRA_ATTENDEES_MAX, description="extra attendee emails"
+    )
     provider: str = "jitsi"
     send_invitations: bool = True
     passcode: str = ""

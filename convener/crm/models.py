@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 
+from convener.plaintext import single_line_error
 from convener.timezones import validate_timezone
 
 
@@ -105,8 +106,27 @@ class Contact(models.Model):
         # expression); checking here names "email", and Django then skips the constraint's
         # own check for a field that already has an error.
         super().clean()
-        if self.email and Contact.objects.with_email(self.email).exclude(pk=self.pk).exists():
-            raise ValidationError({"email": ValidationError(DUPLICATE_EMAIL_MESSAGE, "unique")})
+        # Names and the address end up in email headers (To, and the title of meetings
+        # made from templates): refused with a line break, not cleaned up silently.
+        labels = {
+            "email": "email address",
+            "first_name": "first name",
+            "last_name": "last name",
+            "company": "company",
+        }
+        problems: dict[str, Any] = {
+            field: f"The {label} {problem}."
+            for field, label in labels.items()
+            if (problem := single_line_error(str(getattr(self, field) or "")))
+        }
+        if (
+            "email" not in problems
+            and self.email
+            and Contact.objects.with_email(self.email).exclude(pk=self.pk).exists()
+        ):
+            problems["email"] = ValidationError(DUPLICATE_EMAIL_MESSAGE, "unique")
+        if problems:
+            raise ValidationError(problems)
 
     @property
     def name(self) -> str:

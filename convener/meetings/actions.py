@@ -7,35 +7,40 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.template import Template, TemplateSyntaxError
 
 from convener import timeplan
+from convener.meetings.limits import attendee_problems, description_problems, title_problems
 from convener.meetings.models import CredentialsPolicy, MeetingAction
 from convener.meetings.scheduling import ScheduleRequest, plan_recipients
+from convener.plaintext import single_line_error
 from convener.providers.registry import PROVIDERS, provider_class
 from convener.timezones import is_iana_zone
 
 
-def validate_action(action: MeetingAction) -> None:
-    """Errors keyed by field, so the API and the forms can point at the exact one."""
+def validate_action(action: MeetingAction, team_members: int = 0) -> None:
+    """Errors keyed by field, so the API and the forms can point at the exact one.
+    `team_members`: how many internal attendees it will have (they are set after saving)."""
     errors: dict[str, str] = {}
+    name_problem = single_line_error(action.name)
+    if name_problem:
+        errors["name"] = f"the name {name_problem}"
+    errors.update(title_problems(action.title_template, "title_template", limit=300))
+    errors.update(
+        description_problems(action.description_template, action.provider, "description_template")
+    )
+    errors.update(attendee_problems(action.external_emails or [], team_members, "external_emails"))
     if action.provider not in PROVIDERS:
         errors["provider"] = f"unknown provider {action.provider!r}; one of {', '.join(PROVIDERS)}"
     for name in ("title_template", "description_template"):
         try:
             Template(getattr(action, name))
         except TemplateSyntaxError as exc:
-            errors[name] = f"not a valid template: {exc}"
+            errors.setdefault(name, f"not a valid template: {exc}")
     if action.timezone and not is_iana_zone(action.timezone):
         errors["timezone"] = f"{action.timezone!r} is not a time zone"
     if action.credentials == CredentialsPolicy.NAMED_USER and action.named_user is None:
         errors["named_user"] = "name the user whose account hosts the meetings"
-    for email in action.external_emails or []:
-        try:
-            validate_email(email)
-        except ValidationError:
-            errors["external_emails"] = f"{email!r} is not a valid email address"
     if not 5 <= action.duration_minutes <= 24 * 60:
         errors["duration_minutes"] = "the duration must be between 5 minutes and 24 hours"
     try:

@@ -37,7 +37,8 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from convener.meetings.models import Attempt, Meeting, MeetingState
+from convener.meetings.limits import description_problems, title_problems
+from convener.meetings.models import Attempt, Delivery, Meeting, MeetingState
 from convener.meetings.sync import lease, next_operation, unleased
 from convener.providers.base import Provider
 from convener.providers.registry import provider_class
@@ -102,11 +103,11 @@ def _target(meeting: Meeting, changes: Mapping[str, Any]) -> _Target:
         title = str(changes["title"] or "").strip()
         if not title:
             errors["title"] = "a title is required"
-        elif len(title) > 300:
-            errors["title"] = "a title has at most 300 characters"
+        errors.update(title_problems(title))
     description = meeting.description
     if "description" in changes:
         description = str(changes["description"] or "").strip()
+        errors.update(description_problems(description, meeting.provider))
 
     zone = meeting.timezone
     if changes.get("timezone") not in (None, ""):
@@ -428,8 +429,9 @@ def cancel(meeting: Meeting, by: User | None = None) -> Meeting:
 
 
 def retry(meeting: Meeting, by: User | None = None) -> Meeting:
-    """Try again now: make a missing link, finish a stuck update, cancel or invitation.
-    Changes nothing for a meeting that needs nothing."""
+    """Try again now: make a missing link, finish a stuck update, cancel or invitation,
+    or send the invitations given up as undeliverable again. Changes nothing for a
+    meeting that needs nothing."""
     _require_edit(meeting, by)
     refused = ValidationError({"state": "this meeting is cancelled; there is nothing to retry"})
     if meeting.state == MeetingState.CANCELLED:
@@ -438,8 +440,20 @@ def retry(meeting: Meeting, by: User | None = None) -> Meeting:
         row = edit.row
         if row.state == MeetingState.CANCELLED:
             raise refused
-        if next_operation(row) is not None or not row.join_url:
+        rearmed = _rearm_invitations(row)
+        if rearmed or next_operation(row) is not None or not row.join_url:
             _make_due(row)
             edit.changed = True
             _log("retried", row, by)
     return meeting
+
+
+def _rearm_invitations(row: Meeting) -> bool:
+    """Invitations of the current version given up as not deliverable are tried again,
+    with their attempts from zero: a person retrying has fixed something (the SMTP
+    server's settings, the mailbox)."""
+    return bool(
+        Delivery.objects.filter(
+            meeting=row, sequence=row.sequence, status=Delivery.Status.UNDELIVERABLE
+        ).update(status=Delivery.Status.FAILED, attempts=0)
+    )

@@ -213,6 +213,28 @@ class Meeting(models.Model):
         return self.state in {MeetingState.INVITED, MeetingState.CANCELLED}
 
 
+class IdempotentRequest(models.Model):
+    """A request to schedule meetings sent with an idempotency key, as payment APIs keep
+    them: the key is its sender's own (two people may use the same one), the fingerprint
+    of the body it came with refuses the key with another body, and the meetings it
+    made (and the contacts it skipped) answer any repeat without scheduling again."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the canonical body")
+    meeting_ids = models.JSONField(default=list, blank=True)
+    skipped = models.JSONField(default=list, blank=True)  # [{"contact_id": .., "reason": ..}]
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_request_per_user_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class Attendee(models.Model):
     class Kind(models.TextChoices):
         CONTACT = "contact", "Contact"
@@ -274,7 +296,10 @@ class Delivery(models.Model):
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         HELD = "held", "In outbox"
-        FAILED = "failed", "Failed"
+        FAILED = "failed", "Failed, will retry"
+        # Refused for good (a 5xx from the SMTP server, a message that cannot be built) or
+        # out of attempts: never tried again on its own; `error` says why.
+        UNDELIVERABLE = "undeliverable", "Not deliverable"
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="deliveries")
     recipient = models.EmailField()

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 
 from convener.connections.selection import NoUsableConnection
 from convener.crm.models import Contact
+from convener.meetings.limits import attendee_problems, description_problems, title_problems
 from convener.meetings.models import CredentialsPolicy, MeetingAction, TimingMode
 from convener.meetings.scheduling import ScheduleOutcome, ScheduleRequest, schedule
+from convener.plaintext import single_line_error
 from convener.providers.registry import PROVIDERS
 from convener.team.models import User
 from convener.timezones import is_iana_zone
@@ -45,6 +46,8 @@ def validate(params: OneOffMeeting) -> None:
     errors: dict[str, str] = {}
     if not params.title.strip():
         errors["title"] = "a title is required"
+    errors.update(title_problems(params.title))
+    errors.update(description_problems(params.description, params.provider))
     if not is_iana_zone(params.timezone):
         errors["timezone"] = (
             f"{params.timezone!r} is not a time zone; use an IANA name such as Europe/Berlin"
@@ -53,14 +56,12 @@ def validate(params: OneOffMeeting) -> None:
         errors["duration_minutes"] = "the duration must be between 5 minutes and 24 hours"
     if params.provider not in PROVIDERS:
         errors["provider"] = f"unknown provider {params.provider!r}"
-    for email in params.external_emails:
-        try:
-            validate_email(email)
-        except ValidationError:
-            errors["attendees"] = f"{email!r} is not a valid email address"
-            break
+    errors.update(attendee_problems(params.external_emails, len(params.internal_attendees)))
+    passcode_problem = single_line_error(params.passcode)
     if len(params.passcode) > 10:
         errors["passcode"] = "a passcode has at most 10 characters"
+    elif passcode_problem:
+        errors["passcode"] = f"the passcode {passcode_problem}"
     if errors:
         raise ValidationError(errors)
 

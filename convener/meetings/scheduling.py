@@ -28,6 +28,7 @@ from convener.crm.models import Contact
 from convener.meetings.models import Attendee, CredentialsPolicy, Meeting, MeetingAction
 from convener.meetings.sync import lane_for
 from convener.meetings.tasks import enqueue_lanes
+from convener.plaintext import one_line
 from convener.team import access
 from convener.team.models import User
 
@@ -40,7 +41,9 @@ class ScheduleRequest:
     contact_ids: Sequence[int]
     trigger: str  # contact_popup, bulk, segment, form, campaign, work_item, booking, api
     requested_by: User | None = None
-    # Same trigger_ref + same contact = the same meeting, however often the trigger re-runs.
+    # Same action + same trigger_ref + same contact = the same meeting, however often the
+    # trigger re-runs. Scoped to the action: another action launched with the same ref
+    # (someone else's "wave-1") is another trigger, not a re-run.
     trigger_ref: str | None = None
     browser_timezone: str | None = None
     now: datetime | None = None
@@ -177,6 +180,13 @@ def plan_recipients(
     return plan, choices, skipped
 
 
+def trigger_prefix(request: ScheduleRequest) -> str | None:
+    """The start of the trigger keys of a request's meetings (the contact id follows)."""
+    if not request.trigger_ref:
+        return None
+    return f"{request.trigger}:{request.action.pk}:{request.trigger_ref}:"
+
+
 def schedule(request: ScheduleRequest) -> ScheduleOutcome:
     """Plan and save the meetings of a request in one transaction; link creation is nudged
     when it commits. A single recipient without a usable account raises
@@ -194,7 +204,7 @@ def schedule(request: ScheduleRequest) -> ScheduleOutcome:
     description = Template(action.description_template)
     internal = list(action.internal_attendees.all())
     hosts = {u.pk: u for u in User.objects.filter(pk__in={c.host_id for c in choices.values()})}
-    prefix = f"{request.trigger}:{request.trigger_ref}:" if request.trigger_ref else None
+    prefix = trigger_prefix(request)
     existing: dict[str, int] = {}
     if prefix:
         for key, pk in Meeting.objects.filter(trigger_key__startswith=prefix).values_list(
@@ -225,7 +235,8 @@ def schedule(request: ScheduleRequest) -> ScheduleOutcome:
                     host=host,
                     provider=action.provider,
                     connection_id=choice.connection_id,
-                    title=title.render(context).strip()[:300] or "Meeting",
+                    # One line whatever the contact's data holds: it is an email subject.
+                    title=one_line(title.render(context))[:300] or "Meeting",
                     description=description.render(context).strip(),
                     start=item.start,
                     end=item.end,

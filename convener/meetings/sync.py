@@ -28,7 +28,9 @@ from django.utils import timezone
 from convener.connections.factory import build_provider
 from convener.meetings import pacing
 from convener.meetings.backoff import max_attempts, retry_delay
-from convener.meetings.invitations.delivery import deliver
+from convener.meetings.invitations.delivery import Round, deliver
+from convener.meetings.invitations.failures import max_attempts as max_invitation_attempts
+from convener.meetings.invitations.failures import retry_delay as invitation_retry_delay
 from convener.meetings.models import Attempt, Attendee, Meeting, MeetingState
 from convener.meetings.notices import notify_link_failed
 from convener.providers.base import (
@@ -334,18 +336,28 @@ def _provider_step(meeting: Meeting, operation: str) -> None:
 
 def _invite(meeting: Meeting) -> None:
     try:
-        done = deliver(meeting)
+        invitations = deliver(meeting)
     except Exception as exc:  # e.g. an invitation template that fails to render
         # Keep what the step achieved (the link) and try the invitations again later,
-        # instead of letting the lease run out and the provider step be redone.
+        # instead of letting the lease run out and the provider step be redone; a bounded
+        # number of times, since a template that cannot render will not start to.
         log.exception("meeting %s: invitations could not be prepared", meeting.pk)
-        meeting.state_reason = f"invitations not sent yet: {type(exc).__name__}: {exc}"[:500]
-        _finish(meeting, due_in=60.0)
+        meeting.attempts += 1
+        error = f"{type(exc).__name__}: {exc}"
+        if meeting.attempts >= max_invitation_attempts():
+            meeting.state_reason = (
+                f"invitations not sent: {error} (gave up after {meeting.attempts} attempts)"
+            )[:500]
+            _finish(meeting)
+            return
+        meeting.state_reason = f"invitations not sent yet: {error}"[:500]
+        _finish(meeting, due_in=invitation_retry_delay(meeting.attempts))
         return
-    if done:
+    if invitations.settled:
         meeting.state = MeetingState.INVITED
-        meeting.state_reason = ""
-    _finish(meeting, due_in=None if done else 60.0)
+        meeting.state_reason = invitations.reason()
+        meeting.attempts = 0
+    _finish(meeting, due_in=None if invitations.settled else invitations.retry_in)
 
 
 def sync_meeting(meeting_id: int) -> None:
@@ -363,17 +375,17 @@ def sync_meeting(meeting_id: int) -> None:
         _invite(meeting)
         return
     if operation == "cancelled":
-        told = True
+        told = Round()
         if meeting.deliveries.filter(method="REQUEST").exists() and meeting.send_invitations:
             told = deliver(meeting, "CANCEL")
-        if not told:
+        if not told.settled:
             # Not everyone has the CANCEL yet (SMTP down): stay due and send the rest later;
             # the Delivery rows keep anyone from getting it twice.
             meeting.state_reason = "cancelled; the cancellation emails are waiting to be sent"
-            _finish(meeting, due_in=60.0)
+            _finish(meeting, due_in=told.retry_in)
             return
         meeting.state = MeetingState.CANCELLED
-        meeting.state_reason = ""
+        meeting.state_reason = f"cancellation {told.reason()}" if told.undeliverable else ""
         _finish(meeting)
         return
     _provider_step(meeting, operation)

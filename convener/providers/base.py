@@ -168,6 +168,7 @@ class Capabilities:
     idempotent_create: bool = False  # the API deduplicates creates by our key
     daily_writes_per_host: int | None = None  # creates+updates per host per UTC day
     requests_per_second: float | None = None  # safe steady pace per account
+    description_limit: int | None = None  # longest description the provider keeps whole
 
 
 class AccessTokenSource(Protocol):

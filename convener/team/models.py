@@ -7,9 +7,11 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from convener.plaintext import single_line_error
 from convener.timezones import validate_timezone
 
 
@@ -27,6 +29,18 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+    def clean(self) -> None:
+        # A host's address is the invitations' Reply-To and the calendar's ORGANIZER, and
+        # its name is shown with it: a line break there would break the header.
+        super().clean()
+        problems = {
+            field: f"This {problem}."
+            for field in ("email", "first_name", "last_name")
+            if (problem := single_line_error(str(getattr(self, field) or "")))
+        }
+        if problems:
+            raise ValidationError(problems)
 
     def __str__(self) -> str:
         return self.display_name

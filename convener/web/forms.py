@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from convener.crm.models import Contact
+from convener.meetings.limits import TITLE_MAX
 from convener.team import access
 from convener.timezones import validate_timezone
 from convener.web.fields import timezone_field
@@ -44,7 +45,7 @@ def split_emails(text: str) -> list[str]:
 class ScheduleMeetingForm(forms.Form):
     WHEN = [("now", "Now"), ("at", "At a date and time")]
 
-    title = forms.CharField(max_length=300)
+    title = forms.CharField(max_length=TITLE_MAX)
     when = forms.ChoiceField(choices=WHEN, widget=forms.RadioSelect, initial="at")
     date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from convener.meetings.invitations.ics import IcsEvent, Party, build_ics
 from convener.meetings.models import Attendee, InvitationTemplate, Meeting
+from convener.plaintext import one_line
 from convener.timezones import is_iana_zone
 
 
@@ -35,7 +36,7 @@ class Composed:
 
 def organizer_of(meeting: Meeting) -> Party:
     if meeting.host is not None and meeting.host.email:
-        return Party(meeting.host.email, meeting.host.display_name)
+        return Party(meeting.host.email, one_line(meeting.host.display_name))
     name, address = parseaddr(settings.EMAIL_FROM)
     return Party(address or "meetings@localhost", name or "Convener")
 
@@ -123,9 +124,10 @@ def compose(
         "Cancelled" if cancelled else ("Updated invitation" if meeting.sequence else "Invitation")
     )
     local = meeting.start.astimezone(ZoneInfo(recipient.timezone))
-    subject = f"{prefix}: {meeting.title} @ {local:%a} {local.day} {local:%b %Y %H:%M} ({local:%Z})"
+    when = f"{local:%a} {local.day} {local:%b %Y %H:%M} ({local:%Z})"
+    subject = f"{prefix}: {one_line(meeting.title)} @ {when}"
     everyone = recipients_of(meeting) if everyone is None else everyone
-    attendees = tuple(Party(r.email, r.name) for r in everyone)
+    attendees = tuple(Party(r.email, one_line(r.name)) for r in everyone)
     ics = build_ics(
         IcsEvent(
             uid=f"{meeting.uid}@convener",

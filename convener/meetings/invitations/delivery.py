@@ -8,6 +8,7 @@ goes out over SMTP; without, it is held in the outbox page.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from email.mime.text import MIMEText
 from email.utils import formataddr
 
@@ -23,15 +24,25 @@ from convener.meetings.invitations.compose import (
     organizer_of,
     recipients_of,
 )
+from convener.meetings.invitations.failures import (
+    SendFailure,
+    classify,
+    max_attempts,
+    not_built,
+    retry_delay,
+)
 from convener.meetings.models import Delivery, Meeting
+from convener.plaintext import one_line
 
 log = logging.getLogger(__name__)
 
 
 def _message(delivery: Delivery, reply_to: str) -> EmailMultiAlternatives:
-    to = formataddr((delivery.recipient_name, delivery.recipient))
+    # Names and subjects were checked at input; rows written before that, and names of
+    # team members, are flattened here so that no header can carry a line break.
+    to = formataddr((one_line(delivery.recipient_name), delivery.recipient))
     message = EmailMultiAlternatives(
-        subject=delivery.subject,
+        subject=one_line(delivery.subject),
         body=delivery.text_body,
         from_email=settings.EMAIL_FROM,
         to=[to],
@@ -119,38 +130,70 @@ def _holders(meeting: Meeting, listed: list[Recipient]) -> list[Recipient]:
 
 def send(delivery: Delivery, reply_to: str) -> str | None:
     """Send one pending (or failed) delivery; its status afterwards, or None when another
-    worker holds it."""
+    worker holds it. A failure that cannot pass, or the last allowed attempt, makes it
+    undeliverable: it is not tried again."""
     claimable = Delivery.objects.filter(
         pk=delivery.pk, status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED]
     )
+    attempts = delivery.attempts + 1
     if not settings.SMTP_HOST:
-        held = claimable.update(**_held(attempts=delivery.attempts + 1))
+        held = claimable.update(**_held(attempts=attempts))
         return Delivery.Status.HELD if held else None
-    if not claimable.update(status=Delivery.Status.SENDING, attempts=delivery.attempts + 1):
+    if not claimable.update(status=Delivery.Status.SENDING, attempts=attempts):
         return None
+    try:
+        message = _message(delivery, reply_to)
+        message.message()  # builds every header: what Django refuses now, it always will
+    except Exception as exc:
+        return _failed(delivery, attempts, not_built(exc))
     try:
         # Named explicitly: invitations go over SMTP whenever a host is configured, whatever
         # backend the rest of Django uses (test runners swap in an in-memory one).
         connection = get_connection(settings.INVITATION_EMAIL_BACKEND, fail_silently=False)
-        sent = connection.send_messages([_message(delivery, reply_to)])
+        sent = connection.send_messages([message])
         if not sent:
             raise RuntimeError("the SMTP server accepted no message")
-    except Exception as exc:  # SMTP and socket errors alike: kept, retried later
-        log.warning("invitation delivery %s not sent: %s", delivery.pk, exc)
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=Delivery.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:1000]
-        )
-        return Delivery.Status.FAILED
+    except Exception as exc:  # SMTP and socket errors alike
+        return _failed(delivery, attempts, classify(exc))
     Delivery.objects.filter(pk=delivery.pk).update(
         status=Delivery.Status.SENT, sent_at=timezone.now(), error=""
     )
     return Delivery.Status.SENT
 
 
-def deliver(meeting: Meeting, method: str = "REQUEST") -> bool:
-    """Prepare and send the current version; True when every recipient has it."""
+def _failed(delivery: Delivery, attempts: int, failure: SendFailure) -> str:
+    give_up = failure.permanent or attempts >= max_attempts()
+    reason = failure.reason
+    if give_up and not failure.permanent:
+        reason = f"{reason} (gave up after {attempts} attempts)"
+    status = Delivery.Status.UNDELIVERABLE if give_up else Delivery.Status.FAILED
+    log.warning("invitation delivery %s not sent (%s): %s", delivery.pk, status, reason)
+    Delivery.objects.filter(pk=delivery.pk).update(status=status, error=reason[:1000])
+    return status
+
+
+@dataclass(frozen=True)
+class Round:
+    """How the invitations of one version stand after a round of sending."""
+
+    waiting: int = 0  # still to send: failed for now, or in another worker's hands
+    retry_in: float = 0.0  # seconds until the next round, while some are waiting
+    undeliverable: tuple[str, ...] = ()  # "recipient: why", for those never to be sent
+
+    @property
+    def settled(self) -> bool:
+        return self.waiting == 0
+
+    def reason(self) -> str:
+        if not self.undeliverable:
+            return ""
+        return "not delivered to " + "; ".join(self.undeliverable)
+
+
+def deliver(meeting: Meeting, method: str = "REQUEST") -> Round:
+    """Prepare and send the current version, and say how its invitations stand."""
     if not meeting.send_invitations:
-        return True
+        return Round()
     reply_to = organizer_of(meeting).email
     done = {Delivery.Status.SENT, Delivery.Status.HELD}
     outcomes: list[str | None] = []
@@ -160,7 +203,26 @@ def deliver(meeting: Meeting, method: str = "REQUEST") -> bool:
             outcomes.append(send(row, reply_to))
         else:
             outcomes.append(row.status)
-    if None in outcomes:  # some were in another worker's hands: read how that went
-        statuses = Delivery.objects.filter(pk__in=[row.pk for row in rows])
-        outcomes = list(statuses.values_list("status", flat=True))
-    return all(outcome in done for outcome in outcomes)
+    if all(outcome in done for outcome in outcomes):
+        return Round()
+    # Some failed, or were in another worker's hands: read how each one stands now.
+    stand = list(
+        Delivery.objects.filter(pk__in=[row.pk for row in rows]).values_list(
+            "recipient", "status", "error", "attempts"
+        )
+    )
+    undeliverable = tuple(
+        f"{recipient}: {error}"
+        for recipient, status, error, _ in stand
+        if status == Delivery.Status.UNDELIVERABLE
+    )
+    waiting = [
+        attempts
+        for _, status, _, attempts in stand
+        if status not in done and status != Delivery.Status.UNDELIVERABLE
+    ]
+    return Round(
+        waiting=len(waiting),
+        retry_in=retry_delay(max(waiting, default=1)),
+        undeliverable=undeliverable,
+    )

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from convener.meetings import lifecycle
+from convener.meetings.limits import TITLE_MAX
 from convener.meetings.models import Meeting, MeetingState
 from convener.providers.registry import provider_class
 from convener.team import access
@@ -33,7 +34,7 @@ PARTIALS = "web/meetings/lifecycle"
 
 
 class RescheduleForm(forms.Form):
-    title = forms.CharField(max_length=300)
+    title = forms.CharField(max_length=TITLE_MAX)
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     timezone = timezone_field(label="Time zone")

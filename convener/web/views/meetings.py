@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from convener.meetings.models import Meeting, MeetingState
+from convener.meetings.models import Delivery, Meeting, MeetingState
 from convener.team import access
 
 
@@ -32,13 +32,15 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Meeting.objects.select_related("contact", "host", "connection", "action"),
         pk,
     )
+    deliveries = list(meeting.deliveries.all())
     context = {
         "meeting": meeting,
         # Whose account hosts it is the connection's detail, not the meeting's.
         "connection_shown": access.can_view(request.user, meeting.connection),
         "attendees": meeting.attendees.all(),
         "attempts": meeting.attempt_log.all()[:20],
-        "deliveries": meeting.deliveries.all(),
+        "deliveries": deliveries,
+        "undelivered": [d for d in deliveries if d.status == Delivery.Status.UNDELIVERABLE],
     }
     partial = bool(getattr(request, "htmx", False))  # set by django-htmx's middleware
     template = "web/meetings/status.html" if partial else "web/meetings/detail.html"

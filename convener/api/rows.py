@@ -1,0 +1,32 @@
+"""Lists for django-ninja's pagination that convert only the page asked for.
+
+`@paginate` slices what the view returns and counts it. A list of every row turned into
+a dict costs the whole table on every page; `Rows` hands the slice to the database and
+converts only the rows of the page, so a page costs its size, which is capped
+(NINJA_PAGINATION_MAX_LIMIT).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from django.db.models import Model, QuerySet
+
+M = TypeVar("M", bound=Model)
+
+
+class Rows(Generic[M]):
+    def __init__(self, queryset: QuerySet[M], convert: Callable[[M], dict[str, Any]]) -> None:
+        self.queryset = queryset
+        self.convert = convert
+
+    def __getitem__(self, page: slice) -> list[dict[str, Any]]:
+        return [self.convert(row) for row in self.queryset[page]]
+
+    def all(self) -> QuerySet[M]:
+        """What the paginator counts (it calls `.all().count()`)."""
+        return self.queryset.all()
+
+    def __len__(self) -> int:
+        return self.queryset.count()
