@@ -40,7 +40,8 @@ def validate_action(action: MeetingAction) -> None:
         errors["duration_minutes"] = "the duration must be between 5 minutes and 24 hours"
     try:
         timing = dict(action.timing or {"mode": "immediate"})
-        timing["timezone"] = action.timezone or None
+        # An unknown zone is reported once, as `timezone`, not again as timing.timezone.
+        timing["timezone"] = None if "timezone" in errors else action.timezone or None
         timeplan.parse_spec(
             {
                 "now": "2026-01-01T00:00:00Z",
