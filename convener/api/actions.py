@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
+from convener.api.schemas import RowId
 from convener.crm.models import Contact
 from convener.meetings.actions import preview, validate_action
 from convener.meetings.models import CredentialsPolicy, MeetingAction
@@ -48,7 +49,7 @@ class ActionOut(ActionIn):
 
 
 class LaunchIn(Schema):
-    contact_ids: list[int] | None = Field(None, max_length=200_000)
+    contact_ids: list[RowId] | None = Field(None, max_length=200_000)
     all_contacts: bool = False
     trigger_ref: str | None = Field(
         None, max_length=100, description="run the same launch again and no meeting is doubled"
@@ -107,7 +108,7 @@ def list_actions(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/actions/{action_id}", response=ActionOut)
-def get_action(request: HttpRequest, action_id: int) -> dict[str, Any]:
+def get_action(request: HttpRequest, action_id: RowId) -> dict[str, Any]:
     return _out(get_object_or_404(MeetingAction, pk=action_id))
 
 
@@ -133,14 +134,14 @@ def _request(request: HttpRequest, action: MeetingAction, payload: LaunchIn) -> 
 
 
 @router.post("/actions/{action_id}/preview")
-def preview_launch(request: HttpRequest, action_id: int, payload: LaunchIn) -> dict[str, Any]:
+def preview_launch(request: HttpRequest, action_id: RowId, payload: LaunchIn) -> dict[str, Any]:
     """What a launch would schedule, and warnings (e.g. a host over a daily cap)."""
     action = get_object_or_404(MeetingAction, pk=action_id)
     return preview(_request(request, action, payload)).as_dict()
 
 
 @router.post("/actions/{action_id}/schedule", response={201: dict[str, Any]})
-def launch(request: HttpRequest, action_id: int, payload: LaunchIn) -> tuple[int, dict[str, Any]]:
+def launch(request: HttpRequest, action_id: RowId, payload: LaunchIn) -> tuple[int, dict[str, Any]]:
     """Schedule a meeting for each contact with this action, in one transaction."""
     action = get_object_or_404(MeetingAction, pk=action_id)
     outcome = schedule(_request(request, action, payload))

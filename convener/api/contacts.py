@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 from ninja.pagination import paginate
 
-from convener.api.schemas import ContactIn, ContactOut, ContactPatch
+from convener.api.schemas import ContactIn, ContactOut, ContactPatch, RowId
 from convener.crm.fields import clean_field_values
 from convener.crm.models import Contact
 from convener.team.models import User
@@ -77,12 +77,14 @@ def list_contacts(request: HttpRequest, q: Query[str | None] = None) -> list[dic
 
 
 @router.get("/contacts/{contact_id}", response=ContactOut)
-def get_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+def get_contact(request: HttpRequest, contact_id: RowId) -> dict[str, Any]:
     return contact_out(get_object_or_404(Contact.objects.select_related("owner"), pk=contact_id))
 
 
 @router.patch("/contacts/{contact_id}", response=ContactOut)
-def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch) -> dict[str, Any]:
+def update_contact(
+    request: HttpRequest, contact_id: RowId, payload: ContactPatch
+) -> dict[str, Any]:
     contact = get_object_or_404(Contact, pk=contact_id)
     _apply(contact, payload.dict(exclude_unset=True))
     contact.save()

@@ -16,9 +16,10 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
+from convener.api.errors import ErrorOut
 from convener.api.meetings import meeting_out
 from convener.api.meetings import router as meetings_router
-from convener.api.schemas import MeetingOut
+from convener.api.schemas import MeetingOut, RowId
 from convener.meetings import lifecycle
 from convener.meetings.models import Meeting
 from convener.team.models import User
@@ -80,8 +81,10 @@ def _busy(exc: lifecycle.MeetingBusy) -> HttpError:
     return HttpError(409, str(exc))
 
 
-@meetings_router.patch("/meetings/{meeting_id}", response=LifecycleMeetingOut)
-def change_meeting(request: HttpRequest, meeting_id: int, payload: MeetingPatch) -> dict[str, Any]:
+@meetings_router.patch("/meetings/{meeting_id}", response={200: LifecycleMeetingOut, 409: ErrorOut})
+def change_meeting(
+    request: HttpRequest, meeting_id: RowId, payload: MeetingPatch
+) -> dict[str, Any]:
     """Reschedule, rename, or set a link by hand. A change raises the SEQUENCE, updates the
     provider's meeting (a link set by hand needs no provider call) and sends the
     invitations again."""
@@ -94,8 +97,8 @@ def change_meeting(request: HttpRequest, meeting_id: int, payload: MeetingPatch)
     return _out(meeting)
 
 
-@router.post("/meetings/{meeting_id}/cancel", response=LifecycleMeetingOut)
-def cancel_meeting(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
+@router.post("/meetings/{meeting_id}/cancel", response={200: LifecycleMeetingOut, 409: ErrorOut})
+def cancel_meeting(request: HttpRequest, meeting_id: RowId) -> dict[str, Any]:
     """Cancel: the provider's meeting is deleted and the attendees get a METHOD:CANCEL.
     `state` becomes "cancelled" once that is done; cancelling again changes nothing."""
     meeting = get_object_or_404(Meeting, pk=meeting_id)
@@ -106,8 +109,8 @@ def cancel_meeting(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
     return _out(meeting)
 
 
-@router.post("/meetings/{meeting_id}/retry", response=LifecycleMeetingOut)
-def retry_meeting(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
+@router.post("/meetings/{meeting_id}/retry", response={200: LifecycleMeetingOut, 409: ErrorOut})
+def retry_meeting(request: HttpRequest, meeting_id: RowId) -> dict[str, Any]:
     """Try again now: make a missing link (attempts start over), or finish an update, a
     cancel or invitations that are waiting for their next try."""
     meeting = get_object_or_404(Meeting, pk=meeting_id)

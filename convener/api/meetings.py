@@ -1,6 +1,8 @@
 """/api/v1/meetings"""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: @paginate re-reads the list view's
+# annotations, and as strings they would be resolved in django-ninja's module, which
+# knows none of the names below.
 
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,7 +13,7 @@ from ninja import Query, Router
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from convener.api.schemas import MeetingOut, ScheduleIn, ScheduleOut
+from convener.api.schemas import MeetingOut, RowId, ScheduleIn, ScheduleOut
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting, MeetingState
 from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
@@ -112,7 +114,7 @@ def schedule_meetings(request: HttpRequest, payload: ScheduleIn) -> tuple[int, d
 def list_meetings(
     request: HttpRequest,
     state: Query[str | None] = None,
-    contact_id: Query[int | None] = None,
+    contact_id: Query[RowId | None] = None,
 ) -> list[dict[str, Any]]:
     meetings = _meetings().order_by("-id")
     if state:
@@ -127,5 +129,5 @@ def list_meetings(
 
 
 @router.get("/meetings/{meeting_id}", response=MeetingOut)
-def get_meeting(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
+def get_meeting(request: HttpRequest, meeting_id: RowId) -> dict[str, Any]:
     return meeting_out(get_object_or_404(_meetings(), pk=meeting_id))
