@@ -5,7 +5,6 @@
 # knows none of the names below.
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -18,7 +17,6 @@ from convener.crm.models import Contact
 from convener.meetings.models import Meeting, MeetingState
 from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
 from convener.team.models import User
-from convener.timezones import is_iana_zone
 
 router = Router(tags=["meetings"])
 
@@ -78,17 +76,13 @@ def schedule_meetings(request: HttpRequest, payload: ScheduleIn) -> tuple[int, d
         )
     order = {pk: n for n, pk in enumerate(payload.contact_ids)}
     contacts.sort(key=lambda c: order[c.pk])
-    zone = payload.timezone or user.timezone
-    start = payload.start
-    if start is not None and start.tzinfo is not None and is_iana_zone(zone):
-        start = start.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
     outcome = schedule_one_off(
         contacts,
         OneOffMeeting(
             title=payload.title,
-            timezone=zone,
+            timezone=payload.timezone or user.timezone,
             duration_minutes=payload.duration_minutes,
-            start=start,
+            start=payload.start,
             description=payload.description,
             provider=payload.provider,
             external_emails=payload.attendees,

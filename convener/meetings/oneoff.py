@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.timezone import now
 
 from convener.connections.selection import NoUsableConnection
 from convener.crm.models import Contact
 from convener.meetings.models import CredentialsPolicy, MeetingAction, TimingMode
 from convener.meetings.scheduling import ScheduleOutcome, ScheduleRequest, schedule
+from convener.meetings.starts import StartOutOfRange, start_instant
 from convener.providers.registry import PROVIDERS
 from convener.team.models import User
 from convener.timezones import is_iana_zone
@@ -25,7 +27,8 @@ class OneOffMeeting:
     title: str
     timezone: str
     duration_minutes: int = 30
-    start: datetime | None = None  # local wall time in `timezone`; None: immediately
+    # Local wall time in `timezone`, or an instant when aware; None: immediately.
+    start: datetime | None = None
     description: str = ""
     provider: str = "jitsi"
     credentials: str = CredentialsPolicy.CONTACT_OWNER
@@ -49,6 +52,11 @@ def validate(params: OneOffMeeting) -> None:
         errors["timezone"] = (
             f"{params.timezone!r} is not a time zone; use an IANA name such as Europe/Berlin"
         )
+    elif params.start is not None:
+        try:
+            start_instant(params.start, params.timezone, now())
+        except StartOutOfRange as exc:
+            errors["start"] = str(exc)
     if not 5 <= params.duration_minutes <= 24 * 60:
         errors["duration_minutes"] = "the duration must be between 5 minutes and 24 hours"
     if params.provider not in PROVIDERS:
@@ -76,7 +84,11 @@ def schedule_one_off(
 ) -> ScheduleOutcome:
     """Raises ValidationError keyed by field; nothing is saved when it does."""
     validate(params)
-    if params.start is not None:
+    if params.start is not None and params.start.utcoffset() is not None:
+        # An instant stays one: the planner reads it with its offset, in any zone.
+        at = params.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        timing = {"mode": TimingMode.FIXED, "at": at}
+    elif params.start is not None:
         timing = {"mode": TimingMode.FIXED, "at": params.start.strftime("%Y-%m-%dT%H:%M")}
     else:
         timing = {"mode": TimingMode.IMMEDIATE}
