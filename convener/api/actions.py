@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
 from convener.api.schemas import RowId
+from convener.connections.selection import NoUsableConnection
 from convener.crm.models import Contact
 from convener.meetings.actions import preview, validate_action
 from convener.meetings.models import CredentialsPolicy, MeetingAction
@@ -144,7 +145,13 @@ def preview_launch(request: HttpRequest, action_id: RowId, payload: LaunchIn) ->
 def launch(request: HttpRequest, action_id: RowId, payload: LaunchIn) -> tuple[int, dict[str, Any]]:
     """Schedule a meeting for each contact with this action, in one transaction."""
     action = get_object_or_404(MeetingAction, pk=action_id)
-    outcome = schedule(_request(request, action, payload))
+    try:
+        outcome = schedule(_request(request, action, payload))
+    except NoUsableConnection as exc:
+        # The seam refuses a lone recipient no account can host (the popup shows why);
+        # the preview lists it as skipped. Nothing was saved.
+        field = "all_contacts" if payload.all_contacts else "contact_ids"
+        raise ValidationError({field: f"no meeting can be scheduled: {exc}"}) from None
     return 201, {
         "created": len(outcome.created_ids),
         "existing": len(outcome.existing_ids),

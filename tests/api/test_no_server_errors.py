@@ -197,3 +197,18 @@ def test_the_openapi_document_lists_the_error_answers_of_each_operation(client: 
         assert patch[status]["content"]["application/json"]["schema"] == error, status
     listing = schema["paths"]["/api/v1/meetings"]["get"]["responses"]
     assert {"401", "403", "422"} <= set(listing) and "404" not in listing
+
+
+@pytest.mark.parametrize("launch", [{"contact_ids": ["{id}"]}, {"all_contacts": True}])
+def test_a_launch_for_one_contact_no_account_can_host_is_refused_naming_the_contacts(
+    call: Any, contact: Any, launch: dict[str, Any]
+) -> None:
+    action = MeetingAction.objects.create(name="Zoom intro", provider="zoom")
+    body = json.loads(json.dumps(launch).replace('"{id}"', str(contact.pk)))
+    preview = call("post", f"/actions/{action.pk}/preview", body).json()
+    assert (preview["planned"], preview["skipped"]) == (0, 1)
+    response = call("post", f"/actions/{action.pk}/schedule", body)
+    (field,) = error_fields(response)
+    assert field == next(iter(launch))
+    assert "Zoom" in response.json()["errors"][0]["message"]
+    assert Meeting.objects.count() == 0
