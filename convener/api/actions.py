@@ -27,8 +27,13 @@ class ActionIn(Schema):
     credentials: CredentialsPolicy = CredentialsPolicy.ORGANIZATION
     fallback: CredentialsPolicy | None = None
     named_user: str | None = Field(None, description="username, for credentials=named_user")
-    title_template: str = "Meeting with {{ contact.name }}"
-    description_template: str = ""
+    title_template: str = Field(
+        "Meeting with {{ contact.name }}",
+        max_length=300,
+        description="text with placeholders such as {{ contact.first_name }} "
+        "(see docs/placeholders.md)",
+    )
+    description_template: str = Field("", description="text with placeholders, like the title")
     duration_minutes: int = 30
     timing: dict[str, Any] = Field(
         default_factory=lambda: {"mode": "immediate"},

@@ -8,9 +8,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.template import Template, TemplateSyntaxError
 
 from convener import timeplan
+from convener.crm.models import CustomField
+from convener.meetings import placeholders
 from convener.meetings.models import CredentialsPolicy, MeetingAction
 from convener.meetings.scheduling import ScheduleRequest, plan_recipients
 from convener.providers.registry import PROVIDERS, provider_class
@@ -22,11 +23,11 @@ def validate_action(action: MeetingAction) -> None:
     errors: dict[str, str] = {}
     if action.provider not in PROVIDERS:
         errors["provider"] = f"unknown provider {action.provider!r}; one of {', '.join(PROVIDERS)}"
+    custom_fields = list(CustomField.objects.values_list("key", flat=True))
     for name in ("title_template", "description_template"):
-        try:
-            Template(getattr(action, name))
-        except TemplateSyntaxError as exc:
-            errors[name] = f"not a valid template: {exc}"
+        found = placeholders.problems(getattr(action, name), custom_fields)
+        if found:
+            errors[name] = f"{found[0]} ({placeholders.describe_known(custom_fields)})"
     if action.timezone and not is_iana_zone(action.timezone):
         errors["timezone"] = f"{action.timezone!r} is not a time zone"
     if action.credentials == CredentialsPolicy.NAMED_USER and action.named_user is None:

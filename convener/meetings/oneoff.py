@@ -15,6 +15,7 @@ from django.utils.timezone import now
 from convener.connections.selection import NoUsableConnection
 from convener.crm.models import Contact
 from convener.meetings.models import CredentialsPolicy, MeetingAction, TimingMode
+from convener.meetings.placeholders import TITLE_TEMPLATE_LENGTH, literal
 from convener.meetings.scheduling import ScheduleOutcome, ScheduleRequest, schedule
 from convener.meetings.starts import StartOutOfRange, start_instant
 from convener.providers.registry import PROVIDERS
@@ -39,15 +40,12 @@ class OneOffMeeting:
     passcode: str = ""
 
 
-def _literal(text: str) -> str:
-    """A template that renders `text` as written (what a person typed is not a template)."""
-    return text.replace("{", "{{ '{' }}")
-
-
 def validate(params: OneOffMeeting) -> None:
     errors: dict[str, str] = {}
     if not params.title.strip():
         errors["title"] = "a title is required"
+    elif len(literal(params.title)) > TITLE_TEMPLATE_LENGTH:
+        errors["title"] = "a title has at most 300 characters (each {{ counts as 10)"
     if not is_iana_zone(params.timezone):
         errors["timezone"] = (
             f"{params.timezone!r} is not a time zone; use an IANA name such as Europe/Berlin"
@@ -94,13 +92,13 @@ def schedule_one_off(
         timing = {"mode": TimingMode.IMMEDIATE}
     with transaction.atomic():
         action = MeetingAction.objects.create(
-            name=f"{params.title} ({trigger})",
+            name=f"{params.title[:160]} ({trigger})",
             reusable=False,
             provider=params.provider,
             credentials=params.credentials,
             fallback=params.fallback,
-            title_template=_literal(params.title),
-            description_template=_literal(params.description),
+            title_template=literal(params.title),
+            description_template=literal(params.description),
             duration_minutes=params.duration_minutes,
             timing=timing,
             timezone=params.timezone,
