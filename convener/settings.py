@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # django-ninja's own Swagger files: the API docs page loads them from here, not a CDN.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "convener.team",
