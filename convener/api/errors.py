@@ -9,6 +9,7 @@ request refused by another layer), so that no answer under /api/v1/ is an HTML p
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from http import HTTPStatus
@@ -27,6 +28,8 @@ from convener.timeplan import SpecError
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1/"
+# Why a body could not be read as JSON at all (other reasons are said as they are).
+_MALFORMED = (json.JSONDecodeError, UnicodeDecodeError, RecursionError)
 
 
 class FieldError(Schema):
@@ -138,7 +141,11 @@ def install(api: NinjaAPI) -> None:
             # django-ninja turns any failure to read the body into a 400 "Cannot parse".
             return unstorable_text(request, cause)
         if exc.status_code == 400 and cause is not None:
-            errors = [{"field": "body", "message": f"not valid JSON: {cause}"}]
+            malformed = isinstance(
+                cause, json.JSONDecodeError | UnicodeDecodeError | RecursionError
+            )
+            message = f"not valid JSON: {cause}" if malformed else str(cause)
+            errors = [{"field": "body", "message": message}]
             return error_response(api, request, 400, errors, "the body could not be read")
         return error_response(api, request, exc.status_code, [], str(exc))
 

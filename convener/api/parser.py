@@ -73,6 +73,9 @@ class StoredTextParser(Parser):
         # Errors here reach the API's HttpError handler as the cause of a 400 (django-ninja
         # wraps them), which turns UnstorableText into a 422 naming the field.
         data = json.loads(request.body, parse_constant=_not_json)
+        if not isinstance(data, dict):
+            # Every body of this API is an object; django-ninja would read [] as {}.
+            raise ValueError("the body must be a JSON object")
         check_texts(data)
         return data
 

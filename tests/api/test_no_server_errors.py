@@ -212,3 +212,9 @@ def test_a_launch_for_one_contact_no_account_can_host_is_refused_naming_the_cont
     assert field == next(iter(launch))
     assert "Zoom" in response.json()["errors"][0]["message"]
     assert Meeting.objects.count() == 0
+
+
+def test_a_body_that_is_not_an_object_is_refused_not_read_as_empty(call: Any, contact: Any) -> None:
+    response = call("patch", f"/contacts/{contact.pk}", raw="[]")
+    assert error_fields(response, 400) == ["body"]
+    assert "object" in response.json()["errors"][0]["message"]
