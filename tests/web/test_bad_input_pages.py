@@ -118,3 +118,11 @@ def test_a_reschedule_to_year_9999_is_shown_on_the_date(
     meeting.refresh_from_db()
     assert meeting.start == before
     assert logged_in.get("/meetings/").status_code == 200
+
+
+def test_a_search_with_a_nul_character_lists_contacts_instead_of_failing(
+    logged_in: Any, contact: Contact
+) -> None:
+    response = logged_in.get("/contacts/", {"q": "Sto\x00ne"})
+    assert response.status_code == 200
+    assert "bob@example.org" in response.content.decode()

@@ -23,7 +23,8 @@ from convener.web.forms import ContactForm, ScheduleMeetingForm
 
 @login_required
 def contact_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
+    # PostgreSQL refuses NUL in text, even in a search: it cannot match anything anyway.
+    query = request.GET.get("q", "").replace("\x00", "").strip()
     contacts = Contact.objects.select_related("owner")
     if query:
         contacts = contacts.filter(
