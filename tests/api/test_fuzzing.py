@@ -13,6 +13,7 @@ no longer has, and one test keeps the figures whole when xdist spreads tests ove
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -32,7 +33,8 @@ from schemathesis.config import PositiveDataAcceptanceConfig
 REPO = Path(__file__).resolve().parents[2]
 FIGURES = REPO / "test-artifacts" / "fuzzing.json"
 # Per operation and generation mode (valid, invalid): 16 operations make 1,280 cases.
-EXAMPLES = 40
+# FUZZ_EXAMPLES=500 digs deeper, for a run by hand.
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 MIN_CASES = 1000
 
 
