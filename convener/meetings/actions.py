@@ -7,12 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 
 from convener import timeplan
 from convener.crm.models import CustomField
 from convener.meetings import placeholders
-from convener.meetings.models import CredentialsPolicy, MeetingAction
+from convener.meetings.models import CredentialsPolicy, MeetingAction, validate_attendee_email
 from convener.meetings.scheduling import ScheduleRequest, plan_recipients
 from convener.providers.registry import PROVIDERS, provider_class
 from convener.timezones import is_iana_zone
@@ -34,7 +33,7 @@ def validate_action(action: MeetingAction) -> None:
         errors["named_user"] = "name the user whose account hosts the meetings"
     for email in action.external_emails or []:
         try:
-            validate_email(email)
+            validate_attendee_email(email)
         except ValidationError:
             errors["external_emails"] = f"{email!r} is not a valid email address"
     if not 5 <= action.duration_minutes <= 24 * 60:

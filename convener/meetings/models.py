@@ -10,6 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 
 from convener.timezones import validate_timezone
@@ -211,6 +213,16 @@ class Meeting(models.Model):
     @property
     def is_terminal(self) -> bool:
         return self.state in {MeetingState.INVITED, MeetingState.CANCELLED}
+
+
+EMAIL_LENGTH = 254  # the attendee column; validate_email alone lets 320 characters through
+
+
+def validate_attendee_email(value: str) -> None:
+    """An address that can be an attendee's: valid, and short enough for the column."""
+    validate_email(value)
+    if len(value) > EMAIL_LENGTH:
+        raise ValidationError(f"an email address has at most {EMAIL_LENGTH} characters")
 
 
 class Attendee(models.Model):

@@ -8,13 +8,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.timezone import now
 
 from convener.connections.selection import NoUsableConnection
 from convener.crm.models import Contact
-from convener.meetings.models import CredentialsPolicy, MeetingAction, TimingMode
+from convener.meetings.models import (
+    CredentialsPolicy,
+    MeetingAction,
+    TimingMode,
+    validate_attendee_email,
+)
 from convener.meetings.placeholders import TITLE_TEMPLATE_LENGTH, literal
 from convener.meetings.scheduling import ScheduleOutcome, ScheduleRequest, schedule
 from convener.meetings.starts import StartOutOfRange, start_instant
@@ -61,7 +65,7 @@ def validate(params: OneOffMeeting) -> None:
         errors["provider"] = f"unknown provider {params.provider!r}"
     for email in params.external_emails:
         try:
-            validate_email(email)
+            validate_attendee_email(email)
         except ValidationError:
             errors["attendees"] = f"{email!r} is not a valid email address"
             break

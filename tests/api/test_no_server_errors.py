@@ -218,3 +218,17 @@ def test_a_body_that_is_not_an_object_is_refused_not_read_as_empty(call: Any, co
     response = call("patch", f"/contacts/{contact.pk}", raw="[]")
     assert error_fields(response, 400) == ["body"]
     assert "object" in response.json()["errors"][0]["message"]
+
+
+LONG_EMAIL = "a" * 64 + "@" + ("b" * 60 + ".") * 4 + "com"  # valid, but 312 characters
+
+
+def test_an_attendee_email_longer_than_the_column_is_refused_naming_the_field(
+    call: Any, contact: Any
+) -> None:
+    body = {"contact_ids": [contact.pk], "title": "Demo", "attendees": [LONG_EMAIL]}
+    assert error_fields(call("post", "/meetings", body)) == ["attendees"]
+    body = {"name": "Intro", "external_emails": [LONG_EMAIL]}
+    assert error_fields(call("post", "/actions", body)) == ["external_emails"]
+    assert Meeting.objects.count() == 0
+    assert MeetingAction.objects.count() == 0
