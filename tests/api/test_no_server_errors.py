@@ -232,3 +232,30 @@ def test_an_attendee_email_longer_than_the_column_is_refused_naming_the_field(
     assert error_fields(call("post", "/actions", body)) == ["external_emails"]
     assert Meeting.objects.count() == 0
     assert MeetingAction.objects.count() == 0
+
+
+def test_a_body_over_the_upload_limit_answers_413_in_the_error_shape(
+    call: Any, settings: Any
+) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    response = call("post", "/contacts", {"email": "z@example.org", "company": "x" * 200})
+    assert error_fields(response, 413) == ["body"]
+    assert Contact.objects.count() == 0
+
+
+def test_a_plain_error_from_another_layer_gets_the_error_shape() -> None:
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from convener.api.errors import ErrorShapeMiddleware
+
+    def refuse(request: Any) -> HttpResponse:
+        response = HttpResponse("Request Entity Too Large", status=413, content_type="text/plain")
+        response["Retry-After"] = "5"
+        return response
+
+    shaped = ErrorShapeMiddleware(refuse)(RequestFactory().post("/api/v1/contacts"))
+    assert (shaped.status_code, shaped["Retry-After"]) == (413, "5")
+    assert json.loads(shaped.content) == {"detail": "request entity too large", "errors": []}
+    elsewhere = ErrorShapeMiddleware(refuse)(RequestFactory().post("/contacts/new/"))
+    assert elsewhere["Content-Type"].startswith("text/plain")
