@@ -75,7 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
-    # django-ninja's own copy of Swagger UI for /api/v1/docs, rather than a CDN's.
+    # django-ninja's own Swagger files: the API docs page loads them from here, not a CDN.
     "ninja",
     "axes",
     "django_tasks",
@@ -90,6 +90,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Outermost but security and CSP: JSON error answers for anything under /api/v1/.
+    "convener.api.errors.ErrorShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
 
+from convener.timeplan.zones import known_zone_names
 
-def is_iana_zone(name: str) -> bool:
-    if not name or name != name.strip():
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+
+def is_iana_zone(name: object) -> bool:
+    """Whether `name` is a zone of the tz database. A lookup in the list of names, never
+    `ZoneInfo(name)` on what a person typed: that opens a file named after the input, and
+    a folder ("Europe") or an overlong name raises OSError instead of saying no."""
+    return isinstance(name, str) and name in known_zone_names()
 
 
 def validate_timezone(value: str) -> None:

@@ -126,6 +126,21 @@ def api_token(member: Any) -> str:
     return ApiToken.issue(member, "tests")[1]
 
 
+@pytest.fixture
+def api_post(client: Any, api_token: str) -> Any:
+    """POST a JSON body to /api/v1<path> with the member's token."""
+
+    def post(path: str, body: Any) -> Any:
+        return client.post(
+            f"/api/v1{path}",
+            body,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {api_token}"},
+        )
+
+    return post
+
+
 def run_worker() -> int:
     """Run every queued task with the real database worker, then return how many ran.
 

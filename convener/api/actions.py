@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
 from convener.api.auth import person
+from convener.api.schemas import RowId
+from convener.connections.selection import NoUsableConnection
 from convener.meetings.actions import preview, validate_action
 from convener.meetings.limits import DESCRIPTION_MAX, EXTRA_ATTENDEES_MAX, LAUNCH_CONTACT_IDS_MAX
 from convener.meetings.models import CredentialsPolicy, MeetingAction
@@ -27,8 +29,15 @@ class ActionIn(Schema):
     credentials: CredentialsPolicy = CredentialsPolicy.ORGANIZATION
     fallback: CredentialsPolicy | None = None
     named_user: str | None = Field(None, description="username, for credentials=named_user")
-    title_template: str = "Meeting with {{ contact.name }}"
-    description_template: str = Field("", max_length=DESCRIPTION_MAX)
+    title_template: str = Field(
+        "Meeting with {{ contact.name }}",
+        max_length=300,
+        description="text with placeholders such as {{ contact.first_name }} "
+        "(see docs/placeholders.md)",
+    )
+    description_template: str = Field(
+        "", max_length=DESCRIPTION_MAX, description="text with placeholders, like the title"
+    )
     duration_minutes: int = 30
     timing: dict[str, Any] = Field(
         default_factory=lambda: {"mode": "immediate"},
@@ -52,7 +61,7 @@ class ActionOut(ActionIn):
 
 
 class LaunchIn(Schema):
-    contact_ids: list[int] | None = Field(
+    contact_ids: list[RowId] | None = Field(
         None,
         max_length=LAUNCH_CONTACT_IDS_MAX,
         description=f"at most {LAUNCH_CONTACT_IDS_MAX:,} ids of contacts you may see; those you "
@@ -116,7 +125,7 @@ def list_actions(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/actions/{action_id}", response=ActionOut)
-def get_action(request: HttpRequest, action_id: int) -> dict[str, Any]:
+def get_action(request: HttpRequest, action_id: RowId) -> dict[str, Any]:
     return _out(get_object_or_404(MeetingAction, pk=action_id))
 
 
@@ -145,17 +154,23 @@ def _request(request: HttpRequest, action: MeetingAction, payload: LaunchIn) -> 
 
 
 @router.post("/actions/{action_id}/preview")
-def preview_launch(request: HttpRequest, action_id: int, payload: LaunchIn) -> dict[str, Any]:
+def preview_launch(request: HttpRequest, action_id: RowId, payload: LaunchIn) -> dict[str, Any]:
     """What a launch would schedule, and warnings (e.g. a host over a daily cap)."""
     action = get_object_or_404(MeetingAction, pk=action_id)
     return preview(_request(request, action, payload)).as_dict()
 
 
 @router.post("/actions/{action_id}/schedule", response={201: dict[str, Any]})
-def launch(request: HttpRequest, action_id: int, payload: LaunchIn) -> tuple[int, dict[str, Any]]:
+def launch(request: HttpRequest, action_id: RowId, payload: LaunchIn) -> tuple[int, dict[str, Any]]:
     """Schedule a meeting for each contact with this action, in one transaction."""
     action = get_object_or_404(MeetingAction, pk=action_id)
-    outcome = schedule(_request(request, action, payload))
+    try:
+        outcome = schedule(_request(request, action, payload))
+    except NoUsableConnection as exc:
+        # The seam refuses a lone recipient no account can host (the popup shows why);
+        # the preview lists it as skipped. Nothing was saved.
+        field = "all_contacts" if payload.all_contacts else "contact_ids"
+        raise ValidationError({field: f"no meeting can be scheduled: {exc}"}) from None
     return 201, {
         "created": len(outcome.created_ids),
         "existing": len(outcome.existing_ids),

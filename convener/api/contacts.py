@@ -12,7 +12,7 @@ from ninja.pagination import paginate
 
 from convener.api.auth import person
 from convener.api.rows import Rows
-from convener.api.schemas import ContactIn, ContactOut, ContactPatch
+from convener.api.schemas import ContactIn, ContactOut, ContactPatch, RowId
 from convener.crm.fields import clean_field_values
 from convener.crm.models import Contact
 from convener.team import access
@@ -87,14 +87,16 @@ def list_contacts(request: HttpRequest, q: Query[str | None] = None) -> Rows[Con
 
 
 @router.get("/contacts/{contact_id}", response=ContactOut)
-def get_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+def get_contact(request: HttpRequest, contact_id: RowId) -> dict[str, Any]:
     return contact_out(
         access.find(person(request), Contact.objects.select_related("owner"), contact_id)
     )
 
 
 @router.patch("/contacts/{contact_id}", response=ContactOut)
-def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch) -> dict[str, Any]:
+def update_contact(
+    request: HttpRequest, contact_id: RowId, payload: ContactPatch
+) -> dict[str, Any]:
     user = person(request)
     contact = access.find(user, Contact.objects.all(), contact_id, edit=True)
     _apply(contact, payload.dict(exclude_unset=True))

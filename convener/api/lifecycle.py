@@ -20,9 +20,10 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from convener.api.auth import person
+from convener.api.errors import ErrorOut
 from convener.api.meetings import meeting_out
 from convener.api.meetings import router as meetings_router
-from convener.api.schemas import MeetingOut
+from convener.api.schemas import MeetingOut, RowId
 from convener.meetings import lifecycle
 from convener.meetings.limits import DESCRIPTION_MAX, TITLE_MAX
 from convener.meetings.models import Meeting
@@ -86,8 +87,10 @@ def _busy(exc: lifecycle.MeetingBusy) -> HttpError:
     return HttpError(409, str(exc))
 
 
-@meetings_router.patch("/meetings/{meeting_id}", response=LifecycleMeetingOut)
-def change_meeting(request: HttpRequest, meeting_id: int, payload: MeetingPatch) -> dict[str, Any]:
+@meetings_router.patch("/meetings/{meeting_id}", response={200: LifecycleMeetingOut, 409: ErrorOut})
+def change_meeting(
+    request: HttpRequest, meeting_id: RowId, payload: MeetingPatch
+) -> dict[str, Any]:
     """Reschedule, rename, or set a link by hand. A change raises the SEQUENCE, updates the
     provider's meeting (a link set by hand needs no provider call) and sends the
     invitations again."""
@@ -100,8 +103,8 @@ def change_meeting(request: HttpRequest, meeting_id: int, payload: MeetingPatch)
     return _out(meeting)
 
 
-@router.post("/meetings/{meeting_id}/cancel", response=LifecycleMeetingOut)
-def cancel_meeting(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
+@router.post("/meetings/{meeting_id}/cancel", response={200: LifecycleMeetingOut, 409: ErrorOut})
+def cancel_meeting(request: HttpRequest, meeting_id: RowId) -> dict[str, Any]:
     """Cancel: the provider's meeting is deleted and the attendees get a METHOD:CANCEL.
     `state` becomes "cancelled" once that is done; cancelling again changes nothing."""
     meeting = _editable(request, meeting_id)
@@ -112,8 +115,8 @@ def cancel_meeting(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
     return _out(meeting)
 
 
-@router.post("/meetings/{meeting_id}/retry", response=LifecycleMeetingOut)
-def retry_meeting(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
+@router.post("/meetings/{meeting_id}/retry", response={200: LifecycleMeetingOut, 409: ErrorOut})
+def retry_meeting(request: HttpRequest, meeting_id: RowId) -> dict[str, Any]:
     """Try again now: make a missing link (attempts start over), finish an update, a
     cancel or invitations that are waiting for their next try, or send again the
     invitations given up as undeliverable."""

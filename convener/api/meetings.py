@@ -1,9 +1,10 @@
 """/api/v1/meetings"""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: @paginate re-reads the list view's
+# annotations, and as strings they would be resolved in django-ninja's module, which
+# knows none of the names below.
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -14,13 +15,12 @@ from ninja.pagination import paginate
 from convener.api.auth import person
 from convener.api.errors import Conflict
 from convener.api.rows import Rows
-from convener.api.schemas import MeetingOut, ScheduleIn, ScheduleOut
+from convener.api.schemas import MeetingOut, RowId, ScheduleIn, ScheduleOut
 from convener.meetings.idempotency import KeyReused, fingerprint, schedule_once
 from convener.meetings.models import Meeting, MeetingState
 from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
 from convener.meetings.scheduling import ScheduleOutcome
 from convener.team import access
-from convener.timezones import is_iana_zone
 
 router = Router(tags=["meetings"])
 
@@ -77,15 +77,11 @@ def schedule_meetings(request: HttpRequest, payload: ScheduleIn) -> tuple[int, d
     """Schedule a meeting with each of the contacts (one request, one action). Needs the
     permission to edit each contact; a contact you may not see is one that does not exist."""
     user = person(request)
-    zone = payload.timezone or user.timezone
-    start = payload.start
-    if start is not None and start.tzinfo is not None and is_iana_zone(zone):
-        start = start.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
     params = OneOffMeeting(
         title=payload.title,
-        timezone=zone,
+        timezone=payload.timezone or user.timezone,
         duration_minutes=payload.duration_minutes,
-        start=start,
+        start=payload.start,
         description=payload.description,
         provider=payload.provider,
         external_emails=payload.attendees,
@@ -134,7 +130,7 @@ def schedule_meetings(request: HttpRequest, payload: ScheduleIn) -> tuple[int, d
 def list_meetings(
     request: HttpRequest,
     state: Query[str | None] = None,
-    contact_id: Query[int | None] = None,
+    contact_id: Query[RowId | None] = None,
 ) -> Rows[Meeting]:
     """The meetings you may see."""
     meetings = viewable_meetings(request).order_by("-id")
@@ -150,5 +146,5 @@ def list_meetings(
 
 
 @router.get("/meetings/{meeting_id}", response=MeetingOut)
-def get_meeting(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
+def get_meeting(request: HttpRequest, meeting_id: RowId) -> dict[str, Any]:
     return meeting_out(access.find(person(request), _meetings(), meeting_id))

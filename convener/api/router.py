@@ -1,16 +1,21 @@
 """The API object: /api/v1, OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs."""
 
-from ninja import NinjaAPI
+from ninja import Swagger
 
 from convener.api import actions, contacts, errors, lifecycle, meetings, plans
 from convener.api.auth import AUTH
+from convener.api.openapi import ConvenerAPI
+from convener.api.parser import StoredTextParser
 
-api = NinjaAPI(
+api = ConvenerAPI(
     title="Convener API",
     version="1",
     description="Schedule online meetings for contacts. Authenticate with "
     "`Authorization: Bearer <token>` (make one with `convener createtoken USER`).",
     auth=AUTH,
+    parser=StoredTextParser(),
+    # No online validator badge: the docs page must not reach any other origin.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 errors.install(api)
 api.add_router("", contacts.router)

@@ -15,6 +15,10 @@ from django.db.models import Model, QuerySet
 
 M = TypeVar("M", bound=Model)
 
+# The database binds OFFSET and LIMIT as 64-bit integers: a larger offset (any number is a
+# valid one) finds no row, so it is answered as an empty page, never sent.
+_LARGEST_BOUND = 2**63 - 1
+
 
 class Rows(Generic[M]):
     def __init__(self, queryset: QuerySet[M], convert: Callable[[M], dict[str, Any]]) -> None:
@@ -22,7 +26,12 @@ class Rows(Generic[M]):
         self.convert = convert
 
     def __getitem__(self, page: slice) -> list[dict[str, Any]]:
-        return [self.convert(row) for row in self.queryset[page]]
+        start, stop = page.start or 0, page.stop
+        if start >= _LARGEST_BOUND:
+            return []
+        if stop is not None:
+            stop = min(stop, _LARGEST_BOUND)
+        return [self.convert(row) for row in self.queryset[start:stop]]
 
     def all(self) -> QuerySet[M]:
         """What the paginator counts (it calls `.all().count()`)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
 
@@ -13,6 +13,11 @@ from convener.meetings.limits import (
     EXTRA_ATTENDEES_MAX,
     TITLE_MAX,
 )
+
+# Ids are 64-bit signed integers in the database: a larger number can name no row, and
+# SQLite cannot even bind it. Refused as input (422 naming the field), never looked up.
+MAX_ROW_ID = 2**63 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
 class ContactIn(Schema):
@@ -29,14 +34,28 @@ class ContactIn(Schema):
     fields: dict[str, Any] = Field(default_factory=dict, description="custom field values")
 
 
+def _drop_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def unset(description: str | None = None) -> Any:
+    """A field that may be left out but, when sent, must not be null. Left out it stays
+    unset (None, dropped by exclude_unset); null fails validation naming the field instead
+    of reaching a NOT NULL column. The schema shows no null default it would refuse."""
+    return Field(None, description=description, json_schema_extra=_drop_default)
+
+
 class ContactPatch(Schema):
-    email: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    company: str | None = None
-    timezone: str | None = None
-    owner: str | None = None
-    fields: dict[str, Any] | None = None
+    """Only the fields sent change. Null is refused (422 naming the field) except for
+    `owner`, where it means "no owner": send "" to clear a text."""
+
+    email: str = unset()
+    first_name: str = unset()
+    last_name: str = unset()
+    company: str = unset()
+    timezone: str = unset("IANA zone, or empty if unknown")
+    owner: str | None = Field(None, description="username; null or empty for no owner")
+    fields: dict[str, Any] = unset("custom field values to change; others stay")
 
 
 class ContactOut(Schema):
@@ -95,7 +114,7 @@ class MeetingOut(Schema):
 
 
 class ScheduleIn(Schema):
-    contact_ids: list[int] = Field(..., min_length=1, max_length=CONTACTS_PER_REQUEST_MAX)
+    contact_ids: list[RowId] = Field(..., min_length=1, max_length=CONTACTS_PER_REQUEST_MAX)
     title: str = Field(..., max_length=TITLE_MAX)
     start: datetime | None = Field(
         None,

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.template import Template, TemplateSyntaxError
 
 from convener import timeplan
+from convener.crm.models import CustomField
+from convener.meetings import placeholders
 from convener.meetings.limits import attendee_problems, description_problems, title_problems
 from convener.meetings.models import CredentialsPolicy, MeetingAction
 from convener.meetings.scheduling import ScheduleRequest, plan_recipients
@@ -32,11 +33,11 @@ def validate_action(action: MeetingAction, team_members: int = 0) -> None:
     errors.update(attendee_problems(action.external_emails or [], team_members, "external_emails"))
     if action.provider not in PROVIDERS:
         errors["provider"] = f"unknown provider {action.provider!r}; one of {', '.join(PROVIDERS)}"
+    custom_fields = list(CustomField.objects.values_list("key", flat=True))
     for name in ("title_template", "description_template"):
-        try:
-            Template(getattr(action, name))
-        except TemplateSyntaxError as exc:
-            errors.setdefault(name, f"not a valid template: {exc}")
+        found = placeholders.problems(getattr(action, name), custom_fields)
+        if found:
+            errors.setdefault(name, f"{found[0]} ({placeholders.describe_known(custom_fields)})")
     if action.timezone and not is_iana_zone(action.timezone):
         errors["timezone"] = f"{action.timezone!r} is not a time zone"
     if action.credentials == CredentialsPolicy.NAMED_USER and action.named_user is None:
@@ -45,7 +46,8 @@ def validate_action(action: MeetingAction, team_members: int = 0) -> None:
         errors["duration_minutes"] = "the duration must be between 5 minutes and 24 hours"
     try:
         timing = dict(action.timing or {"mode": "immediate"})
-        timing["timezone"] = action.timezone or None
+        # An unknown zone is reported once, as `timezone`, not again as timing.timezone.
+        timing["timezone"] = None if "timezone" in errors else action.timezone or None
         timeplan.parse_spec(
             {
                 "now": "2026-01-01T00:00:00Z",

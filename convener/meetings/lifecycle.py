@@ -28,9 +28,8 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -39,12 +38,12 @@ from django.utils import timezone
 
 from convener.meetings.limits import description_problems, title_problems
 from convener.meetings.models import Attempt, Delivery, Meeting, MeetingState
+from convener.meetings.starts import StartOutOfRange, start_instant
 from convener.meetings.sync import lease, next_operation, unleased
 from convener.providers.base import Provider
 from convener.providers.registry import provider_class
 from convener.team import access
 from convener.team.models import User
-from convener.timeplan import resolve_local
 from convener.timezones import is_iana_zone
 
 log = logging.getLogger(__name__)
@@ -85,13 +84,14 @@ class _Target:
 
 def _aware_start(value: object, zone: str) -> tuple[datetime, str]:
     """An instant for `value`: aware as given, naive as wall time in `zone` (a time in a
-    DST gap moves forward, an ambiguous one takes its first occurrence; the note says so)."""
+    DST gap moves forward, an ambiguous one takes its first occurrence; the note says so),
+    within the range of meeting times."""
     if not isinstance(value, datetime):
         raise ValidationError({"start": "give the start as a date and time"})
-    if value.tzinfo is not None and value.utcoffset() is not None:
-        return value.astimezone(UTC), ""
-    resolved = resolve_local(value, ZoneInfo(zone))
-    return datetime.fromtimestamp(resolved.ts, UTC), "; ".join(resolved.notes)
+    try:
+        return start_instant(value, zone, timezone.now())
+    except StartOutOfRange as exc:
+        raise ValidationError({"start": str(exc)}) from None
 
 
 def _target(meeting: Meeting, changes: Mapping[str, Any]) -> _Target:

@@ -7,8 +7,8 @@ keyed by field, so the API and the web forms point at the field that is over.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 
+from convener.meetings.models import validate_attendee_email
 from convener.plaintext import single_line_error, text_error
 from convener.providers.registry import PROVIDERS, provider_class
 
@@ -73,7 +73,7 @@ def attendee_problems(
         if problem:
             return {field: f"{email!r} is not a valid email address: it {problem}"}
         try:
-            validate_email(email)
-        except ValidationError:
-            return {field: f"{email!r} is not a valid email address"}
+            validate_attendee_email(email)
+        except ValidationError as exc:
+            return {field: f"{email!r} is not a valid email address: {exc.messages[0]}"}
     return {}

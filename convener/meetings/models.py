@@ -10,6 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 
 from convener.timezones import validate_timezone
@@ -233,6 +235,16 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+EMAIL_LENGTH = 254  # the attendee column; validate_email alone lets 320 characters through
+
+
+def validate_attendee_email(value: str) -> None:
+    """An address that can be an attendee's: valid, and short enough for the column."""
+    validate_email(value)
+    if len(value) > EMAIL_LENGTH:
+        raise ValidationError(f"an email address has at most {EMAIL_LENGTH} characters")
 
 
 class Attendee(models.Model):

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.timezone import now
 
 from convener.connections.selection import NoUsableConnection
 from convener.crm.models import Contact
 from convener.meetings.limits import attendee_problems, description_problems, title_problems
 from convener.meetings.models import CredentialsPolicy, MeetingAction, TimingMode
+from convener.meetings.placeholders import TITLE_TEMPLATE_LENGTH, literal
 from convener.meetings.scheduling import ScheduleOutcome, ScheduleRequest, schedule
+from convener.meetings.starts import StartOutOfRange, start_instant
 from convener.plaintext import single_line_error
 from convener.providers.registry import PROVIDERS
 from convener.team.models import User
@@ -26,7 +29,8 @@ class OneOffMeeting:
     title: str
     timezone: str
     duration_minutes: int = 30
-    start: datetime | None = None  # local wall time in `timezone`; None: immediately
+    # Local wall time in `timezone`, or an instant when aware; None: immediately.
+    start: datetime | None = None
     description: str = ""
     provider: str = "jitsi"
     credentials: str = CredentialsPolicy.CONTACT_OWNER
@@ -37,21 +41,23 @@ class OneOffMeeting:
     passcode: str = ""
 
 
-def _literal(text: str) -> str:
-    """A template that renders `text` as written (what a person typed is not a template)."""
-    return text.replace("{", "{{ '{' }}")
-
-
 def validate(params: OneOffMeeting) -> None:
     errors: dict[str, str] = {}
     if not params.title.strip():
         errors["title"] = "a title is required"
     errors.update(title_problems(params.title))
+    if "title" not in errors and len(literal(params.title)) > TITLE_TEMPLATE_LENGTH:
+        errors["title"] = "a title has at most 300 characters (each {{ counts as 10)"
     errors.update(description_problems(params.description, params.provider))
     if not is_iana_zone(params.timezone):
         errors["timezone"] = (
             f"{params.timezone!r} is not a time zone; use an IANA name such as Europe/Berlin"
         )
+    elif params.start is not None:
+        try:
+            start_instant(params.start, params.timezone, now())
+        except StartOutOfRange as exc:
+            errors["start"] = str(exc)
     if not 5 <= params.duration_minutes <= 24 * 60:
         errors["duration_minutes"] = "the duration must be between 5 minutes and 24 hours"
     if params.provider not in PROVIDERS:
@@ -77,19 +83,23 @@ def schedule_one_off(
 ) -> ScheduleOutcome:
     """Raises ValidationError keyed by field; nothing is saved when it does."""
     validate(params)
-    if params.start is not None:
+    if params.start is not None and params.start.utcoffset() is not None:
+        # An instant stays one: the planner reads it with its offset, in any zone.
+        at = params.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        timing = {"mode": TimingMode.FIXED, "at": at}
+    elif params.start is not None:
         timing = {"mode": TimingMode.FIXED, "at": params.start.strftime("%Y-%m-%dT%H:%M")}
     else:
         timing = {"mode": TimingMode.IMMEDIATE}
     with transaction.atomic():
         action = MeetingAction.objects.create(
-            name=f"{params.title} ({trigger})",
+            name=f"{params.title[:160]} ({trigger})",
             reusable=False,
             provider=params.provider,
             credentials=params.credentials,
             fallback=params.fallback,
-            title_template=_literal(params.title),
-            description_template=_literal(params.description),
+            title_template=literal(params.title),
+            description_template=literal(params.description),
             duration_minutes=params.duration_minutes,
             timing=timing,
             timezone=params.timezone,

@@ -18,17 +18,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.template import Context, Template
 from django.utils import timezone
 
 from convener import timeplan
 from convener.connections.models import Connection
 from convener.connections.selection import AccountChoice, NoUsableConnection, choose_account
 from convener.crm.models import Contact
+from convener.meetings import placeholders
 from convener.meetings.models import Attendee, CredentialsPolicy, Meeting, MeetingAction
 from convener.meetings.sync import lane_for
 from convener.meetings.tasks import enqueue_lanes
 from convener.plaintext import one_line
+from convener.providers.registry import provider_class
 from convener.team import access
 from convener.team.models import User
 
@@ -65,10 +66,13 @@ class ScheduleOutcome:
 
 @dataclass(slots=True)
 class _Choice:
-    """What pass one keeps of a recipient: who hosts, through which connection."""
+    """What pass one keeps of a recipient: who hosts, through which connection, and (for
+    `schedule`) the meeting's title and description, rendered before the write begins."""
 
     connection_id: int | None
     host_id: int | None
+    title: str = ""
+    description: str = ""
 
 
 def _contacts(ids: Sequence[int]) -> Iterator[Contact]:
@@ -80,26 +84,46 @@ def _contacts(ids: Sequence[int]) -> Iterator[Contact]:
                 yield found[pk]
 
 
-def _context(contact: Contact, host: User | None) -> Context:
-    """Plain values only, so a template can never reach into models (a password hash)."""
-    return Context(
-        {
-            "contact": {
-                "name": contact.name,
-                "first_name": contact.first_name,
-                "last_name": contact.last_name,
-                "email": contact.email,
-                "company": contact.company,
-                "fields": dict(contact.fields or {}),
-            },
-            "host": {"name": host.display_name, "email": host.email} if host else {},
-        },
-        autoescape=False,
-    )
+def placeholder_values(contact: Contact, host: User | None, provider: str) -> dict[str, str]:
+    """What each placeholder of a title or description stands for, for one meeting."""
+    owner = contact.owner
+    values = {
+        "contact.name": contact.name,
+        "contact.first_name": contact.first_name,
+        "contact.last_name": contact.last_name,
+        "contact.email": contact.email,
+        "contact.company": contact.company,
+        "owner.name": owner.display_name if owner else "",
+        "owner.email": owner.email if owner else "",
+        "host.name": host.display_name if host else "",
+        "host.email": host.email if host else "",
+        "provider.name": provider,
+    }
+    for key, value in (contact.fields or {}).items():
+        values[f"{placeholders.FIELD_PREFIX}{key}"] = "" if value is None else str(value)
+    return values
 
 
-def render_text(template: str, contact: Contact, host: User | None) -> str:
-    return Template(template).render(_context(contact, host)).strip()
+@dataclass(frozen=True)
+class _Texts:
+    """An action's title and description templates, parsed once per request."""
+
+    title: tuple[placeholders.Part, ...]
+    description: tuple[placeholders.Part, ...]
+    provider: str
+
+    @classmethod
+    def of(cls, action: MeetingAction) -> _Texts:
+        return cls(
+            placeholders.parse(action.title_template),
+            placeholders.parse(action.description_template),
+            provider_class(action.provider).name,
+        )
+
+    def render(self, contact: Contact, host: User | None) -> tuple[str, str]:
+        values = placeholder_values(contact, host, self.provider)
+        title = placeholders.render(self.title, values).strip()[:300] or "Meeting"
+        return title, placeholders.render(self.description, values).strip()
 
 
 def _timing_spec(action: MeetingAction, now: datetime) -> timeplan.PlanSpec:
@@ -118,7 +142,9 @@ def _timing_spec(action: MeetingAction, now: datetime) -> timeplan.PlanSpec:
 
 
 def _attendees(action: MeetingAction, contact: Contact, internal: list[User]) -> list[Attendee]:
-    people = [Attendee(email=contact.email, name=contact.name, kind=Attendee.Kind.CONTACT)]
+    # A first and a last name of 100 characters each make 201: the column holds 200.
+    name = contact.name[:200]
+    people = [Attendee(email=contact.email, name=name, kind=Attendee.Kind.CONTACT)]
     seen = {contact.email.lower()}
     for user in internal:
         if user.email and user.email.lower() not in seen:
@@ -136,11 +162,14 @@ def _attendees(action: MeetingAction, contact: Contact, internal: list[User]) ->
 
 
 def plan_recipients(
-    request: ScheduleRequest,
+    request: ScheduleRequest, *, render: bool = False
 ) -> tuple[timeplan.Plan, dict[int, _Choice], list[Skip]]:
-    """Pass one: choose each recipient's account and plan every meeting. A person's
-    request skips the contacts they may not change (convener.team.access)."""
+    """Pass one: choose each recipient's account and plan every meeting; with `render`,
+    also write each meeting's title and description (equal texts are kept once). A
+    person's request skips the contacts they may not change (convener.team.access)."""
     action = request.action
+    texts = _Texts.of(action) if render else None
+    seen: dict[str, str] = {}
     per_host = action.credentials != CredentialsPolicy.ORGANIZATION
     pool = list(Connection.objects.filter(provider=action.provider, status="active"))
     choices: dict[int, _Choice] = {}
@@ -161,9 +190,13 @@ def plan_recipients(
             skipped.append(Skip(contact.pk, str(exc)))
             continue
         host = choice.host
-        choices[contact.pk] = _Choice(
+        kept = choices[contact.pk] = _Choice(
             choice.connection.pk if choice.connection else None, host.pk if host else None
         )
+        if texts is not None:
+            title, description = texts.render(contact, host)
+            kept.title = seen.setdefault(title, title)
+            kept.description = seen.setdefault(description, description)
         recipients.append(
             timeplan.Recipient(
                 id=str(contact.pk),
@@ -194,14 +227,14 @@ def schedule(request: ScheduleRequest) -> ScheduleOutcome:
     are those the person may not schedule for (the callers that schedule for one contact
     check that first, and answer 404 or 403)."""
     action = request.action
-    plan, choices, skipped = plan_recipients(request)
+    # Titles and descriptions are rendered here, before the transaction: nothing that
+    # depends on a template's size runs while the database is held for writing.
+    plan, choices, skipped = plan_recipients(request, render=True)
     if len(request.contact_ids) == 1 and skipped and not skipped[0].refused:
         raise NoUsableConnection(skipped[0].reason)
     outcome = ScheduleOutcome(skipped=skipped)
     for skip in plan.skipped:
         outcome.skipped.append(Skip(int(skip.id), skip.reason))
-    title = Template(action.title_template)
-    description = Template(action.description_template)
     internal = list(action.internal_attendees.all())
     hosts = {u.pk: u for u in User.objects.filter(pk__in={c.host_id for c in choices.values()})}
     prefix = trigger_prefix(request)
@@ -226,7 +259,6 @@ def schedule(request: ScheduleRequest) -> ScheduleOutcome:
                 if trigger_key and trigger_key in existing:
                     outcome.existing_ids.append(existing[trigger_key])
                     continue
-                context = _context(contact, host)
                 meeting = Meeting(
                     trigger=request.trigger,
                     trigger_key=trigger_key,
@@ -236,8 +268,8 @@ def schedule(request: ScheduleRequest) -> ScheduleOutcome:
                     provider=action.provider,
                     connection_id=choice.connection_id,
                     # One line whatever the contact's data holds: it is an email subject.
-                    title=one_line(title.render(context))[:300] or "Meeting",
-                    description=description.render(context).strip(),
+                    title=one_line(choice.title)[:300] or "Meeting",
+                    description=choice.description,
                     start=item.start,
                     end=item.end,
                     timezone=item.timezone,

@@ -9,6 +9,7 @@ docs/timeplan.md. Entry points:
 * ``plan_smart_schedule``: smart scheduling alone, on epoch seconds, for large batches.
 """
 
+from .bounds import start_problem, start_range, wall_problem
 from .chain import CHAIN_LINKS, TimezoneSource, choose_zone
 from .cli import main
 from .delay import Delay, DelayUnit, add_months, apply_delay
@@ -56,4 +57,7 @@ __all__ = [
     "read_field",
     "resolve_local",
     "smart_rules",
+    "start_problem",
+    "start_range",
+    "wall_problem",
 ]

@@ -7,7 +7,8 @@ Which zone each mode plans in (issue 3):
   (source ``default``);
 * immediate, delay and date-time field values: the first zone the recipient's chain yields.
 
-A fixed time or a field value in the past is skipped, never moved.
+A fixed time or a field value in the past is skipped, never moved; so is any start out of
+the range of meeting times (``bounds``: from 2000 to 10 years after now).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from .bounds import start_problem, start_range
 from .bulk import collector_paused
 from .chain import NoZone, TimezoneSource, ZoneChoice, choose_zone
 from .delay import apply_delay
@@ -55,13 +57,21 @@ def plan(spec: PlanSpec) -> Plan:
         return _plan_smart(spec, action)
     decide = _deciders[timing.mode](spec, action)
     result = Plan()
+    earliest, latest = start_range(spec.now)
     for recipient in spec.recipients:
         outcome = decide(recipient)
+        if isinstance(outcome, PlannedMeeting) and not earliest <= outcome.start_ts <= latest:
+            outcome = _out_of_range(spec, recipient, outcome.start_ts)
         if isinstance(outcome, PlannedMeeting):
             result.meetings.append(outcome)
         else:
             result.skipped.append(outcome)
     return result
+
+
+def _out_of_range(spec: PlanSpec, recipient: Recipient, start_ts: int) -> SkippedRecipient:
+    reason = start_problem(start_ts, spec.now) or "out of range"
+    return SkippedRecipient(recipient.id, "date_out_of_range", f"start {reason}")
 
 
 def _action_zone(spec: PlanSpec) -> _ActionZone:
@@ -255,10 +265,13 @@ def _plan_smart(spec: PlanSpec, action: _ActionZone) -> Plan:
     meetings, skipped = result.meetings, result.skipped
     duration, zone_name, source = spec.duration_s, action.zone.key, action.source
     reason = f"no slot within {rules.horizon_days} days"
+    earliest, latest = start_range(spec.now)
     with collector_paused():
         for recipient, start in zip(recipients, starts, strict=True):
             if start is None:
                 skipped.append(SkippedRecipient(recipient.id, "no_slot", reason))
+            elif not earliest <= start <= latest:
+                skipped.append(_out_of_range(spec, recipient, start))
             else:
                 meetings.append(
                     PlannedMeeting(

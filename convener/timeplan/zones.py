@@ -21,10 +21,14 @@ EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 DAY = 86_400
 
 
+# Files some systems keep beside the zones, which available_timezones() may list.
+_NOT_ZONES = frozenset({"localtime", "posixrules"})
+
+
 @cache
 def known_zone_names() -> frozenset[str]:
     """The IANA names this machine's tz database knows (system zoneinfo, then tzdata)."""
-    return frozenset(available_timezones())
+    return frozenset(available_timezones()) - _NOT_ZONES
 
 
 def load_zone(name: str) -> ZoneInfo | None:

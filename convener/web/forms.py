@@ -7,10 +7,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 
 from convener.crm.models import Contact
 from convener.meetings.limits import TITLE_MAX
+from convener.meetings.models import validate_attendee_email
 from convener.team import access
 from convener.timezones import validate_timezone
 from convener.web.fields import timezone_field
@@ -85,7 +85,7 @@ class ScheduleMeetingForm(forms.Form):
         emails = split_emails(self.cleaned_data.get("attendees", ""))
         for email in emails:
             try:
-                validate_email(email)
+                validate_attendee_email(email)
             except ValidationError:
                 raise ValidationError(f"{email!r} is not a valid email address") from None
         return emails

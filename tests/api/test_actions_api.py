@@ -15,16 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api(client: Any, api_token: str) -> Any:
-    def post(path: str, body: Any) -> Any:
-        return client.post(
-            f"/api/v1{path}",
-            body,
-            content_type="application/json",
-            headers={"Authorization": f"Bearer {api_token}"},
-        )
-
-    return post
+def api(api_post: Any) -> Any:
+    return api_post
 
 
 def make_contacts(owner: Any, count: int) -> list[int]:

@@ -50,3 +50,15 @@ def test_a_body_over_the_upload_limit_gets_a_json_413_naming_the_body(
     error = response.json()
     assert error["errors"][0]["field"] == "body"
     assert "1,000 bytes" in error["errors"][0]["message"]
+
+
+def test_an_offset_past_any_table_gives_an_empty_page_not_an_error(
+    client: Any, api_token: str, contact: Any
+) -> None:
+    for path in ("/api/v1/contacts", "/api/v1/meetings"):
+        response = client.get(
+            f"{path}?offset={2**70}&limit=100",
+            headers={"Authorization": f"Bearer {api_token}"},
+        )
+        assert response.status_code == 200, response.content
+        assert response.json()["items"] == []

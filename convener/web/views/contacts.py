@@ -25,7 +25,8 @@ from convener.web.forms import ContactForm, ScheduleMeetingForm
 
 @login_required
 def contact_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
+    # PostgreSQL refuses NUL in text, even in a search: it cannot match anything anyway.
+    query = request.GET.get("q", "").replace("\x00", "").strip()
     contacts = access.visible_contacts(request.user)
     if query:
         contacts = contacts.filter(
