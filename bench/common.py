@@ -411,7 +411,13 @@ def bulk_users(count: int, prefix: str = "owner") -> list[Any]:
     for user in users:
         user.set_unusable_password()
     User.objects.bulk_create(users)
-    return list(User.objects.filter(username__startswith=f"{prefix}-").order_by("username"))
+    made = list(User.objects.filter(username__startswith=f"{prefix}-").order_by("username"))
+    # bulk_create sends no post_save, so the Members group (what a new member may do) is
+    # joined here, as a member made any other way joins it.
+    from convener.team.members import members_group
+
+    members_group().user_set.add(*made)
+    return made
 
 
 def bulk_contacts(owners: Sequence[Any], per_owner: int, *, batch: int = 5000) -> int:
