@@ -165,6 +165,12 @@ class FakeProvider:
         """What the fake holds, for tests and benchmarks."""
         return {}
 
+    def convener_settings(self) -> dict[str, str]:
+        """The CONVENER_* variables that point Convener at this fake once it is served
+        (`base_url` known): its endpoints and the OAuth app it accepts. Gather them for
+        several fakes with `fakeproviders.settings_for`."""
+        raise NotImplementedError(f"{type(self).__name__} does not say how to reach it")
+
     def account_of(self, request: Request) -> str | None:
         """Whose quota a call counts against (None: not rate limited)."""
         return request.bearer()

@@ -1,7 +1,7 @@
 """A fake Zoom (OAuth at /oauth/*, API v2 at /v2/*) on one address, traps included.
 
-Point both CONVENER_ZOOM_OAUTH_URL and CONVENER_ZOOM_API_URL at it. It reproduces what
-makes real Zoom clients fail:
+Convener's OAuth and API URL settings both point at it (`convener_settings`). It
+reproduces what makes real Zoom clients fail:
 
 - refresh tokens rotate and the previous one dies at once: a second use gets
   400 {"reason": "Invalid Token!", "error": "invalid_grant"};
@@ -213,6 +213,16 @@ class FakeZoom(ZoomOAuth, FakeProvider):
             }
 
     # -- harness hooks ---------------------------------------------------------------
+    def convener_settings(self) -> dict[str, str]:
+        # OAuth (/oauth/*) and the API (/v2/*) share the one address. The Server-to-Server
+        # app's credentials are not settings: an administrator enters them in Convener.
+        return {
+            "CONVENER_ZOOM_OAUTH_URL": self.base_url,
+            "CONVENER_ZOOM_API_URL": self.base_url,
+            "CONVENER_ZOOM_CLIENT_ID": self.client_id,
+            "CONVENER_ZOOM_CLIENT_SECRET": self.client_secret,
+        }
+
     def account_of(self, request: Request) -> str | None:
         if not request.path.startswith("/v2/"):
             return None
