@@ -36,8 +36,11 @@ BENCH ?= timeplan time_to_invitation bulk_memory fanout
 bench: $(VENV)/.installed
 	for name in $(BENCH); do $(BIN)/python bench/bench_$$name.py || exit 1; done
 
+# The fake Google, Microsoft and Zoom (development tooling, not in the wheel): prints the
+# exports that point `make run` at them. Other ports: `make fakeproviders FAKES_PORT=9101`.
+FAKES_PORT ?= 8101
 fakeproviders: $(VENV)/.installed
-	$(BIN)/convener fakeproviders
+	$(BIN)/python -m fakeproviders --base-port $(FAKES_PORT)
 
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

@@ -67,6 +67,7 @@ from bench.common import (
     verdict,
     wait_for_output,
 )
+from fakeproviders import settings_for
 from fakeproviders.google import FakeGoogle
 from fakeproviders.harness import FakeServer
 
@@ -486,11 +487,7 @@ def main() -> int:
         sandbox(
             "fanout",
             keep=args.keep,
-            CONVENER_GOOGLE_API_URL=fake.url,
-            CONVENER_GOOGLE_TOKEN_URI=f"{fake.url}/token",
-            CONVENER_GOOGLE_AUTH_URI=f"{fake.url}/o/oauth2/v2/auth",
-            CONVENER_GOOGLE_CLIENT_ID="fake-google-client-id",
-            CONVENER_GOOGLE_CLIENT_SECRET="fake-google-client-secret",  # noqa: S106
+            **settings_for(fake),
             CONVENER_LOG_LEVEL="INFO",
             **extra,
         ) as box,

@@ -54,6 +54,7 @@ from bench.common import (
     wait_for_http,
     wait_for_output,
 )
+from fakeproviders import settings_for
 from fakeproviders.google import FakeGoogle
 from fakeproviders.harness import FakeServer
 
@@ -295,10 +296,7 @@ def main() -> int:
         sandbox(
             "invite",
             keep=args.keep,
-            CONVENER_GOOGLE_API_URL=fake.url,
-            CONVENER_GOOGLE_TOKEN_URI=f"{fake.url}/token",
-            CONVENER_GOOGLE_CLIENT_ID="fake-google-client-id",
-            CONVENER_GOOGLE_CLIENT_SECRET="fake-google-client-secret",  # noqa: S106
+            **settings_for(fake),
         ) as box,
     ):
         run(args, box, fake, sink)

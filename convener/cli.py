@@ -1,8 +1,8 @@
 """The `convener` command.
 
-`convener plan` and `convener fakeproviders` run without Django or a database; every
-other subcommand is a Django management command (serve, worker, migrate, createadmin,
-createtoken, rotate-keys, genkey, and Django's own).
+`convener plan` runs without Django or a database; every other subcommand is a Django
+management command (serve, worker, migrate, createadmin, createtoken, rotate-keys, genkey,
+and Django's own).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ USAGE = """usage: convener <command> [options]
   rotate-keys    re-encrypt stored credentials with the first CONVENER_TOKEN_KEYS key
   genkey         print a new token encryption key
   plan SPEC      print the meeting plan for a planning SPEC (JSON), no database needed
-  fakeproviders  local fake Google, Microsoft and Zoom servers for trying Convener out
 
 `convener <command> --help` describes a command's options."""
 
@@ -36,10 +35,6 @@ def main(argv: list[str] | None = None) -> int:
         from convener.timeplan import main as plan_main
 
         return plan_main(args[1:])
-    if args[0] == "fakeproviders":
-        from fakeproviders.__main__ import main as fakes_main
-
-        return fakes_main(args[1:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "convener.settings")
     from django.core.management import execute_from_command_line
 

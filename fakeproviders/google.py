@@ -123,6 +123,15 @@ class FakeGoogle(GoogleOAuth, FakeProvider):
         super().__init__()
 
     # -- harness hooks -----------------------------------------------------------------
+    def convener_settings(self) -> dict[str, str]:
+        return {
+            "CONVENER_GOOGLE_AUTH_URI": f"{self.base_url}/o/oauth2/v2/auth",
+            "CONVENER_GOOGLE_TOKEN_URI": f"{self.base_url}/token",
+            "CONVENER_GOOGLE_API_URL": self.base_url,
+            "CONVENER_GOOGLE_CLIENT_ID": self.client_id,
+            "CONVENER_GOOGLE_CLIENT_SECRET": self.client_secret,
+        }
+
     def reset(self) -> None:
         with self.lock:
             super().reset()

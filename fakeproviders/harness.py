@@ -48,11 +48,17 @@ class Faults:
     seed: int | None = None
 
     def update(self, changes: Mapping[str, Any]) -> None:
-        known = {f.name for f in fields(self)}
-        for name, value in changes.items():
-            if name not in known:
-                raise ValueError(f"unknown fault {name!r}; known: {', '.join(sorted(known))}")
-            setattr(self, name, value)
+        update_known_fields(self, changes, "fault")
+
+
+def update_known_fields(record: Any, changes: Mapping[str, Any], what: str) -> None:
+    """Set a dataclass's fields from a control route's JSON; a name it does not have is a
+    ValueError listing the ones it has (a typo must not pass silently as a no-op)."""
+    known = {f.name for f in fields(record)}
+    for name, value in changes.items():
+        if name not in known:
+            raise ValueError(f"unknown {what} {name!r}; known: {', '.join(sorted(known))}")
+        setattr(record, name, value)
 
 
 @dataclass
@@ -158,6 +164,12 @@ class FakeProvider:
     def state(self) -> dict[str, Any]:
         """What the fake holds, for tests and benchmarks."""
         return {}
+
+    def convener_settings(self) -> dict[str, str]:
+        """The CONVENER_* variables that point Convener at this fake once it is served
+        (`base_url` known): its endpoints and the OAuth app it accepts. Gather them for
+        several fakes with `fakeproviders.settings_for`."""
+        raise NotImplementedError(f"{type(self).__name__} does not say how to reach it")
 
     def account_of(self, request: Request) -> str | None:
         """Whose quota a call counts against (None: not rate limited)."""

@@ -201,6 +201,15 @@ class FakeMicrosoft(MicrosoftIdentity, FakeProvider):
         return found or next((u for u in self.users.values() if u.id.lower() == ref), None)
 
     # -- harness hooks -------------------------------------------------------------------
+    def convener_settings(self) -> dict[str, str]:
+        # Identity platform and Graph share the one address; paths are the real ones.
+        return {
+            "CONVENER_MICROSOFT_LOGIN_URL": self.base_url,
+            "CONVENER_MICROSOFT_GRAPH_URL": self.base_url,
+            "CONVENER_MICROSOFT_CLIENT_ID": self.client_id,
+            "CONVENER_MICROSOFT_CLIENT_SECRET": self.client_secret,
+        }
+
     def account_of(self, request: Request) -> str | None:
         bearer = request.bearer()
         if bearer is None:

@@ -1,7 +1,7 @@
 """A fake Zoom (OAuth at /oauth/*, API v2 at /v2/*) on one address, traps included.
 
-Point both CONVENER_ZOOM_OAUTH_URL and CONVENER_ZOOM_API_URL at it. It reproduces what
-makes real Zoom clients fail:
+Convener's OAuth and API URL settings both point at it (`convener_settings`). It
+reproduces what makes real Zoom clients fail:
 
 - refresh tokens rotate and the previous one dies at once: a second use gets
   400 {"reason": "Invalid Token!", "error": "invalid_grant"};
@@ -27,125 +27,49 @@ import base64
 import hashlib
 import html
 import math
-import re
 import secrets
 from collections import Counter
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fakeproviders.harness import FakeProvider, Request, Response, route
-
-# The fake's well-known credentials (defaults of the constructor).
-CLIENT_ID = "fake-zoom-client-id"
-CLIENT_SECRET = "fake-zoom-client-secret"
-S2S_CLIENT_ID = "fake-zoom-s2s-client-id"
-S2S_CLIENT_SECRET = "fake-zoom-s2s-client-secret"
-ACCOUNT_ID = "fake-zoom-account-id"
-
-DAILY_MESSAGE = (
-    "You have exceeded the daily rate limit ({limit}) of Meeting Create/Update API requests "
-    "permitted for this particular user. You may resume these requests at GMT 00:00:00."
+from fakeproviders.zoom_model import (
+    ACCOUNT_ID,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    DAILY_MESSAGE,
+    MARKER,
+    PASSCODE,
+    QPS_MESSAGE,
+    S2S_CLIENT_ID,
+    S2S_CLIENT_SECRET,
+    AccessToken,
+    FakeMeeting,
+    FakeUser,
+    Grant,
+    ZoomOptions,
+    api_error,
+    iso,
+    xml_error,
 )
-QPS_MESSAGE = "You have reached the maximum per-second rate limit for this API. Try again later."
-INVALID_TOKEN = {"reason": "Invalid Token!", "error": "invalid_grant"}
-PASSCODE = re.compile(r"[A-Za-z0-9@\-_*]{1,10}")
-MARKER = re.compile(r"\[convener:([a-v0-9]+)\]")
+from fakeproviders.zoom_oauth import ZoomOAuth
+
+# The well-known credentials and texts tests compare against, importable from here.
+__all__ = [
+    "ACCOUNT_ID",
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "DAILY_MESSAGE",
+    "S2S_CLIENT_ID",
+    "S2S_CLIENT_SECRET",
+    "FakeZoom",
+]
 
 
-@dataclass
-class ZoomOptions:
-    """Behaviour switches, changed with POST /_fake/options."""
-
-    daily_limit: int = 100  # creates+updates per host per UTC day
-    legacy_daily_status: bool = False  # answer the daily cap with HTTP 300, as older docs said
-    rate_limit_headers: bool = True  # Retry-After and X-RateLimit-* on 429s (not always sent)
-    xml_server_errors: float = 0.5  # share of server errors answered in XML
-    xml_errors: bool = False  # every API error in XML
-    scope_error_status: int = 400  # HTTP status of the 4700 "does not contain scopes" error
-    expires_in: int = 3599
-    user_scopes: str = "meeting:write meeting:read user:read"
-    s2s_scopes: str = "meeting:write:admin meeting:read:admin user:read:admin"
-    reject_scope_param: bool = True  # Zoom refuses `scope` in the authorize URL
-    generate_passcode: bool = True  # accounts that require passcodes make one when none is sent
-
-    def update(self, changes: dict[str, Any]) -> None:
-        known = {f.name for f in fields(self)}
-        for name, value in changes.items():
-            if name not in known:
-                raise ValueError(f"unknown option {name!r}; known: {', '.join(sorted(known))}")
-            setattr(self, name, value)
-
-
-@dataclass
-class FakeUser:
-    id: str
-    email: str
-    first_name: str
-    last_name: str
-    type: int = 2  # licensed
-    status: str = "active"
-    can_host: bool = True
-
-    def public(self, account_id: str) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "first_name": self.first_name,
-            "last_name": self.last_name,
-            "display_name": f"{self.first_name} {self.last_name}".strip(),
-            "email": self.email,
-            # A user without a Meetings license shows as type 4 (cannot host).
-            "type": self.type if self.can_host else 4,
-            "status": self.status,
-            "account_id": account_id,
-            "timezone": "UTC",
-            "role_name": "Member",
-        }
-
-
-@dataclass
-class AccessToken:
-    email: str | None  # None: a Server-to-Server token, for the whole account
-    scopes: frozenset[str]
-    expires_at: datetime
-
-
-@dataclass
-class Grant:
-    """An authorization code or a refresh token (both are for one user)."""
-
-    email: str
-    scopes: frozenset[str]
-    alive: bool = True
-    redirect_uri: str = ""
-    challenge: str = ""
-    challenge_method: str = ""
-    expires_at: datetime | None = None
-
-
-@dataclass
-class FakeMeeting:
-    id: int
-    uuid: str
-    host: FakeUser
-    topic: str
-    start_time: str
-    duration: int
-    timezone: str
-    agenda: str
-    password: str
-    created_at: str
-    settings: dict[str, Any] = field(default_factory=dict)
-    deleted: bool = False
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class FakeZoom(FakeProvider):
+class FakeZoom(ZoomOAuth, FakeProvider):
     name = "zoom"
 
     def __init__(
@@ -234,12 +158,12 @@ class FakeZoom(FakeProvider):
                 uuid=base64.b64encode(digest).decode(),
                 host=self.users[host_email.lower()],
                 topic=topic,
-                start_time=start_time or _iso(self.now() + timedelta(days=1)),
+                start_time=start_time or iso(self.now() + timedelta(days=1)),
                 duration=duration,
                 timezone=timezone,
                 agenda=agenda,
                 password=password,
-                created_at=_iso(self.now()),
+                created_at=iso(self.now()),
                 settings=dict(settings or {}),
             )
             self.meetings[meeting_id] = meeting
@@ -289,6 +213,16 @@ class FakeZoom(FakeProvider):
             }
 
     # -- harness hooks ---------------------------------------------------------------
+    def convener_settings(self) -> dict[str, str]:
+        # OAuth (/oauth/*) and the API (/v2/*) share the one address. The Server-to-Server
+        # app's credentials are not settings: an administrator enters them in Convener.
+        return {
+            "CONVENER_ZOOM_OAUTH_URL": self.base_url,
+            "CONVENER_ZOOM_API_URL": self.base_url,
+            "CONVENER_ZOOM_CLIENT_ID": self.client_id,
+            "CONVENER_ZOOM_CLIENT_SECRET": self.client_secret,
+        }
+
     def account_of(self, request: Request) -> str | None:
         if not request.path.startswith("/v2/"):
             return None
@@ -309,7 +243,7 @@ class FakeZoom(FakeProvider):
 
     def server_error(self, request: Request) -> Response:
         if self.options.xml_errors or self.chance(self.options.xml_server_errors):
-            return self._xml_error(500, 500, "Internal Error. Please try again later.")
+            return xml_error(500, 500, "Internal Error. Please try again later.")
         return Response.json(
             500, {"code": 500, "message": "Internal Error. Please try again later."}
         )
@@ -340,18 +274,6 @@ class FakeZoom(FakeProvider):
             return Response.json(400, {"error": str(exc)})
         return super().control(request)
 
-    def _revoke(self, email: str) -> Response:
-        """Like the user removing the app: refresh and access tokens of that user die."""
-        with self.lock:
-            killed = 0
-            for grant in self.refresh_tokens.values():
-                if grant.email == email.lower() and grant.alive:
-                    grant.alive = False
-                    killed += 1
-            for name in [n for n, t in self.access_tokens.items() if t.email == email.lower()]:
-                del self.access_tokens[name]
-            return Response.json(200, {"revoked_refresh_tokens": killed})
-
     def _clock(self, request: Request) -> Response:
         with self.lock:
             if request.method == "POST":
@@ -370,13 +292,6 @@ class FakeZoom(FakeProvider):
             )
 
     # -- error shapes ----------------------------------------------------------------
-    def _xml_error(self, status: int, code: int, message: str) -> Response:
-        body = (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            f"<error><code>{code}</code><message>{html.escape(message)}</message></error>"
-        )
-        return Response(status, body.encode(), {"Content-Type": "application/xml;charset=UTF-8"})
-
     def _error(
         self,
         status: int,
@@ -385,174 +300,10 @@ class FakeZoom(FakeProvider):
         errors: list[dict[str, str]] | None = None,
         headers: dict[str, str] | None = None,
     ) -> Response:
-        if self.options.xml_errors:
-            response = self._xml_error(status, code, message)
-            response.headers.update(headers or {})
-            return response
-        payload: dict[str, Any] = {"code": code, "message": message}
-        if errors:
-            payload["errors"] = errors
-        return Response.json(status, payload, headers)
+        return api_error(status, code, message, errors, headers, xml=self.options.xml_errors)
 
     def _invalid(self, errors: list[dict[str, str]]) -> Response:
         return self._error(400, 300, "Validation Failed.", errors)
-
-    def _token_error(self, status: int, reason: str, error: str) -> Response:
-        return Response.json(status, {"reason": reason, "error": error})
-
-    # -- OAuth -----------------------------------------------------------------------
-    def _check_authorize(self, params: dict[str, str]) -> str | None:
-        """What is wrong with an authorize request (None: nothing)."""
-        if params.get("response_type", "code") != "code":
-            return "Invalid response_type"
-        if params.get("client_id") != self.client_id:
-            return "Invalid client_id"
-        redirect = params.get("redirect_uri", "")
-        if self.redirect_uris and redirect not in self.redirect_uris:
-            return "Invalid redirect: not in the app's allow list"
-        if urlsplit(redirect).scheme not in {"http", "https"}:
-            return "Invalid redirect_uri"
-        if "scope" in params and self.options.reject_scope_param:
-            return "Invalid scope (4,700)"
-        challenge = params.get("code_challenge", "")
-        method = params.get("code_challenge_method", "plain" if challenge else "")
-        if challenge and (
-            method not in {"S256", "plain"}
-            or not re.fullmatch(r"[A-Za-z0-9\-._~]{43,128}", challenge)
-        ):
-            return "Invalid code_challenge"
-        return None
-
-    @route("GET", "/oauth/authorize")
-    def authorize_page(self, request: Request) -> Response:
-        problem = self._check_authorize(request.query)
-        if problem:
-            return Response.html(400, f"<title>Zoom - Error</title><p>{html.escape(problem)}</p>")
-        hidden = "".join(
-            f'<input type="hidden" name="{name}" value="{html.escape(request.query[name])}">'
-            for name in (
-                "client_id",
-                "redirect_uri",
-                "state",
-                "code_challenge",
-                "code_challenge_method",
-                "response_type",
-            )
-            if name in request.query
-        )
-        page = f"""<!doctype html>
-<html><head><title>Fake Zoom - Authorize app</title></head>
-<body><h1>Fake Zoom</h1><p>Convener would like to schedule and manage meetings for you.</p>
-<form method="post" action="/oauth/authorize">{hidden}
-<label>Email <input type="email" name="email" value="{html.escape(self.default_email)}"></label>
-<button type="submit" name="decision" value="allow">Allow</button>
-<button type="submit" name="decision" value="deny">Deny</button>
-</form></body></html>"""
-        return Response.html(200, page)
-
-    @route("POST", "/oauth/authorize")
-    def authorize_decision(self, request: Request) -> Response:
-        form = request.form()
-        problem = self._check_authorize(form)
-        if problem:
-            return Response.html(400, f"<title>Zoom - Error</title><p>{html.escape(problem)}</p>")
-        redirect = form["redirect_uri"]
-        answer: dict[str, str] = {}
-        if form.get("decision") != "allow":
-            answer["error"] = "access_denied"
-        else:
-            email = form.get("email", "").strip().lower()
-            if "@" not in email:
-                return Response.html(400, "<title>Zoom - Error</title><p>Enter an email</p>")
-            with self.lock:
-                self.add_user(email)
-                code = secrets.token_urlsafe(24)
-                self.codes[code] = Grant(
-                    email=email,
-                    scopes=frozenset(self.options.user_scopes.split()),
-                    redirect_uri=redirect,
-                    challenge=form.get("code_challenge", ""),
-                    challenge_method=form.get("code_challenge_method", "plain"),
-                    expires_at=self.now() + timedelta(minutes=10),
-                )
-            answer["code"] = code
-        if form.get("state"):
-            answer["state"] = form["state"]
-        return Response.redirect(redirect + ("&" if "?" in redirect else "?") + urlencode(answer))
-
-    def _client(self, request: Request) -> str | None:
-        """'user' or 's2s' by the HTTP Basic credentials; Zoom takes no secret in the form."""
-        value = request.headers.get("authorization", "")
-        if not value.lower().startswith("basic "):
-            return None
-        try:
-            client_id, _, secret = base64.b64decode(value[6:]).decode().partition(":")
-        except (ValueError, UnicodeDecodeError):
-            return None
-        if (client_id, secret) == (self.client_id, self.client_secret):
-            return "user"
-        if (client_id, secret) == (self.s2s_client_id, self.s2s_client_secret):
-            return "s2s"
-        return None
-
-    def _issue(self, email: str | None, scopes: frozenset[str], *, refresh: bool) -> Response:
-        access = secrets.token_urlsafe(32)
-        self.access_tokens[access] = AccessToken(
-            email, scopes, self.now() + timedelta(seconds=self.options.expires_in)
-        )
-        payload: dict[str, Any] = {
-            "access_token": access,
-            "token_type": "bearer",
-            "expires_in": self.options.expires_in,
-            "scope": " ".join(sorted(scopes)),
-            "api_url": self.base_url,
-        }
-        if refresh and email:
-            token = secrets.token_urlsafe(32)
-            self.refresh_tokens[token] = Grant(email=email, scopes=scopes)
-            payload["refresh_token"] = token
-        return Response.json(200, payload, {"Cache-Control": "no-store"})
-
-    @route("POST", "/oauth/token")
-    def token(self, request: Request) -> Response:
-        client = self._client(request)
-        if client is None:
-            return self._token_error(401, "Invalid client_id or client_secret", "invalid_client")
-        form = {**request.query, **request.form()}  # S2S docs put the grant in the query
-        grant_type = form.get("grant_type", "")
-        with self.lock:
-            if grant_type == "authorization_code" and client == "user":
-                return self._grant_code(form)
-            if grant_type == "refresh_token" and client == "user":
-                grant = self.refresh_tokens.get(form.get("refresh_token", ""))
-                if grant is None or not grant.alive:
-                    return Response.json(400, INVALID_TOKEN)
-                grant.alive = False  # rotation: the previous refresh token dies at once
-                self.grants["refresh_token"] += 1
-                return self._issue(grant.email, grant.scopes, refresh=True)
-            if grant_type == "account_credentials" and client == "s2s":
-                if form.get("account_id") != self.account_id:
-                    return self._token_error(400, "Invalid account_id", "invalid_request")
-                self.grants["account_credentials"] += 1
-                scopes = frozenset(self.options.s2s_scopes.split())
-                return self._issue(None, scopes, refresh=False)
-        return self._token_error(400, "Unsupported grant type", "unsupported_grant_type")
-
-    def _grant_code(self, form: dict[str, str]) -> Response:
-        grant = self.codes.pop(form.get("code", ""), None)  # single use
-        if grant is None or grant.expires_at is None or grant.expires_at < self.now():
-            return self._token_error(400, "Invalid authorization code", "invalid_grant")
-        if form.get("redirect_uri") != grant.redirect_uri:
-            return self._token_error(400, "Redirect URI mismatch.", "invalid_grant")
-        if grant.challenge:
-            verifier = form.get("code_verifier", "")
-            if grant.challenge_method == "S256":
-                digest = hashlib.sha256(verifier.encode()).digest()
-                verifier = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-            if not secrets.compare_digest(verifier, grant.challenge):
-                return self._token_error(400, "Invalid code_verifier", "invalid_grant")
-        self.grants["authorization_code"] += 1
-        return self._issue(grant.email, grant.scopes, refresh=True)
 
     # -- API helpers -----------------------------------------------------------------
     def _caller(self, request: Request, scope: str) -> AccessToken | Response:
@@ -610,7 +361,7 @@ class FakeZoom(FakeProvider):
             headers = {}
             if self.options.rate_limit_headers:
                 headers = {
-                    "Retry-After": _iso(midnight),
+                    "Retry-After": iso(midnight),
                     "X-RateLimit-Type": "Daily-limit",
                     "X-RateLimit-Limit": str(limit),
                     "X-RateLimit-Remaining": "0",
@@ -653,7 +404,7 @@ class FakeZoom(FakeProvider):
                 start = datetime.fromisoformat(text.replace("Z", "+00:00"))
                 if not text.endswith("Z"):  # without Z it is local time in `timezone`
                     start = start.replace(tzinfo=zone)
-                out["start_time"] = _iso(start)
+                out["start_time"] = iso(start)
             except (KeyError, ValueError):
                 bad("start_time", "Invalid start_time: use yyyy-MM-ddTHH:mm:ssZ.")
         if "duration" in body:
@@ -667,52 +418,6 @@ class FakeZoom(FakeProvider):
         if isinstance(body.get("settings"), dict):
             out["settings"] = body["settings"]
         return self._invalid(errors) if errors else out
-
-    def _view(self, m: FakeMeeting, *, full: bool) -> dict[str, Any]:
-        pwd = hashlib.sha256(f"{m.id}:{m.password}".encode()).hexdigest()[:32]
-        join_url = f"{self.base_url}/j/{m.id}" + (f"?pwd={pwd}" if m.password else "")
-        view: dict[str, Any] = {
-            "uuid": m.uuid,
-            "id": m.id,
-            "host_id": m.host.id,
-            "topic": m.topic,
-            "type": 2,
-            "start_time": m.start_time,
-            "duration": m.duration,
-            "timezone": m.timezone,
-            "agenda": m.agenda,
-            "created_at": m.created_at,
-            "join_url": join_url,
-        }
-        if full:
-            view.update(
-                host_email=m.host.email,
-                status="waiting",
-                # The host's link; Zoom's expires after 2 hours. Clients must not keep it.
-                start_url=f"{self.base_url}/s/{m.id}?zak={secrets.token_urlsafe(16)}",
-                password=m.password,
-                h323_password=m.password,
-                pstn_password=m.password,
-                encrypted_password=pwd,
-                pre_schedule=False,
-                settings={
-                    "host_video": False,
-                    "participant_video": False,
-                    "join_before_host": False,
-                    "waiting_room": False,
-                    **m.settings,
-                    "global_dial_in_numbers": [
-                        {
-                            "country": "US",
-                            "country_name": "US",
-                            "city": "New York",
-                            "number": "+1 646 558 8656",
-                            "type": "toll",
-                        }
-                    ],
-                },
-            )
-        return view
 
     # -- API -------------------------------------------------------------------------
     @route("GET", "/v2/users/(?P<user_id>[^/]+)")
@@ -754,7 +459,7 @@ class FakeZoom(FakeProvider):
             meeting = self.add_meeting(host.email, **values)
             return Response.json(
                 201,
-                self._view(meeting, full=True),
+                meeting.public(self.base_url, full=True),
                 {"Content-Location": f"{self.base_url}/v2/meetings/{meeting.id}"},
             )
 
@@ -807,7 +512,7 @@ class FakeZoom(FakeProvider):
                     "page_size": size,
                     "total_records": len(mine),
                     "next_page_token": next_token,
-                    "meetings": [self._view(m, full=False) for m in page],
+                    "meetings": [m.public(self.base_url, full=False) for m in page],
                 },
             )
 
@@ -820,7 +525,7 @@ class FakeZoom(FakeProvider):
             meeting = self._meeting(caller, meeting_id)
             if isinstance(meeting, Response):
                 return meeting
-            return Response.json(200, self._view(meeting, full=True))
+            return Response.json(200, meeting.public(self.base_url, full=True))
 
     @route("PATCH", "/v2/meetings/(?P<meeting_id>[^/]+)")
     def update_meeting(self, request: Request, meeting_id: str) -> Response:

@@ -172,18 +172,24 @@ def worker() -> Any:
     return run_worker
 
 
+def point_settings_at(settings: Any, *servers: Any) -> None:
+    """Point this process's Convener (pytest-django's `settings`) at running fakes: each
+    variable of `fakeproviders.settings_for` becomes the setting of its name without the
+    CONVENER_ prefix, as convener/settings.py reads it."""
+    from fakeproviders import settings_for
+
+    for variable, value in settings_for(*servers).items():
+        setattr(settings, variable.removeprefix("CONVENER_"), value)
+
+
 @pytest.fixture
 def zoom(settings: Any) -> Iterator[Any]:
     """The fake Zoom over HTTP on 127.0.0.1, with Convener's settings pointing at it."""
     from fakeproviders.harness import FakeServer
     from fakeproviders.zoom import FakeZoom
 
-    fake = FakeZoom()
-    with FakeServer(fake) as server:
-        settings.ZOOM_OAUTH_URL = server.url
-        settings.ZOOM_API_URL = server.url
-        settings.ZOOM_CLIENT_ID = fake.client_id
-        settings.ZOOM_CLIENT_SECRET = fake.client_secret
+    with FakeServer(FakeZoom()) as server:
+        point_settings_at(settings, server)
         yield server
 
 
@@ -193,13 +199,8 @@ def google(settings: Any) -> Iterator[Any]:
     from fakeproviders.google import FakeGoogle
     from fakeproviders.harness import FakeServer
 
-    fake = FakeGoogle()
-    with FakeServer(fake) as server:
-        settings.GOOGLE_AUTH_URI = f"{server.url}/o/oauth2/v2/auth"
-        settings.GOOGLE_TOKEN_URI = f"{server.url}/token"
-        settings.GOOGLE_API_URL = server.url
-        settings.GOOGLE_CLIENT_ID = fake.client_id
-        settings.GOOGLE_CLIENT_SECRET = fake.client_secret
+    with FakeServer(FakeGoogle()) as server:
+        point_settings_at(settings, server)
         yield server
 
 

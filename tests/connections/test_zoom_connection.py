@@ -14,6 +14,7 @@ from convener.connections.models import Connection
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting
 from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
+from fakeproviders import settings_for
 from fakeproviders.harness import FakeServer
 from tests.connections.support import connect_through_oauth, subprocess_env
 
@@ -131,7 +132,7 @@ REFRESH_SCRIPT = textwrap.dedent(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_worker_processes_refreshing_one_zoom_connection_make_one_refresh(
-    client: Any, member: Any, zoom: FakeServer, settings: Any
+    client: Any, member: Any, zoom: FakeServer
 ) -> None:
     import time
 
@@ -145,12 +146,7 @@ def test_two_worker_processes_refreshing_one_zoom_connection_make_one_refresh(
     httpx2.post(f"{zoom.url}/_fake/expire-access-tokens")
     before = fake_state(zoom)["refreshes"]
 
-    env = subprocess_env(
-        CONVENER_ZOOM_OAUTH_URL=zoom.url,
-        CONVENER_ZOOM_API_URL=zoom.url,
-        CONVENER_ZOOM_CLIENT_ID=settings.ZOOM_CLIENT_ID,
-        CONVENER_ZOOM_CLIENT_SECRET=settings.ZOOM_CLIENT_SECRET,
-    )
+    env = subprocess_env(**settings_for(zoom))
     start_at = str(time.time() + 3)
     workers = [
         subprocess.Popen(

@@ -172,16 +172,13 @@ class Fakes:
 
 @pytest.fixture(scope="session")
 def fakes() -> Iterator[Fakes]:
-    from fakeproviders.__main__ import start
+    import fakeproviders
 
-    started = {name: start(name, 0) for name in ("google", "microsoft", "zoom")}
-    env: dict[str, str] = {}
-    for _, variables in started.values():
-        env.update(variables)
+    servers = {name: fakeproviders.start(name) for name in fakeproviders.FAKES}
     try:
-        yield Fakes({name: server for name, (server, _) in started.items()}, env)
+        yield Fakes(servers, fakeproviders.settings_for(*servers.values()))
     finally:
-        for server, _ in started.values():
+        for server in servers.values():
             server.stop()
 
 

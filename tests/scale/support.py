@@ -28,6 +28,8 @@ from convener.meetings.models import (
     MeetingState,
 )
 from convener.team.models import User
+from fakeproviders import settings_for
+from fakeproviders.harness import FakeServer
 from tests.conftest import Inbox
 from tests.connections.support import connect_through_oauth, subprocess_env
 
@@ -105,24 +107,16 @@ def owners_action(provider: str, **fields: Any) -> MeetingAction:
 
 
 def worker_settings(
-    *, zoom_url: str | None = None, smtp_port: int | None = None, **extra: str
+    *fakes: FakeServer, smtp_port: int | None = None, **extra: str
 ) -> dict[str, str]:
     """CONVENER_* variables that point a worker subprocess at the fakes and the test's
     SMTP server, with short timeouts and a fast poll so a bounded test stays bounded."""
-    from django.conf import settings
-
     env = {
         "CONVENER_WORKER_POLL_SECONDS": "0.05",
         "CONVENER_LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
+        **settings_for(*fakes),
     }
-    if zoom_url:
-        env.update(
-            CONVENER_ZOOM_OAUTH_URL=zoom_url,
-            CONVENER_ZOOM_API_URL=zoom_url,
-            CONVENER_ZOOM_CLIENT_ID=settings.ZOOM_CLIENT_ID,
-            CONVENER_ZOOM_CLIENT_SECRET=settings.ZOOM_CLIENT_SECRET,
-        )
     if smtp_port:
         env.update(CONVENER_SMTP_HOST="127.0.0.1", CONVENER_SMTP_PORT=str(smtp_port))
     env.update(extra)

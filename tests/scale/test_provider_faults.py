@@ -14,7 +14,7 @@ from convener.meetings.models import Attempt, Meeting, MeetingState
 from convener.meetings.scheduling import ScheduleRequest, schedule
 from fakeproviders.google import FakeGoogle
 from fakeproviders.harness import FakeServer
-from tests.conftest import Inbox
+from tests.conftest import Inbox, point_settings_at
 from tests.scale.support import (
     Host,
     Workers,
@@ -71,9 +71,7 @@ def test_2000_zoom_meetings_through_every_kind_of_fault_are_made_once_and_invite
     action = owners_action("zoom")
     fake(zoom.url, "options", {"daily_limit": 10_000})  # Convener's own cap is what counts
     fake(zoom.url, "faults", FAULTS)
-    pool = workers(
-        worker_settings(zoom_url=zoom.url, smtp_port=settings.EMAIL_PORT, **FAST_RETRIES)
-    )
+    pool = workers(worker_settings(zoom, smtp_port=settings.EMAIL_PORT, **FAST_RETRIES))
     pool.start(2)
 
     began = time.monotonic()
@@ -124,20 +122,8 @@ def test_300_google_meet_meetings_through_the_same_faults_are_made_once_and_invi
     workers: Callable[[dict[str, str]], Workers],
     settings: Any,
 ) -> None:
-    google = FakeGoogle()
-    with FakeServer(google) as server:
-        google_env = {
-            "CONVENER_GOOGLE_AUTH_URI": f"{server.url}/o/oauth2/v2/auth",
-            "CONVENER_GOOGLE_TOKEN_URI": f"{server.url}/token",
-            "CONVENER_GOOGLE_API_URL": server.url,
-            "CONVENER_GOOGLE_CLIENT_ID": google.client_id,
-            "CONVENER_GOOGLE_CLIENT_SECRET": google.client_secret,
-        }
-        settings.GOOGLE_AUTH_URI = google_env["CONVENER_GOOGLE_AUTH_URI"]
-        settings.GOOGLE_TOKEN_URI = google_env["CONVENER_GOOGLE_TOKEN_URI"]
-        settings.GOOGLE_API_URL = server.url
-        settings.GOOGLE_CLIENT_ID = google.client_id
-        settings.GOOGLE_CLIENT_SECRET = google.client_secret
+    with FakeServer(FakeGoogle()) as server:
+        point_settings_at(settings, server)
         hosts = []
         for n in range(3):
             connection = connect_google_host(client, f"g{n}@example.com")
@@ -146,7 +132,7 @@ def test_300_google_meet_meetings_through_the_same_faults_are_made_once_and_invi
             hosts.append(Host(connection.user, connection))  # type: ignore[arg-type]
         contact_ids = contacts_for(hosts, GOOGLE_MEETINGS, prefix="g")
         fake(server.url, "faults", FAULTS)
-        pool = workers(worker_settings(smtp_port=settings.EMAIL_PORT, **FAST_RETRIES, **google_env))
+        pool = workers(worker_settings(server, smtp_port=settings.EMAIL_PORT, **FAST_RETRIES))
         pool.start(1)
 
         schedule(

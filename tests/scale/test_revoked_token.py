@@ -58,7 +58,7 @@ def test_a_token_revoked_mid_run_parks_that_hosts_meetings_until_reconnect_then_
     contact_ids = contacts_for(hosts, 2 * PER_HOST)
     pool = workers(
         worker_settings(
-            zoom_url=zoom.url,
+            zoom,
             smtp_port=settings.EMAIL_PORT,
             CONVENER_PROVIDER_TIMEOUT_SECONDS="5",
         )

@@ -65,7 +65,7 @@ def test_workers_killed_every_few_seconds_leave_every_meeting_made_once_invited_
     fake(zoom.url, "faults", {"latency_ms": 20})
     pool = workers(
         worker_settings(
-            zoom_url=zoom.url,
+            zoom,
             smtp_port=settings.EMAIL_PORT,
             CONVENER_LEASE_SECONDS=str(LEASE_SECONDS),
             CONVENER_PROVIDER_TIMEOUT_SECONDS="5",
