@@ -104,26 +104,32 @@ def placeholder_values(contact: Contact, host: User | None, provider: str) -> di
     return values
 
 
-@dataclass(frozen=True)
 class _Texts:
-    """An action's title and description templates, parsed once per request."""
+    """An action's title and description templates, parsed once per request. A template
+    without placeholders is rendered once, and every meeting shares that one string."""
 
-    title: tuple[placeholders.Part, ...]
-    description: tuple[placeholders.Part, ...]
-    provider: str
+    def __init__(self, action: MeetingAction) -> None:
+        self.provider = provider_class(action.provider).name
+        self.title = placeholders.parse(action.title_template)
+        self.description = placeholders.parse(action.description_template)
+        self.fixed_title = self._fixed(self.title)
+        self.fixed_description = self._fixed(self.description)
 
-    @classmethod
-    def of(cls, action: MeetingAction) -> _Texts:
-        return cls(
-            placeholders.parse(action.title_template),
-            placeholders.parse(action.description_template),
-            provider_class(action.provider).name,
-        )
+    @staticmethod
+    def _fixed(parts: tuple[placeholders.Part, ...]) -> str | None:
+        if any(isinstance(part, placeholders.Placeholder) for part in parts):
+            return None
+        return placeholders.render(parts, {})
 
     def render(self, contact: Contact, host: User | None) -> tuple[str, str]:
-        values = placeholder_values(contact, host, self.provider)
-        title = placeholders.render(self.title, values).strip()[:300] or "Meeting"
-        return title, placeholders.render(self.description, values).strip()
+        title, description = self.fixed_title, self.fixed_description
+        if title is None or description is None:
+            values = placeholder_values(contact, host, self.provider)
+            if title is None:
+                title = placeholders.render(self.title, values)
+            if description is None:
+                description = placeholders.render(self.description, values)
+        return title.strip()[:300] or "Meeting", description.strip()
 
 
 def _timing_spec(action: MeetingAction, now: datetime) -> timeplan.PlanSpec:
@@ -165,11 +171,10 @@ def plan_recipients(
     request: ScheduleRequest, *, render: bool = False
 ) -> tuple[timeplan.Plan, dict[int, _Choice], list[Skip]]:
     """Pass one: choose each recipient's account and plan every meeting; with `render`,
-    also write each meeting's title and description (equal texts are kept once). A
-    person's request skips the contacts they may not change (convener.team.access)."""
+    also write each meeting's title and description. A person's request skips the
+    contacts they may not change (convener.team.access)."""
     action = request.action
-    texts = _Texts.of(action) if render else None
-    seen: dict[str, str] = {}
+    texts = _Texts(action) if render else None
     per_host = action.credentials != CredentialsPolicy.ORGANIZATION
     pool = list(Connection.objects.filter(provider=action.provider, status="active"))
     choices: dict[int, _Choice] = {}
@@ -194,9 +199,7 @@ def plan_recipients(
             choice.connection.pk if choice.connection else None, host.pk if host else None
         )
         if texts is not None:
-            title, description = texts.render(contact, host)
-            kept.title = seen.setdefault(title, title)
-            kept.description = seen.setdefault(description, description)
+            kept.title, kept.description = texts.render(contact, host)
         recipients.append(
             timeplan.Recipient(
                 id=str(contact.pk),
