@@ -4,12 +4,9 @@ calls borrow it too."""
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx2
 import pytest
@@ -17,11 +14,12 @@ import pytest
 from convener.providers import oauth
 from convener.providers.base import ProviderError
 from convener.providers.http import _shared_transport, _SharedTransport, make_client
+from tests.loopback import LoopbackHandler, LoopbackServer, serving
 
 TOKEN_ANSWER = {"access_token": "fresh", "expires_in": 3600, "refresh_token": "next"}
 
 
-class Recorder(ThreadingHTTPServer):
+class Recorder(LoopbackServer):
     """Answers every request with 200 and keeps each request line and client port; a POST
     (a token endpoint) gets a token."""
 
@@ -30,9 +28,7 @@ class Recorder(ThreadingHTTPServer):
         self.peers: set[int] = set()
         recorder = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
+        class Handler(LoopbackHandler):
             def do_GET(self) -> None:
                 recorder.lines.append(self.requestline)
                 recorder.peers.add(self.client_address[1])
@@ -44,32 +40,16 @@ class Recorder(ThreadingHTTPServer):
             def do_POST(self) -> None:
                 recorder.lines.append(self.requestline)
                 recorder.peers.add(self.client_address[1])
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                body = json.dumps(TOKEN_ANSWER).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.read_body()
+                self.answer_json(200, TOKEN_ANSWER)
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        super().__init__(Handler)
 
 
 @pytest.fixture
 def recorder() -> Iterator[Recorder]:
-    server = Recorder()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(Recorder()) as server:
+        yield server
 
 
 def test_clients_closed_after_each_step_still_share_one_connection(recorder: Recorder) -> None:
