@@ -1,31 +1,33 @@
-"""A provider object wired to a connection: API base URL from settings, bearer tokens from
-the connection's token source."""
+"""A provider object wired to a connection: the API base URL from the provider's recipe,
+bearer tokens from the connection's token source."""
 
 from __future__ import annotations
 
-from django.conf import settings
-
-from convener.connections.adapters import ADAPTERS
+from convener.connections.configuration import provider_settings
 from convener.connections.models import Connection
 from convener.connections.tokens import ConnectionTokenSource
 from convener.providers.base import Provider
 from convener.providers.http import BearerAuth, make_client
+from convener.providers.recipe import ConnectedAccount, ProviderRecipe
 
 
 def token_source(connection: Connection, host_email: str | None) -> ConnectionTokenSource:
-    # Google service accounts mint one token per user they act as.
-    subject = host_email if connection.kind == Connection.Kind.SERVICE_ACCOUNT else None
+    grant = connection.grant
+    # Some organization grants mint one token per user they act as (a Google service
+    # account's subject): the host's.
+    subject = host_email if grant is not None and grant.token_per_host else None
     return ConnectionTokenSource(connection.pk, subject, loaded=connection)
 
 
 def provider_for_connection(
-    cls: type[Provider], connection: Connection, host_email: str | None
+    recipe: ProviderRecipe, connection: Connection, host_email: str | None
 ) -> Provider:
-    adapter = ADAPTERS[connection.provider]
+    settings = provider_settings()
+    grant = connection.grant
     http = make_client(
-        adapter.api_url(),
-        timeout=settings.PROVIDER_TIMEOUT_SECONDS,
+        recipe.api_url(settings),
+        timeout=settings.timeout,
         auth=BearerAuth(token_source(connection, host_email)),
     )
-    provider: Provider = cls(http=http, app_only=connection.kind in adapter.app_only_kinds)  # type: ignore[call-arg]
-    return provider
+    account = ConnectedAccount(http=http, app_only=grant is not None and grant.app_only)
+    return recipe.build(account, settings)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 
-from convener.connections.adapters import Adapter
+from convener.connections.configuration import provider_settings
 from convener.connections.models import Connection
 from convener.connections.status import resume_waiting_meetings
 from convener.providers.base import AccountIdentity
-from convener.providers.http import make_client
+from convener.providers.http import BearerAuth, make_client
 from convener.providers.oauth import TokenSet
+from convener.providers.recipe import ProviderRecipe
 from convener.team.models import User
 
 
@@ -30,25 +30,21 @@ class _StaticToken:
 
 
 def identify(
-    adapter: Adapter, tokens: TokenSet, *, app_only: bool, host_email: str | None
+    recipe: ProviderRecipe, tokens: TokenSet, *, app_only: bool, host_email: str | None
 ) -> AccountIdentity:
-    from importlib import import_module
-
-    from convener.providers.http import BearerAuth
-
-    module = import_module(f"convener.providers.{adapter.slug}.auth")
+    """Who the account behind `tokens` is, and what it lacks (the recipe's pre-check)."""
+    settings = provider_settings()
     with make_client(
-        adapter.api_url(),
-        timeout=settings.PROVIDER_TIMEOUT_SECONDS,
+        recipe.api_url(settings),
+        timeout=settings.timeout,
         auth=BearerAuth(_StaticToken(tokens.access_token)),
     ) as http:
-        identity: AccountIdentity = module.identify(http, app_only=app_only, host_email=host_email)
-    return identity
+        return recipe.identify(http, app_only=app_only, host_email=host_email)
 
 
 def save_connection(
     *,
-    adapter: Adapter,
+    recipe: ProviderRecipe,
     level: str,
     kind: str,
     user: User,
@@ -61,13 +57,13 @@ def save_connection(
     from datetime import UTC, datetime
 
     match = Connection.objects.filter(
-        provider=adapter.slug, level=level, external_id=identity.external_id
+        provider=recipe.slug, level=level, external_id=identity.external_id
     )
     if level == Connection.Level.USER:
         match = match.filter(user=user)
     with transaction.atomic():
         connection = match.select_for_update().first() or Connection(
-            provider=adapter.slug, level=level, user=user
+            provider=recipe.slug, level=level, user=user
         )
         connection.kind = kind
         connection.account_email = identity.email

@@ -1,44 +1,40 @@
-"""The organization-credentials form, built from the provider's adapter."""
+"""The organization-credentials form, built from the provider's organization grant."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
-from convener.connections.adapters import Adapter
+from convener.providers.recipe import CredentialField, OrganizationGrant
+
+# The form's last field: a member's address the credentials are checked against.
+CHECK_USER = "test_user"
+
+
+def _input(spec: CredentialField) -> forms.Field:
+    if spec.kind == "file":
+        return forms.FileField(label=spec.label, help_text=spec.help)
+    if spec.kind == "secret":
+        return forms.CharField(label=spec.label, widget=forms.PasswordInput(render_value=False))
+    return forms.CharField(label=spec.label, help_text=spec.help, max_length=300)
 
 
 class OrganizationCredentialsForm(forms.Form):
-    def __init__(self, adapter: Adapter, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, grant: OrganizationGrant, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.adapter = adapter
-        for spec in adapter.org_fields:
-            field: forms.Field
-            if spec.upload:
-                field = forms.FileField(label=spec.label, help_text=spec.help)
-            elif spec.secret:
-                field = forms.CharField(
-                    label=spec.label, widget=forms.PasswordInput(render_value=False)
-                )
-            elif spec.name == "test_user":
-                field = forms.EmailField(label=spec.label, help_text=spec.help)
-            else:
-                field = forms.CharField(label=spec.label, help_text=spec.help, max_length=300)
-            self.fields[spec.name] = field
+        self.grant = grant
+        for spec in grant.fields:
+            self.fields[spec.name] = _input(spec)
+        self.fields[CHECK_USER] = forms.EmailField(label=grant.check_user_label, help_text="")
 
-    def clean_service_account(self) -> dict[str, Any]:
-        upload = self.cleaned_data["service_account"]
-        try:
-            key = json.loads(upload.read().decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise ValidationError("this file is not a JSON key file") from None
-        from convener.providers.google_meet.auth import validate_service_account_key
-
-        try:
-            validate_service_account_key(key)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
-        return dict(key)
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for spec in self.grant.fields:
+            if spec.read_file is None or spec.name not in data:
+                continue
+            try:
+                data[spec.name] = spec.read_file(data[spec.name].read())
+            except ValueError as exc:
+                self.add_error(spec.name, str(exc))
+        return data

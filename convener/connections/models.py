@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from convener.connections import crypto
+from convener.providers.recipe import OrganizationGrant
+from convener.providers.registry import UnknownProvider, recipe
 
 
 class Connection(models.Model):
@@ -16,10 +19,11 @@ class Connection(models.Model):
         USER = "user", "User"
 
     class Kind(models.TextChoices):
+        """The kind every provider with a sign-in shares. The other kinds are the
+        providers' organization grants (OrganizationGrant.kind), so that a new provider
+        needs no migration: `clean` checks a kind against the registry instead."""
+
         OAUTH = "oauth", "Signed-in account (OAuth)"
-        SERVICE_ACCOUNT = "service_account", "Google service account"
-        CLIENT_CREDENTIALS = "client_credentials", "Microsoft app-only"
-        SERVER_TO_SERVER = "server_to_server", "Zoom Server-to-Server"
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -28,7 +32,7 @@ class Connection(models.Model):
 
     provider = models.CharField(max_length=40)
     level = models.CharField(max_length=16, choices=Level.choices)
-    kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.OAUTH)
+    kind = models.CharField(max_length=24, default=Kind.OAUTH)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -62,6 +66,38 @@ class Connection(models.Model):
     def __str__(self) -> str:
         who = self.account_email or self.account_name or f"#{self.pk}"
         return f"{self.provider} {self.get_level_display().lower()} {who}"
+
+    @property
+    def grant(self) -> OrganizationGrant | None:
+        """The organization grant this connection was made with; None for a signed-in
+        account, or a kind its provider (if still registered) does not have."""
+        if self.kind == self.Kind.OAUTH:
+            return None
+        try:
+            grant = recipe(self.provider).organization
+        except UnknownProvider:
+            return None
+        return grant if grant is not None and grant.kind == self.kind else None
+
+    @property
+    def kind_label(self) -> str:
+        """What the kind is called for people ("Zoom Server-to-Server")."""
+        if self.kind == self.Kind.OAUTH:
+            return str(self.Kind.OAUTH.label)
+        grant = self.grant
+        return grant.label if grant is not None else self.kind
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            organization = recipe(self.provider).organization
+        except UnknownProvider as exc:
+            raise ValidationError({"provider": str(exc)}) from None
+        kinds = [self.Kind.OAUTH.value] + ([organization.kind] if organization else [])
+        if self.kind not in kinds:
+            raise ValidationError(
+                {"kind": f"the kind of a {self.provider} connection is one of {', '.join(kinds)}"}
+            )
 
     @property
     def secrets(self) -> dict[str, Any]:

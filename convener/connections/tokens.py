@@ -19,11 +19,12 @@ from typing import Any
 
 from django.db import transaction
 
-from convener.connections.adapters import ADAPTERS
+from convener.connections.configuration import provider_settings
 from convener.connections.models import Connection
 from convener.connections.status import mark_needs_reconnect
 from convener.providers.base import AuthenticationError
 from convener.providers.oauth import TokenSet, refresh
+from convener.providers.registry import recipe
 
 log = logging.getLogger(__name__)
 
@@ -78,16 +79,18 @@ class ConnectionTokenSource:
         return self._renew(stale=rejected)
 
     def _grant(self, connection: Connection, secrets: dict[str, Any]) -> TokenSet:
-        adapter = ADAPTERS[connection.provider]
+        provider = recipe(connection.provider)
+        settings = provider_settings()
         if connection.kind == Connection.Kind.OAUTH:
             refresh_token = secrets.get("refresh_token")
-            if not refresh_token:
+            app = provider.oauth_app(settings)
+            if not refresh_token or app is None:
                 raise AuthenticationError(
-                    f"{adapter.name} gave no refresh token for {connection.account_email}; "
+                    f"{provider.name} gave no refresh token for {connection.account_email}; "
                     "reconnect the account"
                 )
-            return refresh(adapter.oauth_app(), str(refresh_token))
-        return adapter.org_token(secrets, self.subject)
+            return refresh(app, str(refresh_token), timeout=settings.timeout)
+        return provider.organization_token(secrets, host_email=self.subject, settings=settings)
 
     def _renew(self, *, stale: str | None) -> str:
         try:

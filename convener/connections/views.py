@@ -13,17 +13,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from convener.connections.adapters import ADAPTERS, Adapter
+from convener.connections.configuration import provider_settings
 from convener.connections.connect import identify, save_connection
-from convener.connections.forms import OrganizationCredentialsForm
+from convener.connections.forms import CHECK_USER, OrganizationCredentialsForm
 from convener.connections.models import Connection
 from convener.providers.base import ProviderError
 from convener.providers.oauth import (
+    OAuthApp,
     authorization_url,
     exchange_code,
     new_code_verifier,
     new_state,
 )
+from convener.providers.recipe import OrganizationGrant, ProviderRecipe
+from convener.providers.registry import UnknownProvider, recipe, recipes
 from convener.team import access
 from convener.team.models import User
 
@@ -31,11 +34,33 @@ log = logging.getLogger(__name__)
 SESSION_KEY = "convener_oauth"
 
 
-def _adapter(slug: str) -> Adapter:
-    adapter = ADAPTERS.get(slug)
-    if adapter is None:
-        raise Http404(f"no provider {slug!r}")
-    return adapter
+def _recipe(slug: str) -> ProviderRecipe:
+    try:
+        return recipe(slug)
+    except UnknownProvider:
+        raise Http404(f"no provider {slug!r}") from None
+
+
+def _sign_in(slug: str) -> tuple[ProviderRecipe, OAuthApp]:
+    """The provider and its OAuth app; 404 for a provider without a sign-in."""
+    provider = _recipe(slug)
+    app = provider.oauth_app(provider_settings())
+    if app is None:
+        raise Http404(f"{provider.name} has no sign-in")
+    return provider, app
+
+
+def _organization(slug: str) -> tuple[ProviderRecipe, OrganizationGrant]:
+    """The provider and its organization grant; 404 for a provider without one."""
+    provider = _recipe(slug)
+    if provider.organization is None:
+        raise Http404(f"{provider.name} has no organization credentials")
+    return provider, provider.organization
+
+
+def _not_configured(provider: ProviderRecipe) -> str:
+    prefix = provider.settings_prefix
+    return f"CONVENER_{prefix}_CLIENT_ID and CONVENER_{prefix}_CLIENT_SECRET"
 
 
 def redirect_uri() -> str:
@@ -46,16 +71,20 @@ def redirect_uri() -> str:
 def connection_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     connections = access.visible_connections(user)
-    providers = [
-        {
-            "adapter": adapter,
-            "configured": adapter.configured,
-            "env": f"CONVENER_{adapter.settings_prefix}_CLIENT_ID and "
-            f"CONVENER_{adapter.settings_prefix}_CLIENT_SECRET",
-            "connections": [c for c in connections if c.provider == adapter.slug],
-        }
-        for adapter in ADAPTERS.values()
-    ]
+    providers = []
+    for provider in recipes():
+        app = provider.oauth_app(provider_settings())
+        providers.append(
+            {
+                "recipe": provider,
+                "needs_account": provider.capabilities.needs_connection,
+                "signs_in": app is not None,
+                "configured": app is not None and app.configured,
+                "organization": provider.organization,
+                "env": _not_configured(provider),
+                "connections": [c for c in connections if c.provider == provider.slug],
+            }
+        )
     return render(
         request,
         "connections/list.html",
@@ -70,16 +99,13 @@ def connection_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def connect(request: HttpRequest, slug: str) -> HttpResponse:
-    adapter = _adapter(slug)
+    provider, app = _sign_in(slug)
     level = request.POST.get("level", Connection.Level.USER)
     if level == Connection.Level.ORGANIZATION:
         access.require_admin(request.user)
-    app = adapter.oauth_app()
     if not app.configured:
         messages.error(
-            request,
-            f"{adapter.name} is not configured: set CONVENER_{adapter.settings_prefix}_CLIENT_ID "
-            f"and CONVENER_{adapter.settings_prefix}_CLIENT_SECRET.",
+            request, f"{provider.name} is not configured: set {_not_configured(provider)}."
         )
         return redirect("connections")
     state, verifier = new_state(), new_code_verifier()
@@ -102,27 +128,28 @@ def callback(request: HttpRequest) -> HttpResponse:
             "This sign-in does not match the one started here (state mismatch). Start again "
             "from the Connections page."
         )
-    adapter = _adapter(pending["provider"])
+    provider, app = _sign_in(pending["provider"])
     if request.GET.get("error"):
-        messages.error(request, f"{adapter.name} did not connect: {request.GET['error']}.")
+        messages.error(request, f"{provider.name} did not connect: {request.GET['error']}.")
         return redirect("connections")
     code = request.GET.get("code", "")
     if not code:
         return HttpResponseBadRequest("The provider sent no authorization code.")
     try:
         tokens = exchange_code(
-            adapter.oauth_app(),
+            app,
             code=code,
             redirect_uri=redirect_uri(),
             code_verifier=pending["verifier"],
+            timeout=provider_settings().timeout,
         )
-        identity = identify(adapter, tokens, app_only=False, host_email=None)
+        identity = identify(provider, tokens, app_only=False, host_email=None)
     except ProviderError as exc:
-        messages.error(request, f"{adapter.name} did not connect: {exc.message}")
+        messages.error(request, f"{provider.name} did not connect: {exc.message}")
         return redirect("connections")
     assert isinstance(request.user, User)
     connection, resumed = save_connection(
-        adapter=adapter,
+        recipe=provider,
         level=pending["level"],
         kind=Connection.Kind.OAUTH,
         user=request.user,
@@ -134,13 +161,15 @@ def callback(request: HttpRequest) -> HttpResponse:
         },
         expires_at=tokens.expires_at,
     )
-    _report(request, adapter, connection, resumed)
+    _report(request, provider, connection, resumed)
     return redirect("connections")
 
 
-def _report(request: HttpRequest, adapter: Adapter, connection: Connection, resumed: int) -> None:
+def _report(
+    request: HttpRequest, provider: ProviderRecipe, connection: Connection, resumed: int
+) -> None:
     text = (
-        f"Connected {adapter.name} account {connection.account_email or connection.account_name}."
+        f"Connected {provider.name} account {connection.account_email or connection.account_name}."
     )
     if resumed:
         text += f" {resumed} waiting meeting{'s' if resumed != 1 else ''} resumed."
@@ -152,29 +181,29 @@ def _report(request: HttpRequest, adapter: Adapter, connection: Connection, resu
 @login_required
 def organization(request: HttpRequest, slug: str) -> HttpResponse:
     access.require_admin(request.user)
-    adapter = _adapter(slug)
-    form = OrganizationCredentialsForm(adapter, request.POST or None, request.FILES or None)
+    provider, grant = _organization(slug)
+    form = OrganizationCredentialsForm(grant, request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        test_user = data.pop("test_user", None)
+        credentials = dict(form.cleaned_data)
+        check_user = credentials.pop(CHECK_USER)
         try:
-            tokens = adapter.org_token(data, test_user)
-            identity = identify(
-                adapter, tokens, app_only=bool(adapter.app_only_kinds), host_email=test_user
+            tokens = provider.organization_token(
+                credentials, host_email=check_user, settings=provider_settings()
             )
+            identity = identify(provider, tokens, app_only=grant.app_only, host_email=check_user)
         except ProviderError as exc:
             form.add_error(None, exc.message)
         else:
             assert isinstance(request.user, User)
-            secrets = {**data}
-            if not adapter.app_only_kinds:  # per-subject tokens (Google) are minted per host
+            secrets = {**credentials}
+            if grant.token_per_host:  # minted per host when a meeting needs one
                 secrets["subjects"] = {}
             else:
                 secrets.update(access_token=tokens.access_token, expires_at=tokens.expires_at)
             connection, resumed = save_connection(
-                adapter=adapter,
+                recipe=provider,
                 level=Connection.Level.ORGANIZATION,
-                kind=adapter.org_kind,
+                kind=grant.kind,
                 user=request.user,
                 identity=identity,
                 secrets=secrets,
@@ -183,9 +212,13 @@ def organization(request: HttpRequest, slug: str) -> HttpResponse:
             Connection.objects.filter(pk=connection.pk).update(
                 account_name=f"Organization ({identity.email})"
             )
-            _report(request, adapter, connection, resumed)
+            _report(request, provider, connection, resumed)
             return redirect("connections")
-    return render(request, "connections/organization.html", {"adapter": adapter, "form": form})
+    return render(
+        request,
+        "connections/organization.html",
+        {"recipe": provider, "grant": grant, "form": form},
+    )
 
 
 @login_required

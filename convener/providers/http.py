@@ -1,7 +1,9 @@
 """The HTTP seam shared by provider clients: bearer auth with one refresh, Retry-After.
 
 Every client takes an `httpx2.Client` built here (or a test's own), so the base URL and
-the transport are injectable and the real endpoints are only defaults in settings.
+the transport are injectable and the real endpoints are only defaults in settings. Token
+endpoints are called through the same seam (`client_options`): the same pool, proxies,
+TLS context and timeout as the API calls they serve.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import urllib.request
 from collections.abc import Generator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TypedDict
 
 import httpx2
 
@@ -86,6 +89,35 @@ def _shared_transport() -> _SharedTransport:
     return _SharedTransport()
 
 
+# What one provider call may take when the caller names no timeout (Convener's own
+# callers pass CONVENER_PROVIDER_TIMEOUT_SECONDS, whose default this is).
+DEFAULT_TIMEOUT_SECONDS = 20.0
+
+
+class ClientOptions(TypedDict):
+    """The keyword arguments of every client to a provider, API or token endpoint."""
+
+    timeout: httpx2.Timeout
+    transport: httpx2.BaseTransport
+    verify: ssl.SSLContext
+    headers: dict[str, str]
+    follow_redirects: bool
+
+
+def client_options(
+    *, timeout: float = DEFAULT_TIMEOUT_SECONDS, transport: httpx2.BaseTransport | None = None
+) -> ClientOptions:
+    """The shared pool (with the environment's proxies), TLS context and timeout, for an
+    `httpx2.Client` or anything built on one (Authlib's OAuth client)."""
+    return ClientOptions(
+        timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
+        transport=transport or _shared_transport(),
+        verify=_tls_context(),
+        headers={"User-Agent": "Convener"},
+        follow_redirects=False,
+    )
+
+
 def make_client(
     base_url: str,
     *,
@@ -94,13 +126,7 @@ def make_client(
     transport: httpx2.BaseTransport | None = None,
 ) -> httpx2.Client:
     return httpx2.Client(
-        base_url=base_url,
-        timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
-        auth=auth,
-        transport=transport or _shared_transport(),
-        verify=_tls_context(),
-        headers={"User-Agent": "Convener"},
-        follow_redirects=False,
+        base_url=base_url, auth=auth, **client_options(timeout=timeout, transport=transport)
     )
 
 

@@ -3,7 +3,9 @@
 A provider package describes its OAuth app with an `OAuthApp` (endpoints from settings,
 scopes and authorize parameters of its own); this module builds the consent URL with
 state and PKCE, exchanges the code, refreshes, and runs client grants (client
-credentials, Zoom account credentials, Google's JWT bearer). Token-endpoint failures
+credentials, Zoom account credentials, Google's JWT bearer). Every token call goes
+through the shared HTTP seam (convener.providers.http): the process's pool, the
+environment's proxies and the caller's timeout. Token-endpoint failures
 become ProviderErrors: `invalid_grant` and friends are AuthenticationError (reconnect),
 anything else is transient. Tokens never appear in an error message.
 """
@@ -21,7 +23,7 @@ from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.httpx_client import OAuth2Client
 
 from convener.providers.base import AuthenticationError, ProviderError, RateLimited
-from convener.providers.http import parse_retry_after
+from convener.providers.http import DEFAULT_TIMEOUT_SECONDS, client_options, parse_retry_after
 
 # Errors of the token endpoint that no retry can fix (RFC 6749 section 5.2).
 _PERMANENT_ERRORS = frozenset(
@@ -75,7 +77,11 @@ def new_state() -> str:
 
 
 def _client(
-    app: OAuthApp, *, redirect_uri: str | None = None, transport: httpx2.BaseTransport | None = None
+    app: OAuthApp,
+    *,
+    redirect_uri: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    transport: httpx2.BaseTransport | None = None,
 ) -> OAuth2Client:
     return OAuth2Client(
         client_id=app.client_id,
@@ -84,8 +90,7 @@ def _client(
         scope=" ".join(app.scopes) or None,
         redirect_uri=redirect_uri,
         code_challenge_method="S256" if app.pkce else None,
-        transport=transport,
-        timeout=20.0,
+        **client_options(timeout=timeout, transport=transport),
     )
 
 
@@ -155,9 +160,10 @@ def exchange_code(
     code: str,
     redirect_uri: str,
     code_verifier: str,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
     transport: httpx2.BaseTransport | None = None,
 ) -> TokenSet:
-    with _client(app, redirect_uri=redirect_uri, transport=transport) as client:
+    with _client(app, redirect_uri=redirect_uri, timeout=timeout, transport=transport) as client:
         raw = _call(
             app,
             "connect the account",
@@ -172,11 +178,15 @@ def exchange_code(
 
 
 def refresh(
-    app: OAuthApp, refresh_token: str, *, transport: httpx2.BaseTransport | None = None
+    app: OAuthApp,
+    refresh_token: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    transport: httpx2.BaseTransport | None = None,
 ) -> TokenSet:
     """Use a refresh token. Providers that rotate it (Microsoft, Zoom) return a new one,
     which the caller must store before anything else uses the old one."""
-    with _client(app, transport=transport) as client:
+    with _client(app, timeout=timeout, transport=transport) as client:
         raw = _call(
             app,
             "refresh the access token",
@@ -190,11 +200,12 @@ def client_grant(
     form: Mapping[str, str],
     *,
     token_url: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
     transport: httpx2.BaseTransport | None = None,
 ) -> TokenSet:
     """A grant without a user: client_credentials (Microsoft app-only), account_credentials
     (Zoom Server-to-Server), JWT bearer (Google service account). No refresh token."""
-    with _client(app, transport=transport) as client:
+    with _client(app, timeout=timeout, transport=transport) as client:
         fields = dict(form)
         grant_type = fields.pop("grant_type")
         raw = _call(

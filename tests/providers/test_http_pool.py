@@ -1,29 +1,34 @@
 """The shared HTTP pool that provider clients borrow: reused across clients, and still
-routed through the environment's proxy (a client given a transport ignores it)."""
+routed through the environment's proxy (a client given a transport ignores it). Token
+calls borrow it too."""
 
 from __future__ import annotations
 
-import threading
+import socket
+import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx2
 import pytest
 
-from convener.providers.http import _SharedTransport, make_client
+from convener.providers import oauth
+from convener.providers.base import ProviderError
+from convener.providers.http import _shared_transport, _SharedTransport, make_client
+from tests.loopback import LoopbackHandler, LoopbackServer, serving
+
+TOKEN_ANSWER = {"access_token": "fresh", "expires_in": 3600, "refresh_token": "next"}
 
 
-class Recorder(ThreadingHTTPServer):
-    """Answers every request with 200 and keeps each request line and client port."""
+class Recorder(LoopbackServer):
+    """Answers every request with 200 and keeps each request line and client port; a POST
+    (a token endpoint) gets a token."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.peers: set[int] = set()
         recorder = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
+        class Handler(LoopbackHandler):
             def do_GET(self) -> None:
                 recorder.lines.append(self.requestline)
                 recorder.peers.add(self.client_address[1])
@@ -32,24 +37,19 @@ class Recorder(ThreadingHTTPServer):
                 self.end_headers()
                 self.wfile.write(b"ok")
 
-            def log_message(self, *args: object) -> None:
-                pass
+            def do_POST(self) -> None:
+                recorder.lines.append(self.requestline)
+                recorder.peers.add(self.client_address[1])
+                self.read_body()
+                self.answer_json(200, TOKEN_ANSWER)
 
-        super().__init__(("127.0.0.1", 0), Handler)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        super().__init__(Handler)
 
 
 @pytest.fixture
 def recorder() -> Iterator[Recorder]:
-    server = Recorder()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(Recorder()) as server:
+        yield server
 
 
 def test_clients_closed_after_each_step_still_share_one_connection(recorder: Recorder) -> None:
@@ -85,3 +85,61 @@ def test_hosts_in_no_proxy_are_reached_directly(
 
     assert answer.status_code == 200
     assert recorder.lines == ["GET /v2/users/me HTTP/1.1"]
+
+
+@pytest.fixture
+def proxied_through(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The environment names the recorder as the HTTP proxy. The process's shared pool
+    read the proxy settings when it was first made: it is made again for this test, and
+    again after it for the next one."""
+    for name in ("http_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", recorder.url)
+    _shared_transport.cache_clear()
+    yield
+    _shared_transport.cache_clear()
+
+
+def token_app(token_url: str) -> oauth.OAuthApp:
+    return oauth.OAuthApp(
+        provider_name="Acme",
+        client_id="client",
+        client_secret="secret",
+        authorize_url="http://login.provider.test/authorize",
+        token_url=token_url,
+    )
+
+
+def test_token_refreshes_go_through_the_proxy_the_environment_names_on_one_connection(
+    recorder: Recorder, proxied_through: None
+) -> None:
+    app = token_app("http://login.provider.test/token")
+    tokens = [oauth.refresh(app, f"refresh-token-{n}") for n in range(2)]
+
+    assert [(t.access_token, t.refresh_token) for t in tokens] == [("fresh", "next")] * 2
+    assert recorder.lines == ["POST http://login.provider.test/token HTTP/1.1"] * 2
+    assert len(recorder.peers) == 1  # the shared pool's connection, kept alive between them
+
+
+def test_an_organization_grant_goes_through_the_proxy_too(
+    recorder: Recorder, proxied_through: None
+) -> None:
+    app = token_app("http://login.provider.test/token")
+    tokens = oauth.client_grant(app, {"grant_type": "client_credentials"})
+
+    assert tokens.access_token == "fresh"
+    assert recorder.lines == ["POST http://login.provider.test/token HTTP/1.1"]
+
+
+def test_a_token_call_gives_up_after_the_timeout_it_was_given() -> None:
+    with socket.socket() as silent:  # accepts the connection, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/token"
+        started = time.monotonic()
+        with pytest.raises(ProviderError) as refused:
+            oauth.refresh(token_app(url), "old-refresh-token", timeout=0.3)
+
+    assert not refused.value.permanent
+    assert "ReadTimeout" in refused.value.message
+    assert time.monotonic() - started < 10  # the given 0.3 s, not the 20 s default

@@ -43,7 +43,7 @@ from convener.providers.google_meet.errors import (
     parse_error,
 )
 from convener.providers.google_meet.events import free_busy_body
-from convener.providers.http import parse_retry_after
+from convener.providers.http import DEFAULT_TIMEOUT_SECONDS, make_client, parse_retry_after
 from convener.providers.oauth import OAuthApp, TokenSet
 
 EVENTS_SCOPE = "https://www.googleapis.com/auth/calendar.events"
@@ -142,6 +142,7 @@ def service_account_token(
     subject: str,
     scopes: Iterable[str] = SCOPES,
     token_url: str,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
     transport: httpx2.BaseTransport | None = None,
     now: datetime | None = None,
 ) -> TokenSet:
@@ -167,7 +168,7 @@ def service_account_token(
     headers = {"kid": key_info["private_key_id"]} if key_info.get("private_key_id") else None
     assertion = jwt.encode(claims, key, algorithm="RS256", headers=headers)
     try:
-        with httpx2.Client(transport=transport, timeout=20.0) as client:
+        with make_client("", timeout=timeout, transport=transport) as client:
             response = client.post(
                 token_url, data={"grant_type": JWT_BEARER, "assertion": assertion}
             )

@@ -27,11 +27,10 @@ from convener.providers.base import (
     QuotaExhausted,
     RateLimited,
 )
-from convener.providers.http import parse_retry_after
+from convener.providers.failures import HttpFailure
 
 # Per-minute quotas (per project, per user): Google answers 403 or 429 with one of these.
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
-_QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 # "Calendar usage limits exceeded.": the user's calendar went read-only for spam
 # protection (typically many external guests). Google support says edits come back
 # "within several hours", so retrying after seconds only burns attempts.
@@ -87,96 +86,122 @@ def seconds_until_pacific_midnight(now: datetime | None = None) -> float:
     return max(1.0, (reset - now).total_seconds())
 
 
+class GoogleFailure(HttpFailure):
+    """A failed Google Calendar answer: the shared ladder, with Google's reasons first."""
+
+    service = "Google Calendar"
+    # Google says what to retry through its reasons (above); no status below 500 is
+    # worth the same call again on its own, and neither is an answer of no known class.
+    retry_statuses = frozenset()
+
+    def __init__(self, response: httpx2.Response, *, action: str) -> None:
+        super().__init__(response, action=action)
+        self.parsed = parse_error(response)
+        self.reason = self.parsed.reason
+        self.code = self.reason
+        self.label = f" ({self.reason})" if self.reason else ""
+
+    def outranking(self) -> ProviderError | None:
+        reason = self.reason
+        if reason in RATE_LIMIT_REASONS:
+            return self.rate_limited()
+        if reason == "quotaExceeded":
+            wait = max(self.retry_after or 0.0, CALENDAR_USAGE_LIMIT_BACKOFF)
+            return RateLimited(
+                "Google Calendar usage limits exceeded for this account while trying to"
+                f" {self.action} (quotaExceeded). Google blocks edits for a while, often after"
+                f" events with many external guests; retrying in {wait / 60:.0f} minutes",
+                retry_after=wait,
+                status=self.status,
+                code=reason,
+            )
+        if reason == "dailyLimitExceeded":
+            return QuotaExhausted(
+                "The daily Google Calendar API quota of this Google Cloud project is used up"
+                " (dailyLimitExceeded); resumes after midnight Pacific time",
+                retry_after=self.retry_after or seconds_until_pacific_midnight(),
+                status=self.status,
+                code=reason,
+            )
+        return None
+
+    def rate_limited(self) -> ProviderError:
+        # Google promises no Retry-After here; None lets the caller back off exponentially.
+        retry_after = self.retry_after
+        after = f" after {retry_after:.0f} s" if retry_after else ""
+        return RateLimited(
+            f"Google Calendar rate limit{self.label or ' (HTTP 429)'} while trying to"
+            f" {self.action}; retrying{after}",
+            retry_after=retry_after,
+            status=self.status,
+            code=self.reason or "rateLimitExceeded",
+        )
+
+    def credentials_refused(self) -> ProviderError:
+        return AuthenticationError(
+            f"Google refused the account's credentials{self.label} while trying to"
+            f" {self.action}; reconnect the Google account",
+            status=self.status,
+            code=self.reason or "authError",
+        )
+
+    def refined(self) -> ProviderError | None:
+        reason = self.reason
+        if reason in {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}:
+            return AuthenticationError(
+                f"The Google connection lacks a permission needed to {self.action} ({reason});"
+                " reconnect the Google account and allow all the calendar access Convener"
+                " asks for",
+                status=self.status,
+                code=reason,
+            )
+        if self.status == 400 and self.parsed.message.strip() == INVALID_CONFERENCE_TYPE:
+            return CapabilityMissing(
+                "This Google account cannot add Google Meet links to events (Google says"
+                f' "{INVALID_CONFERENCE_TYPE}"). A service account must have domain-wide'
+                " delegation and act as a user (a subject); otherwise the account has no"
+                " Google Meet (turned off by the Workspace administrator)",
+                status=self.status,
+                code="invalidConferenceType",
+            )
+        if reason == "forbiddenForNonOrganizer":
+            return self.give_up(
+                f"Only the organizer can change this Google Calendar event{self.label}; the"
+                " connected account is a guest, not the organizer"
+            )
+        return None
+
+    def gone(self) -> ProviderError:
+        return MeetingGone(
+            f"The Google Calendar event is gone{self.label}: deleted in Google Calendar or"
+            " never made",
+            status=self.status,
+            code=self.reason or ("deleted" if self.status == 410 else "notFound"),
+        )
+
+    def server_error(self) -> ProviderError:
+        return self.retry_later(
+            f"Google Calendar failed{self.label or f' (HTTP {self.status})'} while trying to"
+            f" {self.action}; retrying",
+            retry_after=self.retry_after,
+            code=self.reason or "backendError",
+        )
+
+    def refused(self) -> ProviderError:
+        quoted = f": {self.parsed.message}" if self.parsed.message else ""
+        return self.give_up(
+            f"Google Calendar refused to {self.action}{self.label or f' (HTTP {self.status})'}"
+            f"{quoted}"
+        )
+
+    def unexpected(self) -> ProviderError:
+        return self.refused()
+
+
 def error_from_response(response: httpx2.Response, *, action: str) -> ProviderError:
     """The ProviderError for a failed Google Calendar call. `action` completes
     "while trying to ...", e.g. "create the meeting"."""
-    error = parse_error(response)
-    status, reason = error.status, error.reason
-    quoted = f": {error.message}" if error.message else ""
-    label = f" ({reason})" if reason else ""
-    retry_after = parse_retry_after(response.headers.get("Retry-After"))
-
-    if reason in RATE_LIMIT_REASONS or (status == 429 and reason not in _QUOTA_REASONS):
-        # Google promises no Retry-After here; None lets the caller back off exponentially.
-        after = f" after {retry_after:.0f} s" if retry_after else ""
-        return RateLimited(
-            f"Google Calendar rate limit{label or ' (HTTP 429)'} while trying to {action};"
-            f" retrying{after}",
-            retry_after=retry_after,
-            status=status,
-            code=reason or "rateLimitExceeded",
-        )
-    if reason == "quotaExceeded":
-        wait = max(retry_after or 0.0, CALENDAR_USAGE_LIMIT_BACKOFF)
-        return RateLimited(
-            f"Google Calendar usage limits exceeded for this account while trying to {action}"
-            f" (quotaExceeded). Google blocks edits for a while, often after events with many"
-            f" external guests; retrying in {wait / 60:.0f} minutes",
-            retry_after=wait,
-            status=status,
-            code=reason,
-        )
-    if reason == "dailyLimitExceeded":
-        return QuotaExhausted(
-            "The daily Google Calendar API quota of this Google Cloud project is used up"
-            " (dailyLimitExceeded); resumes after midnight Pacific time",
-            retry_after=retry_after or seconds_until_pacific_midnight(),
-            status=status,
-            code=reason,
-        )
-    if status == 401:
-        # BearerAuth already refreshed once and retried: the credentials are dead.
-        return AuthenticationError(
-            f"Google refused the account's credentials{label} while trying to {action};"
-            " reconnect the Google account",
-            status=status,
-            code=reason or "authError",
-        )
-    if reason in {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}:
-        return AuthenticationError(
-            f"The Google connection lacks a permission needed to {action} ({reason});"
-            " reconnect the Google account and allow all the calendar access Convener asks for",
-            status=status,
-            code=reason,
-        )
-    if status == 400 and error.message.strip() == INVALID_CONFERENCE_TYPE:
-        return CapabilityMissing(
-            "This Google account cannot add Google Meet links to events (Google says"
-            f' "{INVALID_CONFERENCE_TYPE}"). A service account must have domain-wide'
-            " delegation and act as a user (a subject); otherwise the account has no"
-            " Google Meet (turned off by the Workspace administrator)",
-            status=status,
-            code="invalidConferenceType",
-        )
-    if reason == "forbiddenForNonOrganizer":
-        return ProviderError(
-            f"Only the organizer can change this Google Calendar event{label}; the connected"
-            " account is a guest, not the organizer",
-            permanent=True,
-            status=status,
-            code=reason,
-        )
-    if status in {404, 410}:
-        return MeetingGone(
-            f"The Google Calendar event is gone{label}: deleted in Google Calendar or never made",
-            status=status,
-            code=reason or ("deleted" if status == 410 else "notFound"),
-        )
-    if status >= 500:
-        return ProviderError(
-            f"Google Calendar failed{label or f' (HTTP {status})'} while trying to {action};"
-            " retrying",
-            permanent=False,
-            retry_after=retry_after,
-            status=status,
-            code=reason or "backendError",
-        )
-    return ProviderError(
-        f"Google Calendar refused to {action}{label or f' (HTTP {status})'}{quoted}",
-        permanent=True,
-        status=status,
-        code=reason,
-    )
+    return GoogleFailure(response, action=action).error()
 
 
 def error_from_transport(exc: httpx2.TransportError, *, action: str) -> ProviderError:

@@ -20,6 +20,7 @@ from typing import Any
 import httpx2
 
 from convener.providers.base import AccountIdentity, ProviderError
+from convener.providers.http import DEFAULT_TIMEOUT_SECONDS
 from convener.providers.microsoft_teams.client import ME, body_object, send, text_field, user_path
 from convener.providers.microsoft_teams.errors import TEAMS_POLICY_HELP, graph_error
 from convener.providers.oauth import OAuthApp, TokenSet, client_grant
@@ -96,6 +97,7 @@ def app_token(
     tenant_id: str,
     client_id: str,
     client_secret: str,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
     transport: httpx2.BaseTransport | None = None,
 ) -> TokenSet:
     """An app-only Graph token (client credentials; no refresh token: ask again)."""
@@ -116,7 +118,7 @@ def app_token(
         pkce=False,
     )
     form = {"grant_type": "client_credentials", "scope": GRAPH_DEFAULT_SCOPE}
-    return client_grant(app, form, transport=transport)
+    return client_grant(app, form, timeout=timeout, transport=transport)
 
 
 def _get(http: httpx2.Client, path: str, *, action: str, select: str) -> dict[str, Any]:

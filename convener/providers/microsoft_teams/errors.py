@@ -21,7 +21,7 @@ from convener.providers.base import (
     ProviderError,
     RateLimited,
 )
-from convener.providers.http import parse_retry_after
+from convener.providers.failures import HttpFailure
 
 GRAPH = "Microsoft Graph"
 
@@ -66,101 +66,124 @@ def envelope(response: httpx2.Response) -> tuple[str, str]:
     return "", ""
 
 
-def graph_error(response: httpx2.Response, *, action: str) -> ProviderError:
-    """The exception for a Graph response that was not a success. `action` completes
-    "Microsoft Graph refused to ..." (e.g. "create the Teams meeting")."""
-    status = response.status_code
-    code, message = envelope(response)
-    said = f" ({': '.join(part for part in (code, message) if part)})" if code or message else ""
-    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+# Graph's codes for an event or meeting that is not there (rather than a user or mailbox).
+_ITEM_NOT_FOUND = frozenset({"ErrorItemNotFound", "ErrorObjectNotFound"})
 
-    if status == 429 or code in THROTTLE_CODES:
+
+class GraphFailure(HttpFailure):
+    """A failed Graph answer: the shared ladder, with Graph's codes where they say more."""
+
+    service = GRAPH
+    # 409/412 are Exchange's write conflicts (ErrorIrresolvableConflict): a retry reads
+    # the new change key; 408 is the service's own timeout.
+    retry_statuses = frozenset({408, 409, 412})
+
+    def __init__(self, response: httpx2.Response, *, action: str) -> None:
+        super().__init__(response, action=action)
+        self.code, self.message = envelope(response)
+        parts = (self.code, self.message)
+        self.said = f" ({': '.join(p for p in parts if p)})" if self.code or self.message else ""
+
+    def outranking(self) -> ProviderError | None:
+        return self.rate_limited() if self.code in THROTTLE_CODES else None
+
+    def rate_limited(self) -> ProviderError:
+        retry_after = self.retry_after
         when = (
             f"retrying in {retry_after:g} s" if retry_after is not None else "retrying with backoff"
         )
         return RateLimited(
-            f"{GRAPH} rate limit ({code or status}) while trying to {action}; {when}",
+            f"{GRAPH} rate limit ({self.code or self.status}) while trying to {self.action};"
+            f" {when}",
             retry_after=retry_after,
-            status=status,
-            code=code,
+            status=self.status,
+            code=self.code,
         )
-    if status == 401:
+
+    def credentials_refused(self) -> ProviderError:
         return AuthenticationError(
-            f"{GRAPH} refused the connection's access token{said}; reconnect the Microsoft account",
-            status=status,
-            code=code,
+            f"{GRAPH} refused the connection's access token{self.said}; reconnect the"
+            " Microsoft account",
+            status=self.status,
+            code=self.code,
         )
-    if ME_NEEDS_DELEGATION in message:
-        return ProviderError(
-            f"{GRAPH} refused to {action}: this connection is app-only (client credentials), "
-            "which cannot act as /me; it must act on a named user (/users/{email}), so the "
-            "meeting needs a host with a mailbox in the organization",
-            permanent=True,
-            status=status,
-            code=code or "BadRequest",
-        )
-    if code == "MailboxNotEnabledForRESTAPI":
-        return CapabilityMissing(
-            f"{GRAPH} cannot {action}: the account has no Exchange Online mailbox (it is "
-            "inactive, on-premises, or unlicensed), so it cannot hold Teams meetings",
-            status=status,
-            code=code,
-        )
-    if status == 403:
-        lowered = message.lower()
-        teams_policy = (
-            code == "Unauthorized"
-            or ("not authorized to" in lowered and "meeting" in lowered)
-            or "application access policy" in lowered
-        )
-        if teams_policy:
+
+    def refined(self) -> ProviderError | None:
+        status, code, action, said = self.status, self.code, self.action, self.said
+        if ME_NEEDS_DELEGATION in self.message:
+            return self.give_up(
+                f"{GRAPH} refused to {action}: this connection is app-only (client"
+                " credentials), which cannot act as /me; it must act on a named user"
+                " (/users/{email}), so the meeting needs a host with a mailbox in the"
+                " organization",
+                code=code or "BadRequest",
+            )
+        if code == "MailboxNotEnabledForRESTAPI":
             return CapabilityMissing(
-                f"{GRAPH} refused to {action}{said}: {TEAMS_POLICY_HELP}",
+                f"{GRAPH} cannot {action}: the account has no Exchange Online mailbox (it is "
+                "inactive, on-premises, or unlicensed), so it cannot hold Teams meetings",
                 status=status,
                 code=code,
             )
-        return CapabilityMissing(
-            f"{GRAPH} refused to {action}{said}: the connection lacks permission on this "
-            "mailbox; it needs Calendars.ReadWrite (reconnect and consent to it, or for an "
-            "app-only connection an administrator grants the application permission)",
-            status=status,
-            code=code,
-        )
-    if status in (404, 410):
-        if code in {"ErrorItemNotFound", "ErrorObjectNotFound"} or status == 410:
-            return MeetingGone(
-                f"the Teams meeting no longer exists in Outlook{said}", status=status, code=code
+        if status == 403:
+            lowered = self.message.lower()
+            teams_policy = (
+                code == "Unauthorized"
+                or ("not authorized to" in lowered and "meeting" in lowered)
+                or "application access policy" in lowered
             )
-        return ProviderError(
-            f"{GRAPH} refused to {action}{said}: the user or mailbox was not found; check "
-            "the host's email address",
-            permanent=True,
-            status=status,
-            code=code,
+            if teams_policy:
+                return CapabilityMissing(
+                    f"{GRAPH} refused to {action}{said}: {TEAMS_POLICY_HELP}",
+                    status=status,
+                    code=code,
+                )
+            return CapabilityMissing(
+                f"{GRAPH} refused to {action}{said}: the connection lacks permission on this "
+                "mailbox; it needs Calendars.ReadWrite (reconnect and consent to it, or for an "
+                "app-only connection an administrator grants the application permission)",
+                status=status,
+                code=code,
+            )
+        if status == 404 and code not in _ITEM_NOT_FOUND:
+            return self.give_up(
+                f"{GRAPH} refused to {action}{said}: the user or mailbox was not found; check "
+                "the host's email address"
+            )
+        return None
+
+    def gone(self) -> ProviderError:
+        return MeetingGone(
+            f"the Teams meeting no longer exists in Outlook{self.said}",
+            status=self.status,
+            code=self.code,
         )
-    if status in (408, 409, 412) or status >= 500:
-        # 409/412 are Exchange's write conflicts (ErrorIrresolvableConflict): a retry
-        # reads the new change key; 5xx and 408 are the service's own trouble.
-        return ProviderError(
-            f"{GRAPH} failed to {action} (HTTP {status}{', ' + code if code else ''}); retrying",
-            permanent=False,
-            retry_after=retry_after,
-            status=status,
-            code=code,
+
+    def server_error(self) -> ProviderError:
+        return self.retry_later(
+            f"{GRAPH} failed to {self.action} (HTTP {self.status}"
+            f"{', ' + self.code if self.code else ''}); retrying",
+            retry_after=self.retry_after,
         )
-    if 400 <= status < 500:
-        return ProviderError(
-            f"{GRAPH} refused to {action}{said or f' (HTTP {status})'}",
-            permanent=True,
-            status=status,
-            code=code,
+
+    def busy(self) -> ProviderError:
+        return self.server_error()
+
+    def refused(self) -> ProviderError:
+        return self.give_up(
+            f"{GRAPH} refused to {self.action}{self.said or f' (HTTP {self.status})'}"
         )
-    return ProviderError(
-        f"{GRAPH} answered HTTP {status} when asked to {action}; retrying",
-        permanent=False,
-        status=status,
-        code=code,
-    )
+
+    def unexpected(self) -> ProviderError:
+        return self.retry_later(
+            f"{GRAPH} answered HTTP {self.status} when asked to {self.action}; retrying"
+        )
+
+
+def graph_error(response: httpx2.Response, *, action: str) -> ProviderError:
+    """The exception for a Graph response that was not a success. `action` completes
+    "Microsoft Graph refused to ..." (e.g. "create the Teams meeting")."""
+    return GraphFailure(response, action=action).error()
 
 
 def transport_error(exc: httpx2.TransportError, *, action: str) -> ProviderError:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import httpx2
 
 from convener.providers.base import AccountIdentity, AuthenticationError, ProviderError
+from convener.providers.http import DEFAULT_TIMEOUT_SECONDS
 from convener.providers.oauth import OAuthApp, TokenSet, client_grant
 from convener.providers.zoom.api import Call, read_object, send, user_path
 
@@ -72,6 +73,7 @@ def server_to_server_token(
     account_id: str,
     client_id: str,
     client_secret: str,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
     transport: httpx2.BaseTransport | None = None,
 ) -> TokenSet:
     """An access token of a Server-to-Server OAuth app (`account_credentials` grant).
@@ -92,6 +94,7 @@ def server_to_server_token(
         return client_grant(
             app,
             {"grant_type": "account_credentials", "account_id": account_id},
+            timeout=timeout,
             transport=transport,
         )
     except ProviderError as exc:

@@ -30,6 +30,7 @@ from convener.providers.base import (
     QuotaExhausted,
     RateLimited,
 )
+from convener.providers.failures import HttpFailure
 from convener.providers.http import parse_retry_after, seconds_until_utc_midnight
 
 # Zoom error codes we act on (https://developers.zoom.us/docs/api/rest/error-definitions/).
@@ -178,6 +179,115 @@ def _scopes_named(message: str) -> str:
     return ", ".join(s.strip() for s in found.group(1).split(",") if s.strip()) if found else ""
 
 
+class ZoomFailure(HttpFailure):
+    """A failed Zoom answer: the shared ladder, with Zoom's codes where it reuses statuses."""
+
+    service = "Zoom"
+    # Zoom says a meeting is gone with code 3001; a bare 404 may be a mistyped user.
+    gone_statuses = frozenset()
+    retry_statuses = frozenset({408, 409, 423, 425})  # timing conflicts: can succeed later
+
+    def __init__(
+        self,
+        response: httpx2.Response,
+        *,
+        action: str,
+        host: str | None = None,
+        meeting_id: str | None = None,
+        scope: str = "",
+        now: datetime | None = None,
+    ) -> None:
+        super().__init__(response, action=action, now=now)
+        self.parsed = read_error(response)
+        self.host = host
+        self.meeting_id = meeting_id
+        self.scope = scope
+        self.said = self.parsed.describe()
+        self.code = str(self.parsed.code) if self.parsed.code is not None else ""
+
+    def outranking(self) -> ProviderError | None:
+        error, code = self.parsed, self.parsed.code
+        if self.status in (429, 300) or code == RATE_LIMITED:
+            if _is_daily_limit(self.response, error):
+                return _daily_limit(self.response, error, host=self.host, now=self.now)
+            return self.rate_limited()
+        if code in MISSING_SCOPES or "does not contain scope" in error.message.lower():
+            needed = _scopes_named(error.message) or self.scope or "the meeting scopes"
+            return AuthenticationError(
+                f"The Zoom app was not granted the scope {needed}: add it to the app in the "
+                "Zoom App Marketplace, then reconnect the account",
+                status=self.status,
+                code=self.code or "4700",
+            )
+        if code == INVALID_TOKEN:
+            return self.credentials_refused()
+        return None
+
+    def rate_limited(self) -> ProviderError:
+        return RateLimited(
+            "Zoom rate limit (requests per second); retrying",
+            retry_after=self.retry_after,
+            status=self.status,
+            code=self.code or "rate_limit",
+        )
+
+    def credentials_refused(self) -> ProviderError:
+        return AuthenticationError(
+            f"Zoom refused the access token ({self.said or 'HTTP 401'}); reconnect the Zoom"
+            " account",
+            status=self.status,
+            code=self.code or self.parsed.error or "401",
+        )
+
+    def refined(self) -> ProviderError | None:
+        code, said, host = self.parsed.code, self.said, self.host
+        if code == MEETING_NOT_FOUND:
+            meeting = f"Zoom meeting {self.meeting_id}" if self.meeting_id else "The Zoom meeting"
+            return MeetingGone(
+                f"{meeting} no longer exists (deleted in Zoom, or expired)",
+                status=self.status,
+                code=self.code,
+            )
+        if code in (USER_NOT_FOUND, USER_NOT_IN_ACCOUNT):
+            where = "in this Zoom account" if code == USER_NOT_IN_ACCOUNT else "at Zoom"
+            return self.give_up(
+                f"Zoom user {host or '(the connected user)'} does not exist {where}: check the "
+                f"host's email ({said})"
+            )
+        if code == HOST_NOT_ALLOWED:
+            return CapabilityMissing(
+                f"Zoom user {host or '(the connected user)'} may not host or schedule meetings "
+                f"({said}): give the user a Meetings license or the host permission in Zoom",
+                status=self.status,
+                code=self.code,
+            )
+        if code == GENERIC_MEETING_ERROR and "cannot schedule" in self.parsed.message.lower():
+            return CapabilityMissing(
+                f"Zoom refused to {self.action} ({said}): check that the connected account may "
+                f"schedule meetings for {_host_label(host)}",
+                status=self.status,
+                code=self.code,
+            )
+        return None
+
+    def server_error(self) -> ProviderError:
+        return self.retry_later(
+            f"Zoom had a server error (HTTP {self.status}"
+            f"{', code ' + self.code if self.code else ''}) while trying to {self.action};"
+            " retrying",
+            retry_after=self.retry_after,
+        )
+
+    def busy(self) -> ProviderError:
+        return self.retry_later(
+            f"Zoom could not {self.action} right now ({self.said or f'HTTP {self.status}'});"
+            " retrying"
+        )
+
+    def refused(self) -> ProviderError:
+        return self.give_up(f"Zoom refused to {self.action}: {self.said or f'HTTP {self.status}'}")
+
+
 def error_from_response(
     response: httpx2.Response,
     *,
@@ -192,107 +302,9 @@ def error_from_response(
     `action` completes "Zoom refused to ..." ("create the meeting"); `host` is the host's
     email when known; `scope` is the scope the call needs, named when Zoom does not.
     """
-    status = response.status_code
-    error = read_error(response)
-    code = error.code
-    said = error.describe()
-    code_text = str(code) if code is not None else ""
-
-    if status in (429, 300) or code == RATE_LIMITED:
-        if _is_daily_limit(response, error):
-            return _daily_limit(response, error, host=host, now=now)
-        return RateLimited(
-            "Zoom rate limit (requests per second); retrying",
-            retry_after=parse_retry_after(response.headers.get("Retry-After"), now=now),
-            status=status,
-            code=code_text or "rate_limit",
-        )
-
-    if code in MISSING_SCOPES or "does not contain scope" in error.message.lower():
-        needed = _scopes_named(error.message) or scope or "the meeting scopes"
-        return AuthenticationError(
-            f"The Zoom app was not granted the scope {needed}: add it to the app in the Zoom "
-            "App Marketplace, then reconnect the account",
-            status=status,
-            code=code_text or "4700",
-        )
-
-    if status == 401 or code == INVALID_TOKEN:
-        # BearerAuth already refreshed once and retried: the account must be reconnected.
-        return AuthenticationError(
-            f"Zoom refused the access token ({said or 'HTTP 401'}); reconnect the Zoom account",
-            status=status,
-            code=code_text or error.error or "401",
-        )
-
-    if code == MEETING_NOT_FOUND:
-        meeting = f"Zoom meeting {meeting_id}" if meeting_id else "The Zoom meeting"
-        return MeetingGone(
-            f"{meeting} no longer exists (deleted in Zoom, or expired)",
-            status=status,
-            code=code_text,
-        )
-
-    if code in (USER_NOT_FOUND, USER_NOT_IN_ACCOUNT):
-        where = "in this Zoom account" if code == USER_NOT_IN_ACCOUNT else "at Zoom"
-        return ProviderError(
-            f"Zoom user {host or '(the connected user)'} does not exist {where}: check the "
-            f"host's email ({said})",
-            permanent=True,
-            status=status,
-            code=code_text,
-        )
-
-    if code == HOST_NOT_ALLOWED:
-        return CapabilityMissing(
-            f"Zoom user {host or '(the connected user)'} may not host or schedule meetings "
-            f"({said}): give the user a Meetings license or the host permission in Zoom",
-            status=status,
-            code=code_text,
-        )
-
-    if code == GENERIC_MEETING_ERROR and "cannot schedule" in error.message.lower():
-        return CapabilityMissing(
-            f"Zoom refused to {action} ({said}): check that the connected account may "
-            f"schedule meetings for {_host_label(host)}",
-            status=status,
-            code=code_text,
-        )
-
-    if status >= 500:
-        return ProviderError(
-            f"Zoom had a server error (HTTP {status}{', code ' + code_text if code_text else ''})"
-            f" while trying to {action}; retrying",
-            permanent=False,
-            retry_after=parse_retry_after(response.headers.get("Retry-After"), now=now),
-            status=status,
-            code=code_text,
-        )
-
-    if status in (408, 409, 423, 425):  # timing conflicts: the same call can succeed later
-        return ProviderError(
-            f"Zoom could not {action} right now ({said or f'HTTP {status}'}); retrying",
-            permanent=False,
-            status=status,
-            code=code_text,
-        )
-
-    if 400 <= status < 500:
-        return ProviderError(
-            f"Zoom refused to {action}: {said or f'HTTP {status}'}",
-            permanent=True,
-            status=status,
-            code=code_text,
-        )
-
-    # 1xx/3xx (we never follow redirects) or a 2xx we did not expect: a gateway in the
-    # way, or Zoom changing something; another try may well work.
-    return ProviderError(
-        f"Zoom answered HTTP {status} while trying to {action}; retrying",
-        permanent=False,
-        status=status,
-        code=code_text,
-    )
+    return ZoomFailure(
+        response, action=action, host=host, meeting_id=meeting_id, scope=scope, now=now
+    ).error()
 
 
 def error_from_transport(exc: httpx2.RequestError, *, action: str) -> ProviderError:

@@ -13,6 +13,7 @@ from django.templatetags.tz import do_timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from convener.providers.registry import UnknownProvider, recipe
 from convener.team import access
 from convener.timezones import is_iana_zone, timezone_names
 
@@ -49,6 +50,16 @@ def state_badge(state: str, label: str) -> SafeString:
         state,
         label,
     )
+
+
+@register.filter
+def provider_name(slug: str) -> str:
+    """The display name of the provider `slug`, from its recipe; the slug itself for a
+    provider no longer registered (its meetings stay readable)."""
+    try:
+        return recipe(slug).name
+    except UnknownProvider:
+        return slug
 
 
 @register.simple_tag
