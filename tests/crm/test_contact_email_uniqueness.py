@@ -95,3 +95,23 @@ def test_a_save_that_loses_the_race_for_an_address_names_the_email_field(contact
     with pytest.raises(ValidationError) as refused:
         Contact(email="bob@EXAMPLE.org").save()
     assert list(refused.value.message_dict) == ["email"]
+
+
+def test_the_contact_form_that_loses_the_race_shows_the_email_error_not_a_500(
+    client: Any, member: Any, contact: Any
+) -> None:
+    from unittest import mock
+
+    client.force_login(member)
+    # The form's own check finds no duplicate (the other request has not saved yet), then
+    # the database refuses the save.
+    with (
+        mock.patch.object(Contact, "clean", lambda self: None),
+        mock.patch.object(Contact, "validate_constraints", lambda self, exclude=None: None),
+    ):
+        response = client.post(
+            "/contacts/new/", {"email": "BOB@EXAMPLE.ORG", "first_name": "B", "owner": member.pk}
+        )
+    assert response.status_code == 200
+    assert "already has this email address" in response.content.decode()
+    assert Contact.objects.count() == 1

@@ -62,9 +62,15 @@ def contact_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = ContactForm(request.POST or None, instance=contact, author=user)
     if request.method == "POST" and form.is_valid():
         access.require_edit_after(user, form.instance)
-        saved = form.save()
-        messages.success(request, f"Saved {saved.name}.")
-        return redirect("contact", pk=saved.pk)
+        try:
+            saved = form.save()
+        except ValidationError as exc:
+            # Another request took the address between the form's check and the save: the
+            # model says so on the email field, and the form shows it there.
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Saved {saved.name}.")
+            return redirect("contact", pk=saved.pk)
     return render(request, "web/contacts/edit.html", {"form": form, "contact": contact})
 
 
