@@ -22,6 +22,10 @@ from convener.team.models import User
 
 router = Router(tags=["actions"])
 
+# The actions people keep and run. A one-off request (the popup, POST /meetings) stores
+# an action too, for the record of its meeting; it is not one to read or launch again.
+REUSABLE = MeetingAction.objects.filter(reusable=True)
+
 
 class ActionIn(Schema):
     name: str = Field(..., max_length=200)
@@ -126,7 +130,7 @@ def list_actions(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get("/actions/{action_id}", response=ActionOut)
 def get_action(request: HttpRequest, action_id: RowId) -> dict[str, Any]:
-    return _out(get_object_or_404(MeetingAction, pk=action_id))
+    return _out(get_object_or_404(REUSABLE, pk=action_id))
 
 
 def _request(request: HttpRequest, action: MeetingAction, payload: LaunchIn) -> ScheduleRequest:
@@ -156,14 +160,14 @@ def _request(request: HttpRequest, action: MeetingAction, payload: LaunchIn) -> 
 @router.post("/actions/{action_id}/preview")
 def preview_launch(request: HttpRequest, action_id: RowId, payload: LaunchIn) -> dict[str, Any]:
     """What a launch would schedule, and warnings (e.g. a host over a daily cap)."""
-    action = get_object_or_404(MeetingAction, pk=action_id)
+    action = get_object_or_404(REUSABLE, pk=action_id)
     return preview(_request(request, action, payload)).as_dict()
 
 
 @router.post("/actions/{action_id}/schedule", response={201: dict[str, Any]})
 def launch(request: HttpRequest, action_id: RowId, payload: LaunchIn) -> tuple[int, dict[str, Any]]:
     """Schedule a meeting for each contact with this action, in one transaction."""
-    action = get_object_or_404(MeetingAction, pk=action_id)
+    action = get_object_or_404(REUSABLE, pk=action_id)
     try:
         outcome = schedule(_request(request, action, payload))
     except NoUsableConnection as exc:

@@ -8,7 +8,7 @@ import pytest
 
 from convener.connections.models import Connection
 from convener.crm.models import Contact
-from convener.meetings.models import Meeting
+from convener.meetings.models import Meeting, MeetingAction
 from tests.dates import at, winter_day
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +116,14 @@ def test_a_bad_action_names_the_field(api: Any) -> None:
     assert response.json()["errors"][0]["field"].startswith("timing.window")
     response = api("/actions", {"name": "x", "title_template": "{% if %}"})
     assert response.json()["errors"][0]["field"] == "title_template"
+
+
+def test_the_action_behind_a_one_off_meeting_cannot_be_read_or_launched_again(
+    api: Any, member: Any, contact: Any
+) -> None:
+    one_off = api("/meetings", {"contact_ids": [contact.pk], "title": "Just once"})
+    assert one_off.status_code == 201, one_off.content
+    action = MeetingAction.objects.get(reusable=False)
+    launched = api(f"/actions/{action.pk}/schedule", {"contact_ids": [contact.pk]})
+    assert launched.status_code == 404
+    assert Meeting.objects.count() == 1
