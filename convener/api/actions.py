@@ -140,11 +140,7 @@ def _request(request: HttpRequest, action: MeetingAction, payload: LaunchIn) -> 
     if payload.all_contacts:
         ids = list(access.editable_contacts(user).order_by("pk").values_list("pk", flat=True))
     elif payload.contact_ids:
-        ids = list(dict.fromkeys(payload.contact_ids))
-        found = set(access.visible_contacts(user).filter(pk__in=ids).values_list("pk", flat=True))
-        if len(found) != len(ids):
-            missing = [str(pk) for pk in ids if pk not in found][:10]
-            raise ValidationError({"contact_ids": f"no contact with id {', '.join(missing)}"})
+        ids = [c.pk for c in access.find_contacts(user, payload.contact_ids)]
     else:
         raise ValidationError({"contact_ids": "give contact_ids, or all_contacts: true"})
     return ScheduleRequest(

@@ -6,7 +6,6 @@
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router
 from ninja.errors import HttpError
@@ -90,16 +89,9 @@ def schedule_meetings(request: HttpRequest, payload: ScheduleIn) -> tuple[int, d
     )
 
     def run() -> ScheduleOutcome:
-        contacts = list(access.visible_contacts(user).filter(pk__in=payload.contact_ids))
-        missing = sorted(set(payload.contact_ids) - {c.pk for c in contacts})
-        if missing:
-            raise ValidationError(
-                {"contact_ids": [f"there is no contact with id {', '.join(map(str, missing))}"]}
-            )
+        contacts = access.find_contacts(user, payload.contact_ids)
         for contact in contacts:
             access.require_edit(user, contact)
-        order = {pk: n for n, pk in enumerate(payload.contact_ids)}
-        contacts.sort(key=lambda c: order[c.pk])
         return schedule_one_off(contacts, params, requested_by=user, trigger="api")
 
     if payload.idempotency_key:
@@ -107,7 +99,7 @@ def schedule_meetings(request: HttpRequest, payload: ScheduleIn) -> tuple[int, d
         # what it made stands even if a contact was removed since.
         sent = payload.model_dump(mode="json", exclude={"idempotency_key"})
         try:
-            outcome = schedule_once(user, payload.idempotency_key, fingerprint(sent), run).outcome
+            outcome = schedule_once(user, payload.idempotency_key, fingerprint(sent), run)
         except KeyReused as exc:
             raise Conflict("idempotency_key", str(exc)) from None
     else:

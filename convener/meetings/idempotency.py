@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -24,12 +23,6 @@ from convener.team.models import User
 
 class KeyReused(Exception):
     """The key came before with a different body."""
-
-
-@dataclass(frozen=True)
-class Once:
-    outcome: ScheduleOutcome
-    replayed: bool  # True: a repeat, answered from the first request
 
 
 def fingerprint(body: Mapping[str, Any]) -> str:
@@ -56,12 +49,12 @@ def _replay(user: User, key: str, body_fingerprint: str) -> ScheduleOutcome | No
 
 def schedule_once(
     user: User, key: str, body_fingerprint: str, run: Callable[[], ScheduleOutcome]
-) -> Once:
+) -> ScheduleOutcome:
     """Run `run` once for this person's key; a repeat gets the first run's outcome (its
     meetings as existing). Raises KeyReused for the same key with another body."""
     earlier = _replay(user, key, body_fingerprint)
     if earlier is not None:
-        return Once(earlier, replayed=True)
+        return earlier
     try:
         with transaction.atomic():
             record = IdempotentRequest.objects.create(
@@ -79,5 +72,5 @@ def schedule_once(
         earlier = _replay(user, key, body_fingerprint)
         if earlier is None:
             raise
-        return Once(earlier, replayed=True)
-    return Once(outcome, replayed=False)
+        return earlier
+    return outcome

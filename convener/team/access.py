@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -315,3 +315,15 @@ def find(user: Any, queryset: QuerySet[M], pk: Any, *, edit: bool = False) -> M:
     if edit:
         require_edit(user, obj)
     return obj
+
+
+def find_contacts(user: Any, ids: list[int], field: str = "contact_ids") -> list[Contact]:
+    """The contacts `ids` names, in that order and once each, if the person may view them
+    all; else a ValidationError on `field` naming (up to ten of) those that do not exist
+    for them, the way `find` answers 404 for one."""
+    wanted = list(dict.fromkeys(ids))
+    found = visible_contacts(user).in_bulk(wanted)
+    missing = [str(pk) for pk in wanted if pk not in found]
+    if missing:
+        raise ValidationError({field: f"no contact with id {', '.join(missing[:10])}"})
+    return [found[pk] for pk in wanted]
