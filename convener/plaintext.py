@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import re
 
-from django.core.exceptions import ValidationError
-
 # C0 controls (line feed, carriage return, tab...), DEL, C1 controls (NEL), and the
 # Unicode line and paragraph separators.
 _CONTROL = "\x00-\x1f\x7f-\x9f\u2028\u2029"
@@ -46,13 +44,6 @@ def text_error(value: str) -> str | None:
     if found is None:
         return None
     return f"must not contain control characters; it contains {_named(found.group())}"
-
-
-def validate_single_line(value: str) -> None:
-    """A validator for form and model fields that end up in headers."""
-    error = single_line_error(value)
-    if error:
-        raise ValidationError(error[0].upper() + error[1:] + ".", code="control_character")
 
 
 def one_line(value: str) -> str:

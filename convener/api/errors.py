@@ -155,10 +155,7 @@ def install(api: NinjaAPI) -> None:
             # django-ninja turns any failure to read the body into a 400 "Cannot parse".
             return unstorable_text(request, cause)
         if exc.status_code == 400 and cause is not None:
-            malformed = isinstance(
-                cause, json.JSONDecodeError | UnicodeDecodeError | RecursionError
-            )
-            message = f"not valid JSON: {cause}" if malformed else str(cause)
+            message = f"not valid JSON: {cause}" if isinstance(cause, _MALFORMED) else str(cause)
             errors = [{"field": "body", "message": message}]
             return error_response(api, request, 400, errors, "the body could not be read")
         return error_response(api, request, exc.status_code, [], str(exc))

@@ -150,10 +150,6 @@ def visible_contacts(user: Any) -> QuerySet[Contact]:
     return visible(user, Contact.objects.select_related("owner"))
 
 
-def visible_meetings(user: Any) -> QuerySet[Meeting]:
-    return visible(user, Meeting.objects.select_related("host"))
-
-
 def visible_deliveries(user: Any) -> QuerySet[Delivery]:
     return visible(user, Delivery.objects.select_related("meeting"))
 
