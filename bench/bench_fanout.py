@@ -311,7 +311,7 @@ def manual_loop(fake: FakeServer, count: int) -> tuple[float, int]:
 def run(args: argparse.Namespace, box: Sandbox, fake: FakeServer) -> None:
     setup_django(box)
     from convener.meetings.models import Attempt, Delivery, Meeting
-    from convener.meetings.scheduling import ScheduleRequest, schedule
+    from convener.scheduling.schedule import ScheduleRequest, schedule
 
     rule(f"fan-out: {args.meetings:,} meetings over {args.connections} Google connections")
     print(f"database: {box.database}")
@@ -476,7 +476,7 @@ def main() -> int:
     if args.redis:
         import redis
 
-        from convener.meetings.redis_lanes import PREFIX
+        from convener.dispatch.redis_lanes import PREFIX
 
         client = redis.Redis.from_url(args.redis)
         for key in client.scan_iter(match=PREFIX + "*"):

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "convener.crm",
     "convener.connections",
     "convener.meetings",
+    "convener.dispatch",
     "convener.web",
 ]
 

@@ -6,6 +6,5 @@ from convener.api.router import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("connections/", include("convener.connections.urls")),
     path("", include("convener.web.urls")),
 ]

@@ -69,7 +69,7 @@ def free_port() -> int:
 @pytest.fixture(autouse=True)
 def _fresh_pacing_hints() -> Iterator[None]:
     """Lanes one test paused must not look paused to the next (ids repeat)."""
-    from convener.meetings import pacing
+    from convener.dispatch import pacing
 
     pacing.forget_blocked()
     yield

@@ -12,11 +12,11 @@ from ninja import Field, Router, Schema
 
 from convener.api.auth import person
 from convener.api.schemas import RowId
-from convener.connections.selection import NoUsableConnection
-from convener.meetings.actions import preview, validate_action
-from convener.meetings.limits import DESCRIPTION_MAX, EXTRA_ATTENDEES_MAX, LAUNCH_CONTACT_IDS_MAX
 from convener.meetings.models import CredentialsPolicy, MeetingAction
-from convener.meetings.scheduling import ScheduleRequest, schedule
+from convener.scheduling.accounts import NoUsableConnection
+from convener.scheduling.actions import preview, validate_action
+from convener.scheduling.limits import DESCRIPTION_MAX, EXTRA_ATTENDEES_MAX, LAUNCH_CONTACT_IDS_MAX
+from convener.scheduling.schedule import ScheduleRequest, schedule
 from convener.team import access
 from convener.team.models import User
 

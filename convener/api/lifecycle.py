@@ -24,9 +24,9 @@ from convener.api.errors import ErrorOut
 from convener.api.meetings import meeting_out
 from convener.api.meetings import router as meetings_router
 from convener.api.schemas import MeetingOut, RowId
-from convener.meetings import lifecycle
-from convener.meetings.limits import DESCRIPTION_MAX, TITLE_MAX
 from convener.meetings.models import Meeting
+from convener.scheduling import lifecycle
+from convener.scheduling.limits import DESCRIPTION_MAX, TITLE_MAX
 from convener.team import access
 
 router = Router(tags=["meetings"])

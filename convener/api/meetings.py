@@ -15,10 +15,10 @@ from convener.api.auth import person
 from convener.api.errors import Conflict
 from convener.api.rows import Rows
 from convener.api.schemas import MeetingOut, RowId, ScheduleIn, ScheduleOut
-from convener.meetings.idempotency import KeyReused, fingerprint, schedule_once
 from convener.meetings.models import Meeting, MeetingState
-from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
-from convener.meetings.scheduling import ScheduleOutcome
+from convener.scheduling.idempotency import KeyReused, fingerprint, schedule_once
+from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
+from convener.scheduling.schedule import ScheduleOutcome
 from convener.team import access
 
 router = Router(tags=["meetings"])

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from ninja import Field, Schema
 
-from convener.meetings.limits import (
+from convener.scheduling.limits import (
     CONTACTS_PER_REQUEST_MAX,
     DESCRIPTION_MAX,
     EXTRA_ATTENDEES_MAX,

@@ -8,7 +8,6 @@ from django.db import transaction
 
 from convener.connections.configuration import provider_settings
 from convener.connections.models import Connection
-from convener.connections.status import resume_waiting_meetings
 from convener.providers.base import AccountIdentity
 from convener.providers.http import BearerAuth, make_client
 from convener.providers.oauth import TokenSet
@@ -51,9 +50,8 @@ def save_connection(
     identity: AccountIdentity,
     secrets: dict[str, Any],
     expires_at: float | None = None,
-) -> tuple[Connection, int]:
-    """Create the connection, or update the one of the same account (a reconnect), and
-    resume the meetings that waited for it. Returns the connection and how many resumed."""
+) -> Connection:
+    """Create the connection, or update the one of the same account (a reconnect)."""
     from datetime import UTC, datetime
 
     match = Connection.objects.filter(
@@ -77,5 +75,4 @@ def save_connection(
             datetime.fromtimestamp(expires_at, UTC) if expires_at else None
         )
         connection.save()
-        resumed = resume_waiting_meetings(connection)
-    return connection, resumed
+    return connection

@@ -1,5 +1,5 @@
-"""A connection's health: marking it "needs reconnect", telling its owner, and resuming
-the meetings that waited for it once it is reconnected."""
+"""A connection's health: marking it "needs reconnect" and telling its owner. (Resuming
+the meetings that waited for it is scheduling's: convener.scheduling.resume.)"""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import logging
 
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
-from django.db import transaction
 
 from convener.connections.models import Connection
 from convener.team.models import User
@@ -48,35 +47,3 @@ def mark_needs_reconnect(connection_id: int, reason: str) -> None:
         )
     except Exception as exc:  # the state change above stands; the UI shows it
         log.warning("could not email about connection %s: %s", connection_id, exc)
-
-
-def resume_waiting_meetings(connection: Connection) -> int:
-    """After a (re)connect: the meetings parked on this connection go back to work.
-
-    Meetings whose connection was removed (connection is null) are taken over too: for a
-    user connection those its user hosts, for an organization connection all of the
-    provider's. The waiting ones resume; the others get a connection for their next
-    change. Their links stay as they are."""
-    from django.utils import timezone
-
-    from convener.meetings.models import Meeting, MeetingState
-    from convener.meetings.sync import lane_for
-    from convener.meetings.tasks import enqueue_lanes
-
-    orphans = Meeting.objects.filter(connection__isnull=True, provider=connection.provider).exclude(
-        state=MeetingState.CANCELLED
-    )
-    if connection.level == Connection.Level.USER:
-        orphans = orphans.filter(host=connection.user)
-    with transaction.atomic():
-        orphans.update(connection=connection, lane=lane_for(connection.provider, connection.pk))
-        waiting = list(
-            Meeting.objects.filter(
-                connection=connection, state=MeetingState.WAITING_CONNECTION
-            ).values_list("pk", flat=True)
-        )
-        Meeting.objects.filter(pk__in=waiting).update(
-            state=MeetingState.PLANNED, state_reason="", next_attempt_at=timezone.now()
-        )
-        enqueue_lanes([lane_for(connection.provider, connection.pk)])
-    return len(waiting)

@@ -1,1 +1,2 @@
-"""Meetings: the reusable action, the meeting rows, the pipeline, its tasks, invitations."""
+"""The rows: MeetingAction, Meeting and the records around it, and the rules read off them
+(convener.meetings.state)."""

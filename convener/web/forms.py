@@ -9,8 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from convener.crm.models import Contact
-from convener.meetings.limits import TITLE_MAX
 from convener.meetings.models import validate_attendee_email
+from convener.scheduling.limits import TITLE_MAX
 from convener.team import access
 from convener.timezones import validate_timezone
 from convener.web.fields import timezone_field

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from convener.web.views import contacts, lifecycle, meetings, outbox, team
+from convener.web.views import connections, contacts, lifecycle, meetings, outbox, team
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="contacts"), name="home"),
@@ -16,6 +16,15 @@ urlpatterns = [
     path("meetings/", meetings.meeting_list, name="meetings"),
     path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting"),
     *lifecycle.urlpatterns,
+    path("connections/", connections.connection_list, name="connections"),
+    path("connections/callback/", connections.callback, name="connection_callback"),
+    path("connections/<slug:slug>/connect/", connections.connect, name="connection_connect"),
+    path(
+        "connections/<slug:slug>/organization/",
+        connections.organization,
+        name="connection_organization",
+    ),
+    path("connections/<int:pk>/remove/", connections.remove, name="connection_remove"),
     path("outbox/", outbox.outbox, name="outbox"),
     path("outbox/<int:pk>/", outbox.outbox_message, name="outbox_message"),
     path("outbox/<int:pk>/body.html", outbox.outbox_html, name="outbox_html"),

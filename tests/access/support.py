@@ -12,7 +12,7 @@ from django.utils import timezone
 from convener.connections.models import Connection
 from convener.crm.models import Contact
 from convener.meetings.models import Attendee, Delivery, Meeting
-from convener.meetings.sync import lane_for
+from convener.meetings.state import lane_for
 from convener.team.members import permissions
 from convener.team.models import ApiToken, User
 

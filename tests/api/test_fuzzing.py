@@ -68,7 +68,7 @@ class Figures:
 def _seed() -> Seeded:
     from convener.crm.models import Contact, CustomField
     from convener.meetings.models import MeetingAction
-    from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
+    from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
     from convener.team.models import ApiToken, User
     from tests.dates import winter_day
 

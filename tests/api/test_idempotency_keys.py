@@ -119,7 +119,7 @@ def test_a_repeat_answers_even_after_a_contact_was_removed(
 def test_a_key_that_arrives_twice_at_once_schedules_once(
     client: Any, api_token: str, contact: Any
 ) -> None:
-    from convener.meetings import idempotency
+    from convener.scheduling import idempotency
 
     first = post(client, api_token, body(contact))
     real_replay = idempotency._replay

@@ -13,7 +13,7 @@ import pytest
 from convener.connections.models import Connection
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting
-from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
+from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
 from fakeproviders import settings_for
 from fakeproviders.harness import FakeServer
 from tests.connections.support import connect_through_oauth, subprocess_env

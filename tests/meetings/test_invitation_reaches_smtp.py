@@ -103,7 +103,7 @@ def test_a_second_worker_run_sends_nothing_twice(
     worker: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from convener.meetings.sweeper import sweep
+    from convener.dispatch.sweeper import sweep
 
     schedule(
         client,

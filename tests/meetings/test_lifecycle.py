@@ -2,7 +2,7 @@
 
 Each test connects a real account at the Zoom or Google fake (over HTTP, through its
 consent page), schedules a meeting, lets sync run it (`drain`, in-process), changes the
-meeting through `convener.meetings.lifecycle`, runs sync again, then checks what the
+meeting through `convener.scheduling.lifecycle`, runs sync again, then checks what the
 attendees and the provider would see: the calls the fake received, what the fake now
 holds, and the calendar invitation parsed from the mail an aiosmtpd server received.
 """
@@ -30,11 +30,11 @@ from icalendar import Calendar
 
 from convener.connections.models import Connection
 from convener.crm.models import Contact
-from convener.meetings import lifecycle
-from convener.meetings.dispatch import drain
+from convener.dispatch.dispatcher import drain
+from convener.dispatch.sweeper import sweep
 from convener.meetings.models import Attempt, Delivery, Meeting
-from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
-from convener.meetings.sweeper import sweep
+from convener.scheduling import lifecycle
+from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
 from fakeproviders.harness import FakeServer
 from tests.conftest import Inbox, free_port
 from tests.connections.support import connect_through_oauth
@@ -152,7 +152,7 @@ def nudged(callbacks: list[Any], meeting: Meeting) -> bool:
     return (
         bool(callbacks)
         and DBTaskResult.objects.filter(
-            task_path="convener.meetings.tasks.drain_lane", args_kwargs__args=[meeting.lane]
+            task_path="convener.dispatch.tasks.drain_lane", args_kwargs__args=[meeting.lane]
         ).exists()
     )
 

@@ -20,8 +20,8 @@ from convener.api import errors, meetings
 from convener.api import lifecycle as lifecycle_api
 from convener.api.auth import AUTH
 from convener.crm.models import Contact
-from convener.meetings import lifecycle
 from convener.meetings.models import Meeting
+from convener.scheduling import lifecycle
 from tests.conftest import Inbox
 from tests.meetings.test_lifecycle import CONTACT, in_days, invites, run, schedule
 

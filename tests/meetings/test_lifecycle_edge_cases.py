@@ -13,9 +13,9 @@ import time_machine
 
 from convener.connections.models import Connection
 from convener.crm.models import Contact
-from convener.meetings import lifecycle
 from convener.meetings.models import Meeting
-from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
+from convener.scheduling import lifecycle
+from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
 from fakeproviders.harness import FakeServer
 from tests.conftest import Inbox
 from tests.connections.support import connect_through_oauth

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import redis
 
-from convener.meetings import pacing
+from convener.dispatch import pacing
+from convener.dispatch.redis_lanes import PREFIX, RedisLanes
 from convener.meetings.models import Lane
-from convener.meetings.redis_lanes import PREFIX, RedisLanes
 from tests.conftest import free_port, require
 from tests.meetings.test_lifecycle import CONTACT, connect_zoom, invites, schedule
 
@@ -168,7 +168,7 @@ def test_an_unreachable_redis_makes_calls_wait_and_says_where_without_the_passwo
     port = free_port()  # nothing listens there
     lanes = RedisLanes(f"redis://:pa55-word@127.0.0.1:{port}/0")
 
-    with caplog.at_level(logging.WARNING, logger="convener.meetings.redis_lanes"):
+    with caplog.at_level(logging.WARNING, logger="convener.dispatch.redis_lanes"):
         assert lanes.reserve("connection:1", STEP, 2.0) is None  # no call goes out unpaced
         assert lanes.wait_hint("connection:1") > 0
         lanes.pause("connection:1", 1.0)

@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 
 from convener.crm.models import Contact, CustomField
-from convener.meetings import placeholders
 from convener.meetings.models import Meeting, MeetingAction
-from convener.meetings.scheduling import ScheduleRequest, schedule
+from convener.scheduling import placeholders
+from convener.scheduling.schedule import ScheduleRequest, schedule
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import time_machine
 
-from convener.meetings.dispatch import drain
+from convener.dispatch.dispatcher import drain
+from convener.dispatch.sweeper import sweep
 from convener.meetings.models import Delivery, InvitationTemplate, Meeting
-from convener.meetings.sweeper import sweep
 from tests.api.caller import Call, api_caller
 from tests.conftest import Inbox, free_port
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from convener.meetings.models import Attempt, Meeting, MeetingState
-from convener.meetings.scheduling import ScheduleRequest, schedule
+from convener.scheduling.schedule import ScheduleRequest, schedule
 from fakeproviders.google import FakeGoogle
 from fakeproviders.harness import FakeServer
 from tests.conftest import Inbox, point_settings_at

@@ -12,7 +12,7 @@ import pytest
 
 from convener.connections.models import Connection
 from convener.meetings.models import Meeting, MeetingState
-from convener.meetings.scheduling import ScheduleRequest, schedule
+from convener.scheduling.schedule import ScheduleRequest, schedule
 from fakeproviders.harness import FakeServer
 from tests.conftest import Inbox
 from tests.connections.support import connect_through_oauth

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 
 from convener.meetings.models import Attempt, Delivery, Meeting, MeetingState
-from convener.meetings.scheduling import ScheduleRequest, schedule
+from convener.scheduling.schedule import ScheduleRequest, schedule
 from fakeproviders.harness import FakeServer
 from tests.conftest import Inbox
 from tests.scale.support import (
@@ -43,7 +43,7 @@ KILLS = 12
 # step takes here (a provider call answers within the 5 s timeout).
 LEASE_SECONDS = 10
 # Invitations cut off mid-send are handed on by the sweeper once their meeting's lease has
-# run out (convener/meetings/sweeper.py); a meeting whose invitations are incomplete
+# run out (convener/dispatch/sweeper.py); a meeting whose invitations are incomplete
 # tries them again after 60 s. The wait below adds the lease to this; the two minutes
 # beyond the retry leave room for a loaded machine.
 INTERRUPTED_SEND_RECOVERY = 60 + 120

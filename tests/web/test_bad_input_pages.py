@@ -9,7 +9,7 @@ import pytest
 
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting, MeetingAction
-from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
+from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
 from tests.dates import winter_day
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from convener.meetings.dispatch import drain
+from convener.dispatch.dispatcher import drain
 from convener.meetings.models import Meeting
-from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
+from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
 from tests.dates import winter_day
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting
-from convener.meetings.oneoff import OneOffMeeting, schedule_one_off
+from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
 from convener.team import access
 from convener.team.models import User
 from convener.web.forms import ContactForm, ScheduleMeetingForm
@@ -77,9 +77,9 @@ def contact_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def provider_availability(contact: Contact, user: User | None) -> dict[str, str]:
     """For each provider, why no account can host a meeting with this contact ("" when one
     can): the "no integration" warning, shown before anything is scheduled."""
-    from convener.connections.selection import NoUsableConnection, choose_account
     from convener.meetings.models import CredentialsPolicy, MeetingAction
     from convener.providers.registry import PROVIDERS
+    from convener.scheduling.accounts import NoUsableConnection, choose_account
 
     problems: dict[str, str] = {}
     for slug in PROVIDERS:

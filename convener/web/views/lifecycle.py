@@ -3,7 +3,7 @@ cancel with a confirmation, a link set by hand, and "Retry now".
 
 With htmx each form is loaded into the meeting page and, once saved, the page reloads
 with a message; without JavaScript every action has a page of its own. The changes are
-made by `convener.meetings.lifecycle`; sync carries them to the provider and the
+made by `convener.scheduling.lifecycle`; sync carries them to the provider and the
 invitations.
 """
 
@@ -22,10 +22,10 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from convener.meetings import lifecycle
-from convener.meetings.limits import TITLE_MAX
 from convener.meetings.models import Meeting, MeetingState
 from convener.providers.registry import provider_class
+from convener.scheduling import lifecycle
+from convener.scheduling.limits import TITLE_MAX
 from convener.team import access
 from convener.team.models import User
 from convener.web.fields import timezone_field

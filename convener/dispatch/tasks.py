@@ -11,16 +11,16 @@ from collections.abc import Iterable
 from django.db import transaction
 from django_tasks import task
 
-from convener.meetings import dispatch
+from convener.dispatch import dispatcher
 
 
 @task()
 def drain_lane(lane: str) -> None:
-    dispatcher = dispatch.Dispatcher.current
-    if dispatcher is not None:
-        dispatcher.wake(lane)
+    running = dispatcher.Dispatcher.current
+    if running is not None:
+        running.wake(lane)
     else:
-        dispatch.drain(lane)
+        dispatcher.drain(lane)
 
 
 def enqueue_lanes(lanes: Iterable[str]) -> None:

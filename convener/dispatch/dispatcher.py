@@ -19,16 +19,16 @@ import logging
 import threading
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from convener.meetings import pacing
+from convener.dispatch import pacing
+from convener.dispatch.sync import sync_meeting
 from convener.meetings.models import Meeting
-from convener.meetings.sync import lease, sync_meeting, unleased
+from convener.meetings.state import lease, unleased
 
 log = logging.getLogger(__name__)
 
@@ -174,13 +174,3 @@ def start_dispatcher() -> Dispatcher:
         lane_concurrency=settings.LANE_CONCURRENCY,
         poll_seconds=max(0.05, settings.WORKER_POLL_SECONDS),
     ).start()
-
-
-def nudge_due_at(meeting: Meeting, seconds: float = 0.0) -> None:
-    """Mark a meeting as needing work now (or soon) and wake its lane after commit."""
-    from convener.meetings.tasks import enqueue_lanes
-
-    Meeting.objects.filter(pk=meeting.pk).update(
-        next_attempt_at=timezone.now() + timedelta(seconds=seconds)
-    )
-    enqueue_lanes([meeting.lane])

@@ -27,7 +27,7 @@ from django.db.models import F
 from convener.meetings.models import DailyQuota, Lane
 
 if TYPE_CHECKING:
-    from convener.meetings.redis_lanes import RedisLanes
+    from convener.dispatch.redis_lanes import RedisLanes
 
 # Pace a little under the documented limit: requests leave evenly spaced but arrive with
 # jitter, and a provider counting in a sliding window would see bursts at exactly 100%.
@@ -55,7 +55,7 @@ def _lane(key: str) -> Lane:
 
 @functools.cache
 def _redis_lanes(url: str) -> RedisLanes:
-    from convener.meetings.redis_lanes import RedisLanes
+    from convener.dispatch.redis_lanes import RedisLanes
 
     return RedisLanes(url)
 

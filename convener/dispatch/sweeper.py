@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from convener.meetings.dispatch import due_lanes
+from convener.dispatch.dispatcher import due_lanes
+from convener.dispatch.tasks import drain_lane
 from convener.meetings.models import Delivery, Meeting, MeetingState
-from convener.meetings.sync import unleased
-from convener.meetings.tasks import drain_lane
+from convener.meetings.state import unleased
 
 
 def recover_interrupted_deliveries() -> None:

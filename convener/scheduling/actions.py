@@ -10,12 +10,12 @@ from django.core.exceptions import ValidationError
 
 from convener import timeplan
 from convener.crm.models import CustomField
-from convener.meetings import placeholders
-from convener.meetings.limits import attendee_problems, description_problems, title_problems
 from convener.meetings.models import CredentialsPolicy, MeetingAction
-from convener.meetings.scheduling import ScheduleRequest, plan_recipients
 from convener.plaintext import single_line_error
 from convener.providers.registry import PROVIDERS, provider_class
+from convener.scheduling import placeholders
+from convener.scheduling.limits import attendee_problems, description_problems, title_problems
+from convener.scheduling.schedule import ScheduleRequest, plan_recipients
 from convener.timezones import is_iana_zone
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from convener.meetings.models import IdempotentRequest
-from convener.meetings.scheduling import ScheduleOutcome, Skip
+from convener.scheduling.schedule import ScheduleOutcome, Skip
 from convener.team.models import User
 
 

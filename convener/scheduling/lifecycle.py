@@ -36,12 +36,12 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from convener.meetings.limits import description_problems, title_problems
 from convener.meetings.models import Attempt, Delivery, Meeting, MeetingState
-from convener.meetings.starts import StartOutOfRange, start_instant
-from convener.meetings.sync import lease, next_operation, unleased
+from convener.meetings.state import lease, next_operation, unleased
 from convener.providers.base import Provider
 from convener.providers.registry import provider_class
+from convener.scheduling.limits import description_problems, title_problems
+from convener.scheduling.starts import StartOutOfRange, start_instant
 from convener.team import access
 from convener.team.models import User
 from convener.timezones import is_iana_zone
@@ -56,7 +56,6 @@ MIN_MINUTES, MAX_MINUTES = 5, 24 * 60
 PAST_GRACE = timedelta(minutes=5)
 # A sync step is one provider call (or one round of emails): seconds, rarely more.
 LEASE_WAIT_SECONDS = 15.0
-PROVIDER_WORK = frozenset({"create", "refresh", "update", "cancel"})
 _validate_url = URLValidator(schemes=["http", "https"])
 
 
@@ -215,7 +214,7 @@ def _editing(meeting: Meeting, *, wait: float | None = None) -> Iterator[_Edit]:
     """The meeting's current row, locked and leased. When the block ends the row is saved
     (if changed), released and its lane nudged on commit; if the block raises, the row is
     left exactly as it was. `meeting` is refreshed afterwards."""
-    from convener.meetings.tasks import enqueue_lanes
+    from convener.dispatch.tasks import enqueue_lanes
 
     until = _take_lease(meeting.pk, LEASE_WAIT_SECONDS if wait is None else wait)
     try:
@@ -275,7 +274,7 @@ def _make_due(row: Meeting) -> None:
     meeting whose connection was removed waits with the reason instead of failing."""
     row.attempts = _fresh_attempts(row)
     work = next_operation(row)
-    if work in PROVIDER_WORK and connection_removed(row):
+    if work is not None and work.calls_provider and connection_removed(row):
         row.state = MeetingState.WAITING_CONNECTION
         row.state_reason = removed_reason(row)
         row.next_attempt_at = None

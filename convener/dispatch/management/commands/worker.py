@@ -20,8 +20,8 @@ from django.db import close_old_connections
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
-from convener.meetings.dispatch import start_dispatcher
-from convener.meetings.sweeper import recover_interrupted_deliveries
+from convener.dispatch.dispatcher import start_dispatcher
+from convener.dispatch.sweeper import recover_interrupted_deliveries
 
 log = logging.getLogger("convener.worker")
 

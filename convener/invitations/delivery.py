@@ -17,14 +17,14 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from convener.meetings.invitations.compose import (
+from convener.invitations.compose import (
     Bodies,
     Recipient,
     compose,
     organizer_of,
     recipients_of,
 )
-from convener.meetings.invitations.failures import (
+from convener.invitations.failures import (
     SendFailure,
     classify,
     max_attempts,

@@ -13,7 +13,7 @@ from django.template import Context, Template
 from django.template.loader import get_template
 from django.utils import timezone
 
-from convener.meetings.invitations.ics import IcsEvent, Party, build_ics
+from convener.invitations.ics import IcsEvent, Party, build_ics
 from convener.meetings.models import Attendee, InvitationTemplate, Meeting
 from convener.plaintext import one_line
 from convener.timezones import is_iana_zone

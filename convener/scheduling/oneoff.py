@@ -11,15 +11,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.timezone import now
 
-from convener.connections.selection import NoUsableConnection
 from convener.crm.models import Contact
-from convener.meetings.limits import attendee_problems, description_problems, title_problems
 from convener.meetings.models import CredentialsPolicy, MeetingAction, TimingMode
-from convener.meetings.placeholders import TITLE_TEMPLATE_LENGTH, literal
-from convener.meetings.scheduling import ScheduleOutcome, ScheduleRequest, schedule
-from convener.meetings.starts import StartOutOfRange, start_instant
 from convener.plaintext import single_line_error
 from convener.providers.registry import PROVIDERS
+from convener.scheduling.accounts import NoUsableConnection
+from convener.scheduling.limits import attendee_problems, description_problems, title_problems
+from convener.scheduling.placeholders import TITLE_TEMPLATE_LENGTH, literal
+from convener.scheduling.schedule import ScheduleOutcome, ScheduleRequest, schedule
+from convener.scheduling.starts import StartOutOfRange, start_instant
 from convener.team.models import User
 from convener.timezones import is_iana_zone
 

@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from convener.connections.configuration import provider_settings
-from convener.connections.connect import identify, save_connection
-from convener.connections.forms import CHECK_USER, OrganizationCredentialsForm
+from convener.connections.connect import identify
 from convener.connections.models import Connection
 from convener.providers.base import ProviderError
 from convener.providers.oauth import (
@@ -27,8 +26,10 @@ from convener.providers.oauth import (
 )
 from convener.providers.recipe import OrganizationGrant, ProviderRecipe
 from convener.providers.registry import UnknownProvider, recipe, recipes
+from convener.scheduling.resume import connect_account
 from convener.team import access
 from convener.team.models import User
+from convener.web.connection_forms import CHECK_USER, OrganizationCredentialsForm
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "convener_oauth"
@@ -87,7 +88,7 @@ def connection_list(request: HttpRequest) -> HttpResponse:
         )
     return render(
         request,
-        "connections/list.html",
+        "web/connections/list.html",
         {
             "providers": providers,
             "is_admin": access.is_admin(user),
@@ -148,7 +149,7 @@ def callback(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"{provider.name} did not connect: {exc.message}")
         return redirect("connections")
     assert isinstance(request.user, User)
-    connection, resumed = save_connection(
+    connection, resumed = connect_account(
         recipe=provider,
         level=pending["level"],
         kind=Connection.Kind.OAUTH,
@@ -200,7 +201,7 @@ def organization(request: HttpRequest, slug: str) -> HttpResponse:
                 secrets["subjects"] = {}
             else:
                 secrets.update(access_token=tokens.access_token, expires_at=tokens.expires_at)
-            connection, resumed = save_connection(
+            connection, resumed = connect_account(
                 recipe=provider,
                 level=Connection.Level.ORGANIZATION,
                 kind=grant.kind,
@@ -216,7 +217,7 @@ def organization(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("connections")
     return render(
         request,
-        "connections/organization.html",
+        "web/connections/organization.html",
         {"recipe": provider, "grant": grant, "form": form},
     )
 

@@ -22,14 +22,14 @@ from django.utils import timezone
 
 from convener import timeplan
 from convener.connections.models import Connection
-from convener.connections.selection import AccountChoice, NoUsableConnection, choose_account
 from convener.crm.models import Contact
-from convener.meetings import placeholders
+from convener.dispatch.tasks import enqueue_lanes
 from convener.meetings.models import Attendee, CredentialsPolicy, Meeting, MeetingAction
-from convener.meetings.sync import lane_for
-from convener.meetings.tasks import enqueue_lanes
+from convener.meetings.state import lane_for
 from convener.plaintext import one_line
 from convener.providers.registry import provider_class
+from convener.scheduling import placeholders
+from convener.scheduling.accounts import AccountChoice, NoUsableConnection, choose_account
 from convener.team import access
 from convener.team.models import User
 

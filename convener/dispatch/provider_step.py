@@ -1,0 +1,322 @@
+"""One provider call for one meeting: create, refresh, update or cancel.
+
+Every call is paced through the meeting's lane, counted against daily caps, recorded as
+an Attempt before it is made, and idempotent by the meeting's key. Failures keep the
+meeting with its reason: retried with backoff, parked until a reconnect, or waiting for
+the quota to reset.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from convener.connections.factory import build_provider
+from convener.dispatch import pacing
+from convener.dispatch.announce import invite
+from convener.dispatch.backoff import max_attempts, retry_delay
+from convener.dispatch.release import release
+from convener.invitations.notices import notify_link_failed
+from convener.meetings.models import Attempt, Meeting, MeetingState
+from convener.meetings.state import COUNTED_WRITES, Operation, next_operation
+from convener.providers.base import (
+    AuthenticationError,
+    CapabilityMissing,
+    MeetingGone,
+    MeetingInfo,
+    MeetingSpec,
+    Person,
+    Provider,
+    ProviderError,
+    QuotaExhausted,
+    RateLimited,
+)
+from convener.providers.registry import provider_class
+
+log = logging.getLogger(__name__)
+
+
+def spec_for(meeting: Meeting) -> MeetingSpec:
+    attendees = tuple(Person(a.email, a.name) for a in meeting.attendees.all())
+    host = Person(meeting.host.email, meeting.host.display_name) if meeting.host else None
+    return MeetingSpec(
+        key=meeting.key,
+        title=meeting.title,
+        start=meeting.start,
+        end=meeting.end,
+        timezone=meeting.timezone,
+        description=meeting.description,
+        host=host,
+        attendees=attendees,
+        passcode=meeting.passcode,
+    )
+
+
+@dataclass
+class ProviderStep:
+    """The call `operation` for `meeting`, which this worker holds the lease of."""
+
+    meeting: Meeting
+    operation: Operation
+
+    def __post_init__(self) -> None:
+        self.kind = provider_class(self.meeting.provider)
+        self.lane = self.meeting.lane
+        self.cap = self.kind.capabilities.daily_writes_per_host
+        self.counted = self.cap is not None and self.operation in COUNTED_WRITES
+        self.host = _quota_host(self.meeting)
+
+    def run(self) -> None:
+        if self._connection_removed() or self._lane_blocked() or self._daily_cap_used():
+            return
+        attempt, tried_before = self._record_attempt()
+        # The pacing slot is taken last, just before the call. The writes above can wait
+        # for the database; between the paced moment and the request they would let
+        # requests leave bunched together, and a provider counting calls per second
+        # refuses the bunch.
+        wait = pacing.reserve(self.lane, _rate(self.meeting))
+        if wait is None:
+            self._give_back(attempt)
+            return
+        if wait > 0:
+            time.sleep(wait)
+        try:
+            info = self._call(tried_before)
+        except ProviderError as error:
+            self._failed(attempt, error)
+            return
+        except Exception as exc:  # a bug or an unmapped failure: keep the meeting, retry later
+            log.exception("meeting %s: unexpected error during %s", self.meeting.pk, self.operation)
+            unexpected = ProviderError(f"unexpected error: {type(exc).__name__}", permanent=False)
+            release(self.meeting, due_in=self._record_failure(attempt, unexpected))
+            return
+        self._succeeded(attempt, info)
+
+    # Before the call: reasons not to make it.
+
+    def _connection_removed(self) -> bool:
+        meeting = self.meeting
+        if meeting.connection is not None or not self.kind.capabilities.needs_connection:
+            return False
+        # Wait for a new connection (resuming after a reconnect takes the meeting over),
+        # without spending a pacing slot, a daily write or an attempt.
+        meeting.state = MeetingState.WAITING_CONNECTION
+        meeting.state_reason = (
+            f"the {self.kind.name} connection was removed; connect an account to continue"
+        )
+        release(meeting)
+        return True
+
+    def _lane_blocked(self) -> bool:
+        blocked = pacing.known_wait(self.lane)
+        if blocked > 0:
+            # Paused or booked further ahead than a worker sleeps: give it back unchanged.
+            release(self.meeting, due_in=blocked)
+            return True
+        return False
+
+    def _daily_cap_used(self) -> bool:
+        if not self.counted or pacing.take_daily(self.lane, self.host, self.cap or 0):
+            return False
+        meeting = self.meeting
+        meeting.state = MeetingState.WAITING_QUOTA
+        meeting.state_reason = (
+            f"{meeting.provider}: {self.cap} creates and updates a day for {self.host} are "
+            "used; waiting for quota until 00:00 UTC"
+        )
+        release(meeting, due_in=(pacing.next_utc_midnight() - timezone.now()).total_seconds())
+        return True
+
+    def _record_attempt(self) -> tuple[Attempt, bool]:
+        meeting = self.meeting
+        self.state_before = meeting.state
+        meeting.attempts += 1
+        if self.operation == Operation.CREATE and meeting.state != MeetingState.CREATING:
+            meeting.state = MeetingState.CREATING
+        meeting.save(update_fields=["attempts", "state", "updated_at"])
+        # Any earlier create attempt may have reached the provider (its answer lost): then
+        # the provider must look for that meeting before making one. Decided from the
+        # attempt log, not a counter, so nothing that resets the counter can ever cause a
+        # duplicate.
+        tried_before = (
+            self.operation == Operation.CREATE
+            and meeting.attempt_log.filter(operation=Operation.CREATE).exists()
+        )
+        return Attempt.objects.create(meeting=meeting, operation=self.operation), tried_before
+
+    def _give_back(self, attempt: Attempt) -> None:
+        """Another worker booked the lane ahead meanwhile: nothing was sent, so undo what
+        this attempt charged and give the meeting back with a due time."""
+        attempt.delete()
+        if self.counted:
+            pacing.give_back_daily(self.lane, self.host)
+        self.meeting.attempts -= 1
+        self.meeting.state = self.state_before
+        release(self.meeting, due_in=max(0.05, pacing.known_wait(self.lane)))
+
+    # The call.
+
+    def _call(self, tried_before: bool) -> MeetingInfo | None:
+        meeting = self.meeting
+        provider = build_provider(
+            meeting.provider, meeting.connection, meeting.host.email if meeting.host else None
+        )
+        try:
+            if self.operation == Operation.CREATE:
+                return provider.create(spec_for(meeting), reconcile=tried_before)
+            if self.operation == Operation.REFRESH:
+                return provider.refresh_info(meeting.provider_meeting_id)
+            if self.operation == Operation.UPDATE:
+                return provider.update(meeting.provider_meeting_id, spec_for(meeting))
+            remote_id = meeting.provider_meeting_id or _find_unanswered(meeting, provider)
+            if remote_id:
+                with contextlib.suppress(MeetingGone):  # already gone counts as cancelled
+                    provider.cancel(remote_id)
+            return None
+        finally:
+            provider.close()
+
+    # After the call.
+
+    def _succeeded(self, attempt: Attempt, info: MeetingInfo | None) -> None:
+        meeting = self.meeting
+        Attempt.objects.filter(pk=attempt.pk).update(
+            outcome=Attempt.Outcome.OK, finished_at=timezone.now()
+        )
+        meeting.attempts = 0
+        _apply(meeting, self.operation, info)
+        if next_operation(meeting) == Operation.INVITE:
+            # Still under this step's lease: send the invitations now rather than queueing
+            # a step for them behind the lane's other work (they need no provider call).
+            # Only when inviting is all that is left: a refresh that found the link of a
+            # meeting rescheduled meanwhile still owes the provider its update first. The
+            # row is saved once, after: a crash before that leaves the create to be
+            # retried, which finds the same remote meeting (same link) and the
+            # invitations already recorded.
+            invite(meeting)
+            return
+        # Still waiting for a link (a pending conference); a cancel goes on to its emails
+        # at once.
+        pending = self.operation != Operation.CANCEL and meeting.state == MeetingState.LINK_FAILED
+        release(meeting, due_in=10.0 if pending else 0.0)
+
+    def _failed(self, attempt: Attempt, error: ProviderError) -> None:
+        meeting = self.meeting
+        log.info(
+            "meeting %s: %s %s failed: %s", meeting.pk, meeting.provider, self.operation, error
+        )
+        if self.counted and isinstance(error, RateLimited | AuthenticationError):
+            # Zoom counts the writes it carried out: a 429, or a token refused before or
+            # at the call, made none. Charging them parks a reconnected host's remaining
+            # meetings until midnight.
+            pacing.give_back_daily(self.lane, self.host)
+        if isinstance(error, QuotaExhausted) and self.cap:
+            pacing.exhaust_daily(self.lane, self.host, self.cap)
+        if isinstance(error, RateLimited):
+            # Slowing down is not the meeting's failure: no attempt is charged.
+            pause = error.retry_after or pacing.DEFAULT_PAUSE_SECONDS
+            pacing.pause(self.lane, pause)
+            meeting.attempts -= 1
+            _close_attempt(attempt, Attempt.Outcome.RETRY, error)
+            release(meeting, due_in=pause)
+            return
+        release(meeting, due_in=self._record_failure(attempt, error))
+
+    def _record_failure(self, attempt: Attempt, error: ProviderError) -> float | None:
+        """Record a failure; returns seconds until the next try (None: not on its own)."""
+        meeting, operation = self.meeting, self.operation
+        give_up = error.permanent or meeting.attempts >= max_attempts()
+        _close_attempt(attempt, Attempt.Outcome.FAILED if give_up else Attempt.Outcome.RETRY, error)
+        if isinstance(error, MeetingGone) and operation == Operation.UPDATE:
+            # Deleted at the provider behind our back: make it again, with a new link.
+            meeting.provider_meeting_id = ""
+            meeting.join_url = "" if not meeting.manual_link else meeting.join_url
+            meeting.remote_sequence = -1
+            meeting.state_reason = "the meeting was deleted at the provider; making it again"
+            return 0.0
+        if isinstance(error, AuthenticationError):
+            meeting.state = MeetingState.WAITING_CONNECTION
+            meeting.state_reason = f"{error.message}; reconnect the account to continue"
+            return None
+        if isinstance(error, QuotaExhausted):
+            meeting.state = MeetingState.WAITING_QUOTA
+            meeting.state_reason = error.message
+            return error.retry_after or 3600.0
+        if give_up:
+            meeting.state = MeetingState.LINK_FAILED
+            meeting.state_reason = (
+                error.message
+                if error.permanent
+                else f"{error.message} (gave up after {meeting.attempts} attempts)"
+            )
+            if operation == Operation.CREATE:
+                notify_link_failed(meeting)
+            return None
+        if operation == Operation.CREATE:
+            meeting.state = MeetingState.LINK_FAILED
+        meeting.state_reason = error.message
+        return retry_delay(meeting.attempts, error.retry_after).total_seconds()
+
+
+def _close_attempt(attempt: Attempt, outcome: str, error: ProviderError) -> None:
+    Attempt.objects.filter(pk=attempt.pk).update(
+        outcome=outcome,
+        finished_at=timezone.now(),
+        error=error.message[:2000],
+        status_code=error.status,
+    )
+
+
+def _rate(meeting: Meeting) -> float | None:
+    if meeting.connection is not None and meeting.connection.requests_per_second:
+        return meeting.connection.requests_per_second
+    return provider_class(meeting.provider).capabilities.requests_per_second
+
+
+def _quota_host(meeting: Meeting) -> str:
+    if meeting.host is not None and meeting.host.email:
+        return meeting.host.email
+    if meeting.connection is not None:
+        return meeting.connection.account_email or str(meeting.connection.pk)
+    return "-"
+
+
+def _find_unanswered(meeting: Meeting, provider: Provider) -> str | None:
+    """What a create that was never answered made, for a cancel to remove."""
+    try:
+        return provider.find(spec_for(meeting))
+    except CapabilityMissing:
+        log.warning(
+            "meeting %s: %s cannot look up what an unanswered create made; if it made a "
+            "meeting, remove it at the provider",
+            meeting.pk,
+            meeting.provider,
+        )
+        return None
+
+
+def _apply(meeting: Meeting, operation: Operation, info: MeetingInfo | None) -> None:
+    if operation == Operation.CANCEL:
+        meeting.remote_sequence = -1  # nothing at the provider any more
+        return
+    assert info is not None
+    meeting.provider_meeting_id = info.meeting_id
+    meeting.provider_data = {**dict(info.extra), "conference_id": info.conference_id}
+    if operation in COUNTED_WRITES:
+        # The provider holds this version now, even while its link is still pending. A
+        # refresh only reads the link: it must not mark a pending update as done.
+        meeting.remote_sequence = meeting.sequence
+    if info.pending or not info.join_url:
+        # Made, but no link yet (a pending Google conference): read it again soon.
+        meeting.state = MeetingState.LINK_FAILED
+        meeting.state_reason = f"{meeting.provider} is still preparing the link"
+        return
+    if not meeting.manual_link:
+        meeting.join_url = info.join_url
+        meeting.passcode = info.passcode or meeting.passcode
+    meeting.state = MeetingState.LINKED
+    meeting.state_reason = ""

@@ -1,0 +1,42 @@
+"""Bringing the provider, and the invitations, in step with a meeting row.
+
+The row says what should be (times, title, cancelled or not, `sequence`); `remote_sequence`
+says what the provider has. One `sync_meeting` call makes one step towards it, the one
+`convener.meetings.state.next_operation` names:
+
+    cancel requested, remote exists  -> provider cancel, then METHOD:CANCEL invitations
+    no remote meeting (and no manual link) -> provider create (reconcile on a retry)
+    created but no link yet (pending) -> read it again
+    remote older than the row        -> provider update, then invitations with SEQUENCE+1
+    linked, invitations not sent      -> send them
+
+The provider calls are `provider_step`'s; the emails are `announce`'s.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+
+from convener.dispatch.announce import announce_cancellation, invite
+from convener.dispatch.provider_step import ProviderStep
+from convener.dispatch.release import release
+from convener.meetings.models import Attendee, Meeting
+from convener.meetings.state import Operation, next_operation
+
+
+def sync_meeting(meeting_id: int) -> None:
+    """One step for a meeting this worker holds the lease of (see dispatcher.claim)."""
+    meeting = (
+        Meeting.objects.select_related("host", "connection", "contact", "action")
+        .prefetch_related(Prefetch("attendees", queryset=Attendee.objects.select_related("user")))
+        .get(pk=meeting_id)
+    )
+    operation = next_operation(meeting)
+    if operation is None:
+        release(meeting)
+    elif operation == Operation.INVITE:
+        invite(meeting)
+    elif operation == Operation.ANNOUNCE_CANCELLATION:
+        announce_cancellation(meeting)
+    else:
+        ProviderStep(meeting, operation).run()

@@ -1,0 +1,1 @@
+"""Invitations: ICS, composing and delivering the emails, and notices to the team."""

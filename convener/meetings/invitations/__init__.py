@@ -1,1 +1,0 @@
-"""Invitations: the ICS for a meeting version, the email around it, and its delivery."""
