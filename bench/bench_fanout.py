@@ -311,7 +311,9 @@ def manual_loop(fake: FakeServer, count: int) -> tuple[float, int]:
 def run(args: argparse.Namespace, box: Sandbox, fake: FakeServer) -> None:
     setup_django(box)
     from convener.meetings.models import Attempt, Delivery, Meeting
-    from convener.scheduling.schedule import ScheduleRequest, schedule
+    from convener.meetings.triggers import TriggerKind, TriggerRef
+    from convener.scheduling.request import ScheduleRequest
+    from convener.scheduling.schedule import schedule
 
     rule(f"fan-out: {args.meetings:,} meetings over {args.connections} Google connections")
     print(f"database: {box.database}")
@@ -363,7 +365,11 @@ def run(args: argparse.Namespace, box: Sandbox, fake: FakeServer) -> None:
         wall_launch = time.time()
         started = time.perf_counter()
         outcome = schedule(
-            ScheduleRequest(action=action, contact_ids=ids, trigger="bulk", trigger_ref="fanout")
+            ScheduleRequest(
+                action=action,
+                contact_ids=ids,
+                trigger=TriggerRef(TriggerKind.BULK, str(action.pk), "fanout"),
+            )
         )
         scheduled = time.perf_counter() - started
         print(f"  schedule(): {len(outcome.created_ids):,} meetings saved in {scheduled:.1f}s")

@@ -13,10 +13,13 @@ from ninja import Field, Router, Schema
 from convener.api.auth import person
 from convener.api.schemas import RowId
 from convener.meetings.models import CredentialsPolicy, MeetingAction
+from convener.meetings.triggers import TriggerKind, TriggerRef, new_occurrence
 from convener.scheduling.accounts import NoUsableConnection
-from convener.scheduling.actions import preview, validate_action
 from convener.scheduling.limits import DESCRIPTION_MAX, EXTRA_ATTENDEES_MAX, LAUNCH_CONTACT_IDS_MAX
-from convener.scheduling.schedule import ScheduleRequest, schedule
+from convener.scheduling.preview import preview
+from convener.scheduling.request import ScheduleRequest
+from convener.scheduling.schedule import schedule
+from convener.scheduling.validation import validate_action
 from convener.team import access
 from convener.team.models import User
 
@@ -24,7 +27,6 @@ router = Router(tags=["actions"])
 
 # The actions people keep and run. A one-off request (the popup, POST /meetings) stores
 # an action too, for the record of its meeting; it is not one to read or launch again.
-REUSABLE = MeetingAction.objects.filter(reusable=True)
 
 
 class ActionIn(Schema):
@@ -125,12 +127,12 @@ def create_action(request: HttpRequest, payload: ActionIn) -> tuple[int, dict[st
 
 @router.get("/actions", response=list[ActionOut])
 def list_actions(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_out(a) for a in MeetingAction.objects.filter(reusable=True).order_by("id")]
+    return [_out(a) for a in MeetingAction.objects.order_by("id")]
 
 
 @router.get("/actions/{action_id}", response=ActionOut)
 def get_action(request: HttpRequest, action_id: RowId) -> dict[str, Any]:
-    return _out(get_object_or_404(REUSABLE, pk=action_id))
+    return _out(get_object_or_404(MeetingAction, pk=action_id))
 
 
 def _request(request: HttpRequest, action: MeetingAction, payload: LaunchIn) -> ScheduleRequest:
@@ -146,9 +148,12 @@ def _request(request: HttpRequest, action: MeetingAction, payload: LaunchIn) -> 
     return ScheduleRequest(
         action=action,
         contact_ids=ids,
-        trigger="bulk",
+        # The same launch reference runs the same trigger again; without one every launch
+        # is new.
+        trigger=TriggerRef(
+            TriggerKind.BULK, str(action.pk), payload.trigger_ref or new_occurrence()
+        ),
         requested_by=user,
-        trigger_ref=payload.trigger_ref,
         browser_timezone=payload.browser_timezone,
     )
 
@@ -156,14 +161,14 @@ def _request(request: HttpRequest, action: MeetingAction, payload: LaunchIn) -> 
 @router.post("/actions/{action_id}/preview")
 def preview_launch(request: HttpRequest, action_id: RowId, payload: LaunchIn) -> dict[str, Any]:
     """What a launch would schedule, and warnings (e.g. a host over a daily cap)."""
-    action = get_object_or_404(REUSABLE, pk=action_id)
+    action = get_object_or_404(MeetingAction, pk=action_id)
     return preview(_request(request, action, payload)).as_dict()
 
 
 @router.post("/actions/{action_id}/schedule", response={201: dict[str, Any]})
 def launch(request: HttpRequest, action_id: RowId, payload: LaunchIn) -> tuple[int, dict[str, Any]]:
     """Schedule a meeting for each contact with this action, in one transaction."""
-    action = get_object_or_404(REUSABLE, pk=action_id)
+    action = get_object_or_404(MeetingAction, pk=action_id)
     try:
         outcome = schedule(_request(request, action, payload))
     except NoUsableConnection as exc:
@@ -171,11 +176,4 @@ def launch(request: HttpRequest, action_id: RowId, payload: LaunchIn) -> tuple[i
         # the preview lists it as skipped. Nothing was saved.
         field = "all_contacts" if payload.all_contacts else "contact_ids"
         raise ValidationError({field: f"no meeting can be scheduled: {exc}"}) from None
-    return 201, {
-        "created": len(outcome.created_ids),
-        "existing": len(outcome.existing_ids),
-        "skipped": [
-            {"contact_id": s.contact_id, "reason": s.reason} for s in outcome.skipped[:1000]
-        ],
-        "skipped_count": len(outcome.skipped),
-    }
+    return 201, outcome.summary()

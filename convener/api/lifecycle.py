@@ -28,6 +28,7 @@ from convener.meetings.models import Meeting
 from convener.scheduling import lifecycle
 from convener.scheduling.limits import DESCRIPTION_MAX, TITLE_MAX
 from convener.team import access
+from convener.timeplan.bounds import LONGEST_MEETING_MINUTES, SHORTEST_MEETING_MINUTES
 
 router = Router(tags=["meetings"])
 
@@ -46,7 +47,9 @@ class MeetingPatch(Schema):
         description="IANA zone the meeting is planned in; without `start`, the meeting keeps "
         "its instant and only the zone shown changes",
     )
-    duration_minutes: int | None = Field(None, ge=5, le=1440)
+    duration_minutes: int | None = Field(
+        None, ge=SHORTEST_MEETING_MINUTES, le=LONGEST_MEETING_MINUTES
+    )
     title: str | None = Field(None, max_length=TITLE_MAX)
     description: str | None = Field(None, max_length=DESCRIPTION_MAX)
     join_url: str | None = Field(

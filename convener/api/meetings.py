@@ -16,9 +16,10 @@ from convener.api.errors import Conflict
 from convener.api.rows import Rows
 from convener.api.schemas import MeetingOut, RowId, ScheduleIn, ScheduleOut
 from convener.meetings.models import Meeting, MeetingState
+from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.scheduling.idempotency import KeyReused, fingerprint, schedule_once
 from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
-from convener.scheduling.schedule import ScheduleOutcome
+from convener.scheduling.request import ScheduleOutcome
 from convener.team import access
 
 router = Router(tags=["meetings"])
@@ -92,7 +93,9 @@ def schedule_meetings(request: HttpRequest, payload: ScheduleIn) -> tuple[int, d
         contacts = access.find_contacts(user, payload.contact_ids)
         for contact in contacts:
             access.require_edit(user, contact)
-        return schedule_one_off(contacts, params, requested_by=user, trigger="api")
+        # Each request is its own occurrence; a repeat is recognised by its idempotency key.
+        trigger = TriggerRef(TriggerKind.API, str(user.pk))
+        return schedule_one_off(contacts, params, requested_by=user, trigger=trigger)
 
     if payload.idempotency_key:
         # A repeat is answered from the first request before anything else is looked at:

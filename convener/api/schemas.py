@@ -13,6 +13,7 @@ from convener.scheduling.limits import (
     EXTRA_ATTENDEES_MAX,
     TITLE_MAX,
 )
+from convener.timeplan.bounds import LONGEST_MEETING_MINUTES, SHORTEST_MEETING_MINUTES
 
 # Ids are 64-bit signed integers in the database: a larger number can name no row, and
 # SQLite cannot even bind it. Refused as input (422 naming the field), never looked up.
@@ -122,7 +123,7 @@ class ScheduleIn(Schema):
         "with an offset it is an absolute instant; omit for an immediate meeting",
     )
     timezone: str | None = Field(None, description="IANA zone; default: your own")
-    duration_minutes: int = Field(30, ge=5, le=1440)
+    duration_minutes: int = Field(30, ge=SHORTEST_MEETING_MINUTES, le=LONGEST_MEETING_MINUTES)
     description: str = Field(
         "",
         max_length=DESCRIPTION_MAX,

@@ -10,5 +10,5 @@ class InvitationTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(MeetingAction)
 class MeetingActionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("name", "provider", "credentials", "duration_minutes", "reusable")
-    list_filter = ("provider", "reusable")
+    list_display = ("name", "provider", "credentials", "duration_minutes")
+    list_filter = ("provider",)

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 
+from convener.meetings.triggers import SOURCE_MAX, TriggerKind
 from convener.timezones import validate_timezone
 
 
@@ -35,17 +36,15 @@ DEFAULT_TIMEZONE_CHAIN = ["browser", "contact", "action", "default"]
 
 
 class MeetingAction(models.Model):
-    """Everything a trigger needs to schedule meetings, stored once and reused by the contact
-    popup, bulk actions, segments, forms, campaigns, work items and booking pages.
+    """Everything a trigger needs to schedule meetings, stored once and reused by bulk
+    launches, segments, forms, campaigns, work items and booking pages. The contact popup
+    and POST /meetings fill one in without saving it: their settings live on the meetings.
 
     `timing` holds the timing parameters in the planner's SPEC shape (see docs/timeplan.md),
     so the planner reads it as it is.
     """
 
     name = models.CharField(max_length=200)
-    reusable = models.BooleanField(
-        default=True, help_text="False for the one-off actions made by the contact popup"
-    )
     provider = models.CharField(max_length=40, default="jitsi")
     credentials = models.CharField(
         max_length=20, choices=CredentialsPolicy.choices, default=CredentialsPolicy.ORGANIZATION
@@ -121,10 +120,12 @@ class Meeting(models.Model):
 
     key = models.CharField(max_length=64, unique=True, default=new_meeting_key, editable=False)
     uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)  # the ICS UID
-    # Same trigger, same contact, same occurrence: same key here, so a re-run finds the
-    # meeting instead of making a second one.
+    # What made it (convener.meetings.triggers): same trigger reference and same contact,
+    # same key here, so a re-run finds the meeting instead of making a second one; the
+    # source leads back from a form, a work item or a booking page to its meetings.
     trigger_key = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    trigger = models.CharField(max_length=40, default="api")
+    trigger = models.CharField(max_length=20, choices=TriggerKind.choices, default=TriggerKind.API)
+    trigger_source = models.CharField(max_length=SOURCE_MAX, blank=True)
     action = models.ForeignKey(
         MeetingAction, null=True, blank=True, on_delete=models.SET_NULL, related_name="meetings"
     )
@@ -162,6 +163,9 @@ class Meeting(models.Model):
     join_url = models.URLField(max_length=2000, blank=True)
     manual_link = models.BooleanField(default=False)
     passcode = models.CharField(max_length=32, blank=True)
+    # The passcode asked for when it was scheduled; `passcode` may be the provider's. A
+    # cleared manual link makes the meeting again with this one.
+    requested_passcode = models.CharField(max_length=10, blank=True)
     provider_meeting_id = models.CharField(max_length=255, blank=True)
     provider_data = models.JSONField(default=dict, blank=True)
     sequence = models.PositiveIntegerField(default=0)  # ICS SEQUENCE, raised on every change
@@ -189,6 +193,7 @@ class Meeting(models.Model):
             models.Index(fields=["lane", "next_attempt_at"]),
             models.Index(fields=["next_attempt_at"]),
             models.Index(fields=["state"]),
+            models.Index(fields=["trigger", "trigger_source"]),
         ]
 
     def __str__(self) -> str:
@@ -213,6 +218,12 @@ class Meeting(models.Model):
     @property
     def is_terminal(self) -> bool:
         return self.state in {MeetingState.INVITED, MeetingState.CANCELLED}
+
+
+def meetings_from(kind: TriggerKind, source: str) -> models.QuerySet[Meeting]:
+    """Every meeting a trigger source made, in every occurrence: a form's, a work item's,
+    a booking page's."""
+    return Meeting.objects.filter(trigger=kind, trigger_source=source)
 
 
 class IdempotentRequest(models.Model):

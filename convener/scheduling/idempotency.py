@@ -17,7 +17,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from convener.meetings.models import IdempotentRequest
-from convener.scheduling.schedule import ScheduleOutcome, Skip
+from convener.scheduling.request import ScheduleOutcome, Skip
 from convener.team.models import User
 
 
@@ -61,7 +61,7 @@ def schedule_once(
                 user=user, key=key, fingerprint=body_fingerprint
             )
             outcome = run()
-            record.meeting_ids = outcome.created_ids + outcome.existing_ids
+            record.meeting_ids = outcome.meeting_ids
             record.skipped = [
                 {"contact_id": s.contact_id, "reason": s.reason} for s in outcome.skipped
             ]

@@ -42,8 +42,10 @@ from convener.providers.base import Provider
 from convener.providers.registry import provider_class
 from convener.scheduling.limits import description_problems, title_problems
 from convener.scheduling.starts import StartOutOfRange, start_instant
+from convener.scheduling.validation import duration_problem
 from convener.team import access
 from convener.team.models import User
+from convener.timeplan.bounds import LONGEST_MEETING_MINUTES, SHORTEST_MEETING_MINUTES
 from convener.timezones import is_iana_zone
 
 log = logging.getLogger(__name__)
@@ -51,7 +53,6 @@ log = logging.getLogger(__name__)
 EDITABLE = frozenset(
     {"title", "description", "start", "end", "duration_minutes", "timezone", "join_url"}
 )
-MIN_MINUTES, MAX_MINUTES = 5, 24 * 60
 # A start picked to the minute in a form can be a few seconds old when it arrives.
 PAST_GRACE = timedelta(minutes=5)
 # A sync step is one provider call (or one round of emails): seconds, rarely more.
@@ -139,8 +140,8 @@ def _target(meeting: Meeting, changes: Mapping[str, Any]) -> _Target:
             minutes = int(changes["duration_minutes"])
         except (TypeError, ValueError):
             minutes = -1
-        if not MIN_MINUTES <= minutes <= MAX_MINUTES:
-            errors["duration_minutes"] = "the duration must be between 5 minutes and 24 hours"
+        if duration_problem(minutes):
+            errors["duration_minutes"] = duration_problem(minutes)
         duration = timedelta(minutes=minutes)
     elif has_end:
         try:
@@ -149,7 +150,11 @@ def _target(meeting: Meeting, changes: Mapping[str, Any]) -> _Target:
             errors["end"] = "give the end as a date and time"
         else:
             duration = end - start
-            if not timedelta(minutes=MIN_MINUTES) <= duration <= timedelta(minutes=MAX_MINUTES):
+            if (
+                not timedelta(minutes=SHORTEST_MEETING_MINUTES)
+                <= duration
+                <= timedelta(minutes=LONGEST_MEETING_MINUTES)
+            ):
                 errors["end"] = "the end must be 5 minutes to 24 hours after the start"
 
     join_url, manual = meeting.join_url, meeting.manual_link
@@ -352,7 +357,7 @@ def _apply_edit(row: Meeting, target: _Target, *, spec_changed: bool, link_chang
     if link_changed:
         row.join_url, row.manual_link = target.join_url, target.manual_link
         # The provider's passcode is not the hand-set link's. Clearing the link reads the
-        # provider's meeting again, passcode included, or makes one with the action's.
+        # provider's meeting again, passcode included, or makes one with the one asked for.
         row.passcode = ""
         if not row.manual_link:
             _back_to_provider_link(row)
@@ -370,8 +375,7 @@ def _back_to_provider_link(row: Meeting) -> None:
         return
     row.provider_meeting_id = ""
     row.remote_sequence = -1
-    if row.action is not None:
-        row.passcode = row.action.passcode
+    row.passcode = row.requested_passcode
 
 
 def reschedule(

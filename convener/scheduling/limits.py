@@ -15,6 +15,8 @@ from convener.providers.registry import PROVIDERS, provider_class
 # Zoom keeps 200 characters of a topic and Microsoft 255 of a subject; the title is also
 # the email subject, which should read on one line of a mail client.
 TITLE_MAX = 200
+# Zoom's longest passcode.
+PASSCODE_MAX = 10
 # Google Calendar keeps about 8,192 characters of a description; providers with less
 # room say so in their capabilities (Zoom: 1,961).
 DESCRIPTION_MAX = 8000

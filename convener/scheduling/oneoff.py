@@ -1,27 +1,36 @@
-"""Scheduling from the contact popup and the REST API: a one-off MeetingAction plus the
-pipeline, in one transaction, so a refused request leaves nothing behind."""
+"""Scheduling from the contact popup and POST /api/v1/meetings: settings typed in for this
+one request. They fill in a MeetingAction that is never saved, and go through the same
+validation and the same `schedule` as every trigger; a refused request saves nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.timezone import now
 
 from convener.crm.models import Contact
-from convener.meetings.models import CredentialsPolicy, MeetingAction, TimingMode
-from convener.plaintext import single_line_error
-from convener.providers.registry import PROVIDERS
+from convener.meetings.models import CredentialsPolicy, MeetingAction
+from convener.meetings.triggers import TriggerRef
 from convener.scheduling.accounts import NoUsableConnection
-from convener.scheduling.limits import attendee_problems, description_problems, title_problems
+from convener.scheduling.limits import title_problems
 from convener.scheduling.placeholders import TITLE_TEMPLATE_LENGTH, literal
-from convener.scheduling.schedule import ScheduleOutcome, ScheduleRequest, schedule
+from convener.scheduling.request import FixedStart, ScheduleOutcome, ScheduleRequest
+from convener.scheduling.schedule import schedule
 from convener.scheduling.starts import StartOutOfRange, start_instant
+from convener.scheduling.validation import action_problems, zone_problem
 from convener.team.models import User
-from convener.timezones import is_iana_zone
+
+# The popup's and the API's names for the action's fields.
+FIELD_NAMES = {
+    "title_template": "title",
+    "description_template": "description",
+    "external_emails": "attendees",
+    "name": "title",
+}
 
 
 @dataclass
@@ -40,34 +49,46 @@ class OneOffMeeting:
     send_invitations: bool = True
     passcode: str = ""
 
+    def action(self, requested_by: User | None) -> MeetingAction:
+        """The settings as an action, unsaved. Title and description are taken as typed:
+        braces in them are text, not placeholders."""
+        return MeetingAction(
+            name=self.title[:160],
+            provider=self.provider,
+            credentials=self.credentials,
+            fallback=self.fallback,
+            title_template=literal(self.title),
+            description_template=literal(self.description),
+            duration_minutes=self.duration_minutes,
+            timezone=self.timezone,
+            timezone_chain=["browser", "contact", "action", "default"],
+            send_invitations=self.send_invitations,
+            include_attendees=True,
+            external_emails=self.external_emails,
+            passcode=self.passcode,
+            created_by=requested_by,
+        )
+
 
 def validate(params: OneOffMeeting) -> None:
-    errors: dict[str, str] = {}
+    """Raise ValidationError keyed by the popup's and the API's field names."""
+    problems = action_problems(params.action(None), len(params.internal_attendees))
+    errors = {FIELD_NAMES.get(key, key): message for key, message in problems.items()}
+    # The title as typed: its own length and characters, before any escaping.
+    title = title_problems(params.title)
     if not params.title.strip():
-        errors["title"] = "a title is required"
-    errors.update(title_problems(params.title))
-    if "title" not in errors and len(literal(params.title)) > TITLE_TEMPLATE_LENGTH:
-        errors["title"] = "a title has at most 300 characters (each {{ counts as 10)"
-    errors.update(description_problems(params.description, params.provider))
-    if not is_iana_zone(params.timezone):
-        errors["timezone"] = (
-            f"{params.timezone!r} is not a time zone; use an IANA name such as Europe/Berlin"
-        )
+        title = {"title": "a title is required"}
+    elif not title and len(literal(params.title)) > TITLE_TEMPLATE_LENGTH:
+        title = {"title": "a title has at most 300 characters (each {{ counts as 10)"}
+    errors.pop("title", None)
+    errors.update(title)
+    if "timezone" in errors or zone_problem(params.timezone):
+        errors["timezone"] = zone_problem(params.timezone)
     elif params.start is not None:
         try:
             start_instant(params.start, params.timezone, now())
         except StartOutOfRange as exc:
             errors["start"] = str(exc)
-    if not 5 <= params.duration_minutes <= 24 * 60:
-        errors["duration_minutes"] = "the duration must be between 5 minutes and 24 hours"
-    if params.provider not in PROVIDERS:
-        errors["provider"] = f"unknown provider {params.provider!r}"
-    errors.update(attendee_problems(params.external_emails, len(params.internal_attendees)))
-    passcode_problem = single_line_error(params.passcode)
-    if len(params.passcode) > 10:
-        errors["passcode"] = "a passcode has at most 10 characters"
-    elif passcode_problem:
-        errors["passcode"] = f"the passcode {passcode_problem}"
     if errors:
         raise ValidationError(errors)
 
@@ -77,53 +98,22 @@ def schedule_one_off(
     params: OneOffMeeting,
     *,
     requested_by: User | None,
-    trigger: str,
-    trigger_ref: str | None = None,
+    trigger: TriggerRef,
     browser_timezone: str | None = None,
 ) -> ScheduleOutcome:
     """Raises ValidationError keyed by field; nothing is saved when it does."""
     validate(params)
-    if params.start is not None and params.start.utcoffset() is not None:
-        # An instant stays one: the planner reads it with its offset, in any zone.
-        at = params.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        timing = {"mode": TimingMode.FIXED, "at": at}
-    elif params.start is not None:
-        timing = {"mode": TimingMode.FIXED, "at": params.start.strftime("%Y-%m-%dT%H:%M")}
-    else:
-        timing = {"mode": TimingMode.IMMEDIATE}
     with transaction.atomic():
-        action = MeetingAction.objects.create(
-            name=f"{params.title[:160]} ({trigger})",
-            reusable=False,
-            provider=params.provider,
-            credentials=params.credentials,
-            fallback=params.fallback,
-            title_template=literal(params.title),
-            description_template=literal(params.description),
-            duration_minutes=params.duration_minutes,
-            timing=timing,
-            timezone=params.timezone,
-            # A time picked in the popup is read in the zone picked with it.
-            timezone_chain=(
-                ["action", "default"]
-                if params.start
-                else ["browser", "contact", "action", "default"]
-            ),
-            send_invitations=params.send_invitations,
-            include_attendees=True,
-            external_emails=params.external_emails,
-            passcode=params.passcode,
-            created_by=requested_by,
-        )
-        action.internal_attendees.set(params.internal_attendees)
         try:
             outcome = schedule(
                 ScheduleRequest(
-                    action=action,
+                    action=params.action(requested_by),
                     contact_ids=[c.pk for c in contacts],
                     trigger=trigger,
                     requested_by=requested_by,
-                    trigger_ref=trigger_ref,
+                    # A time picked in the popup is read in the zone picked with it.
+                    start=FixedStart(params.start, params.timezone) if params.start else None,
+                    internal_attendees=params.internal_attendees,
                     browser_timezone=browser_timezone,
                 )
             )

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -30,38 +29,11 @@ from convener.plaintext import one_line
 from convener.providers.registry import provider_class
 from convener.scheduling import placeholders
 from convener.scheduling.accounts import AccountChoice, NoUsableConnection, choose_account
+from convener.scheduling.request import ScheduleOutcome, ScheduleRequest, Skip
 from convener.team import access
 from convener.team.models import User
 
 CHUNK = 1000
-
-
-@dataclass
-class ScheduleRequest:
-    action: MeetingAction
-    contact_ids: Sequence[int]
-    trigger: str  # contact_popup, bulk, segment, form, campaign, work_item, booking, api
-    requested_by: User | None = None
-    # Same action + same trigger_ref + same contact = the same meeting, however often the
-    # trigger re-runs. Scoped to the action: another action launched with the same ref
-    # (someone else's "wave-1") is another trigger, not a re-run.
-    trigger_ref: str | None = None
-    browser_timezone: str | None = None
-    now: datetime | None = None
-
-
-@dataclass
-class Skip:
-    contact_id: int
-    reason: str
-    refused: bool = False  # the person may not schedule for this contact
-
-
-@dataclass
-class ScheduleOutcome:
-    created_ids: list[int] = field(default_factory=list)
-    existing_ids: list[int] = field(default_factory=list)
-    skipped: list[Skip] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -132,15 +104,30 @@ class _Texts:
         return title.strip()[:300] or "Meeting", description.strip()
 
 
-def _timing_spec(action: MeetingAction, now: datetime) -> timeplan.PlanSpec:
-    timing = dict(action.timing or {"mode": "immediate"})
-    timing["timezone"] = action.timezone or None
+def timing_document(request: ScheduleRequest) -> tuple[dict[str, object], list[str]]:
+    """The action's timing and zone chain in the planner's shape; a fixed start in the
+    request takes their place, read in the zone that came with it."""
+    action, start = request.action, request.start
+    if start is None:
+        timing = dict(action.timing or {"mode": "immediate"})
+        timing["timezone"] = action.timezone or None
+        return timing, action.chain
+    if start.at.utcoffset() is not None:
+        # An instant stays one: the planner reads it with its offset, in any zone.
+        at = start.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    else:
+        at = start.at.strftime("%Y-%m-%dT%H:%M")
+    return {"mode": "fixed", "at": at, "timezone": start.timezone}, ["action", "default"]
+
+
+def _timing_spec(request: ScheduleRequest, now: datetime) -> timeplan.PlanSpec:
+    timing, chain = timing_document(request)
     return timeplan.parse_spec(
         {
             "now": now.isoformat(),
-            "duration_minutes": action.duration_minutes,
+            "duration_minutes": request.action.duration_minutes,
             "timing": timing,
-            "timezone_chain": action.chain,
+            "timezone_chain": chain,
             "default_timezone": settings.DEFAULT_TIMEZONE,
             "recipients": [],
         }
@@ -180,7 +167,7 @@ def plan_recipients(
     choices: dict[int, _Choice] = {}
     skipped: list[Skip] = []
     recipients: list[timeplan.Recipient] = []
-    needs_fields = (action.timing or {}).get("mode") == "field"
+    needs_fields = request.start is None and (action.timing or {}).get("mode") == "field"
     person = request.requested_by
     for contact in _contacts(request.contact_ids):
         refused = access.schedule_refusal(person, contact) if person is not None else ""
@@ -210,17 +197,10 @@ def plan_recipients(
             )
         )
     spec = dataclasses.replace(
-        _timing_spec(action, request.now or timezone.now()), recipients=recipients
+        _timing_spec(request, request.now or timezone.now()), recipients=recipients
     )
     plan = timeplan.plan(spec)
     return plan, choices, skipped
-
-
-def trigger_prefix(request: ScheduleRequest) -> str | None:
-    """The start of the trigger keys of a request's meetings (the contact id follows)."""
-    if not request.trigger_ref:
-        return None
-    return f"{request.trigger}:{request.action.pk}:{request.trigger_ref}:"
 
 
 def schedule(request: ScheduleRequest) -> ScheduleOutcome:
@@ -238,15 +218,15 @@ def schedule(request: ScheduleRequest) -> ScheduleOutcome:
     outcome = ScheduleOutcome(skipped=skipped)
     for skip in plan.skipped:
         outcome.skipped.append(Skip(int(skip.id), skip.reason))
-    internal = list(action.internal_attendees.all())
+    internal = request.team_members()
     hosts = {u.pk: u for u in User.objects.filter(pk__in={c.host_id for c in choices.values()})}
-    prefix = trigger_prefix(request)
+    trigger = request.trigger
     existing: dict[str, int] = {}
-    if prefix:
-        for key, pk in Meeting.objects.filter(trigger_key__startswith=prefix).values_list(
-            "trigger_key", "pk"
-        ):
-            existing[str(key)] = pk
+    for key, pk in Meeting.objects.filter(trigger_key__startswith=trigger.prefix).values_list(
+        "trigger_key", "pk"
+    ):
+        existing[str(key)] = pk
+    saved_action = action if action.pk is not None else None
     lanes: set[str] = set()
     now = timezone.now()
     planned = {int(m.id): m for m in plan.meetings}
@@ -258,14 +238,15 @@ def schedule(request: ScheduleRequest) -> ScheduleOutcome:
                 item = planned[contact.pk]
                 choice = choices[contact.pk]
                 host = hosts.get(choice.host_id) if choice.host_id else None
-                trigger_key = f"{prefix}{contact.pk}" if prefix else None
-                if trigger_key and trigger_key in existing:
+                trigger_key = trigger.meeting_key(contact.pk)
+                if trigger_key in existing:
                     outcome.existing_ids.append(existing[trigger_key])
                     continue
                 meeting = Meeting(
-                    trigger=request.trigger,
+                    trigger=trigger.kind,
+                    trigger_source=trigger.source,
                     trigger_key=trigger_key,
-                    action=action,
+                    action=saved_action,
                     contact=contact,
                     host=host,
                     provider=action.provider,
@@ -279,6 +260,7 @@ def schedule(request: ScheduleRequest) -> ScheduleOutcome:
                     timezone_source=item.timezone_source,
                     planning_note="; ".join(item.notes)[:200],
                     passcode=action.passcode,
+                    requested_passcode=action.passcode,
                     send_invitations=action.send_invitations,
                     created_by=request.requested_by,
                     lane=lane_for(action.provider, choice.connection_id),
@@ -320,11 +302,3 @@ def _save_batch(
         outcome.created_ids.append(meeting.pk)
         lanes.add(meeting.lane)
     Attendee.objects.bulk_create(rows)
-
-
-def describe(outcome: ScheduleOutcome) -> dict[str, Any]:
-    return {
-        "created": len(outcome.created_ids),
-        "existing": len(outcome.existing_ids),
-        "skipped": len(outcome.skipped),
-    }

@@ -16,6 +16,10 @@ from datetime import UTC, datetime
 
 from .zones import DAY, wall_seconds
 
+# How long a meeting may last, for every trigger, the API, the pages and the planner.
+SHORTEST_MEETING_MINUTES = 5
+LONGEST_MEETING_MINUTES = 24 * 60
+
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 EARLIEST_TS = int(EARLIEST.timestamp())
 YEARS_AHEAD = 10

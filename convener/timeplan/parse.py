@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TypeVar, cast
 
+from .bounds import LONGEST_MEETING_MINUTES, SHORTEST_MEETING_MINUTES
 from .chain import CHAIN_LINKS, TimezoneSource
 from .delay import DELAY_UNITS, MAX_AMOUNT, Delay
 from .fields import MAX_YEAR, MIN_YEAR, Instant, LocalDate, LocalDateTime, parse_when, year_in_range
@@ -78,7 +79,12 @@ def parse_spec(doc: object, *, now: datetime | None = None) -> PlanSpec:
         now_ts = int(now.timestamp())
     else:
         raise SpecError("now", "required")
-    duration = _integer(_required(top, "duration_minutes", ""), "duration_minutes", 1, 24 * 60)
+    duration = _integer(
+        _required(top, "duration_minutes", ""),
+        "duration_minutes",
+        SHORTEST_MEETING_MINUTES,
+        LONGEST_MEETING_MINUTES,
+    )
     default_zone = top.get("default_timezone")
     default_zone = "UTC" if default_zone is None else _zone_name(default_zone, "default_timezone")
     return PlanSpec(

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from convener.crm.models import Contact
 from convener.meetings.models import validate_attendee_email
+from convener.meetings.triggers import OCCURRENCE_MAX, new_occurrence
 from convener.scheduling.limits import TITLE_MAX
 from convener.team import access
 from convener.timezones import validate_timezone
@@ -72,6 +73,11 @@ class ScheduleMeetingForm(forms.Form):
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     provider = forms.ChoiceField(label="Meeting on", initial="jitsi", required=False)
     browser_timezone = forms.CharField(required=False, widget=forms.HiddenInput)
+    # One per opening of the popup: a second submit of the same form (a double click, a
+    # resend after a timeout) finds the meeting the first one made.
+    occurrence = forms.CharField(
+        required=False, max_length=OCCURRENCE_MAX, widget=forms.HiddenInput, initial=new_occurrence
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -118,12 +118,13 @@ def test_a_bad_action_names_the_field(api: Any) -> None:
     assert response.json()["errors"][0]["field"] == "title_template"
 
 
-def test_the_action_behind_a_one_off_meeting_cannot_be_read_or_launched_again(
-    api: Any, member: Any, contact: Any
+def test_a_one_off_meeting_leaves_no_action_behind_to_list_or_launch(
+    api: Any, member: Any, contact: Any, client: Any, api_token: str
 ) -> None:
     one_off = api("/meetings", {"contact_ids": [contact.pk], "title": "Just once"})
     assert one_off.status_code == 201, one_off.content
-    action = MeetingAction.objects.get(reusable=False)
-    launched = api(f"/actions/{action.pk}/schedule", {"contact_ids": [contact.pk]})
-    assert launched.status_code == 404
-    assert Meeting.objects.count() == 1
+    listed = client.get("/api/v1/actions", HTTP_AUTHORIZATION=f"Bearer {api_token}")
+    assert listed.status_code == 200 and listed.json() == []
+    assert MeetingAction.objects.count() == 0
+    meeting = Meeting.objects.get()
+    assert (meeting.action, meeting.trigger, meeting.title) == (None, "api", "Just once")

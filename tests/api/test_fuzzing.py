@@ -68,6 +68,7 @@ class Figures:
 def _seed() -> Seeded:
     from convener.crm.models import Contact, CustomField
     from convener.meetings.models import MeetingAction
+    from convener.meetings.triggers import TriggerKind, TriggerRef
     from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
     from convener.team.models import ApiToken, User
     from tests.dates import winter_day
@@ -86,7 +87,7 @@ def _seed() -> Seeded:
             title="Seeded", timezone="UTC", start=datetime.combine(winter_day(), clock(10))
         ),
         requested_by=user,
-        trigger="api",
+        trigger=TriggerRef(TriggerKind.API, "tests"),
     )
     action = MeetingAction.objects.create(name="Seeded", title_template="Hi {{ contact.name }}")
     return Seeded(

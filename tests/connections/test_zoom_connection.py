@@ -13,6 +13,7 @@ import pytest
 from convener.connections.models import Connection
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting
+from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
 from fakeproviders import settings_for
 from fakeproviders.harness import FakeServer
@@ -29,7 +30,7 @@ def schedule_zoom(member: Any, contacts: list[Contact], capture: Any) -> list[Me
             contacts,
             OneOffMeeting(title="Zoom call", timezone="Europe/Berlin", provider="zoom"),
             requested_by=member,
-            trigger="test",
+            trigger=TriggerRef(TriggerKind.CONTACT, "tests"),
         )
     return list(Meeting.objects.filter(pk__in=outcome.created_ids).order_by("pk"))
 

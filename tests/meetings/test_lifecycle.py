@@ -33,6 +33,7 @@ from convener.crm.models import Contact
 from convener.dispatch.dispatcher import drain
 from convener.dispatch.sweeper import sweep
 from convener.meetings.models import Attempt, Delivery, Meeting
+from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.scheduling import lifecycle
 from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
 from fakeproviders.harness import FakeServer
@@ -131,7 +132,7 @@ def schedule(member: Any, contact: Contact, provider: str, capture: Any) -> Meet
                 description="Numbers first.",
             ),
             requested_by=member,
-            trigger="test",
+            trigger=TriggerRef(TriggerKind.CONTACT, "tests"),
         )
     meeting = Meeting.objects.get(pk=outcome.created_ids[0])
     run(meeting)
@@ -474,7 +475,7 @@ def test_a_link_by_hand_ends_the_retries_of_a_link_that_failed(
                 title="Call", timezone="Europe/Berlin", start=in_days(3, 9), provider="zoom"
             ),
             requested_by=member,
-            trigger="test",
+            trigger=TriggerRef(TriggerKind.CONTACT, "tests"),
         )
     meeting = Meeting.objects.get(pk=outcome.created_ids[0])
     run(meeting)
@@ -511,7 +512,7 @@ def test_saving_a_meeting_whose_link_failed_makes_the_link_again(
                 title="Call", timezone="Europe/Berlin", start=in_days(3, 9), provider="zoom"
             ),
             requested_by=member,
-            trigger="test",
+            trigger=TriggerRef(TriggerKind.CONTACT, "tests"),
         )
     meeting = Meeting.objects.get(pk=outcome.created_ids[0])
     run(meeting)
@@ -581,7 +582,7 @@ def test_the_owner_gets_one_email_when_the_link_finally_fails_not_one_per_attemp
                 title="Call", timezone="Europe/Berlin", start=in_days(3, 9), provider="zoom"
             ),
             requested_by=member,
-            trigger="test",
+            trigger=TriggerRef(TriggerKind.CONTACT, "tests"),
         )
     meeting = Meeting.objects.get(pk=outcome.created_ids[0])
     for _ in range(10):  # each retry as its backoff comes due
@@ -752,7 +753,7 @@ def test_a_meeting_due_when_its_connection_is_removed_waits_instead_of_failing(
         [contact],
         OneOffMeeting(title="Call", timezone="Europe/Berlin", start=in_days(3, 9), provider="zoom"),
         requested_by=member,
-        trigger="test",
+        trigger=TriggerRef(TriggerKind.CONTACT, "tests"),
     )
     client.post(f"/connections/{connection.pk}/remove/")
     meeting = Meeting.objects.get(pk=outcome.created_ids[0])

@@ -14,6 +14,7 @@ import time_machine
 from convener.connections.models import Connection
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting
+from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.scheduling import lifecycle
 from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
 from fakeproviders.harness import FakeServer
@@ -51,7 +52,7 @@ def call(
                 title="Call", timezone="Europe/Berlin", start=start, provider=provider, **extra
             ),
             requested_by=member,
-            trigger="test",
+            trigger=TriggerRef(TriggerKind.CONTACT, "tests"),
         )
     meeting = Meeting.objects.get(pk=outcome.created_ids[0])
     run(meeting)

@@ -10,8 +10,10 @@ from django.db import connection
 
 from convener.crm.models import Contact, CustomField
 from convener.meetings.models import Meeting, MeetingAction
+from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.scheduling import placeholders
-from convener.scheduling.schedule import ScheduleRequest, schedule
+from convener.scheduling.request import ScheduleRequest
+from convener.scheduling.schedule import schedule
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +99,13 @@ def test_an_action_stored_with_an_old_template_of_variables_keeps_working(
         description_template="Hello {{contact.first_name}}, this is {{ host.name }}."
         " {% lorem 99999 w random %}",
     )
-    schedule(ScheduleRequest(action=action, contact_ids=[contact.pk], trigger="bulk"))
+    schedule(
+        ScheduleRequest(
+            action=action,
+            contact_ids=[contact.pk],
+            trigger=TriggerRef(TriggerKind.BULK, str(action.pk)),
+        )
+    )
     meeting = Meeting.objects.get()
     assert meeting.title == "Intro call with Bob Stone"
     assert meeting.description == "Hello Bob, this is Ann Lee. {% lorem 99999 w random %}"
@@ -118,6 +126,10 @@ def test_titles_are_rendered_before_the_write_transaction_begins(
 
     monkeypatch.setattr(placeholders, "render", render)
     ids = list(Contact.objects.values_list("pk", flat=True))
-    schedule(ScheduleRequest(action=action, contact_ids=ids, trigger="bulk"))
+    schedule(
+        ScheduleRequest(
+            action=action, contact_ids=ids, trigger=TriggerRef(TriggerKind.BULK, str(action.pk))
+        )
+    )
     assert depths and set(depths) == {outside}
     assert sorted(Meeting.objects.values_list("title", flat=True)) == ["Hi Bob Stone", "Hi Eve"]

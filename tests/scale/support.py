@@ -27,6 +27,7 @@ from convener.meetings.models import (
     MeetingAction,
     MeetingState,
 )
+from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.team.models import User
 from fakeproviders import settings_for
 from fakeproviders.harness import FakeServer
@@ -90,6 +91,11 @@ def contacts_for(hosts: list[Host], count: int, *, prefix: str = "c") -> list[in
     return list(
         Contact.objects.filter(email__startswith=prefix).order_by("pk").values_list("pk", flat=True)
     )
+
+
+def launch(action: MeetingAction, reference: str) -> TriggerRef:
+    """The trigger of a bulk launch of `action` with this reference."""
+    return TriggerRef(TriggerKind.BULK, str(action.pk), reference)
 
 
 def owners_action(provider: str, **fields: Any) -> MeetingAction:

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from convener.meetings.models import Attempt, Meeting, MeetingState
-from convener.scheduling.schedule import ScheduleRequest, schedule
+from convener.scheduling.request import ScheduleRequest
+from convener.scheduling.schedule import schedule
 from fakeproviders.google import FakeGoogle
 from fakeproviders.harness import FakeServer
 from tests.conftest import Inbox, point_settings_at
@@ -26,6 +27,7 @@ from tests.scale.support import (
     describe_pipeline,
     fake,
     google_live_events_by_key,
+    launch,
     owners_action,
     states,
     wait_until,
@@ -75,9 +77,7 @@ def test_2000_zoom_meetings_through_every_kind_of_fault_are_made_once_and_invite
     pool.start(2)
 
     began = time.monotonic()
-    outcome = schedule(
-        ScheduleRequest(action, contact_ids, trigger="bulk", trigger_ref="faults-run")
-    )
+    outcome = schedule(ScheduleRequest(action, contact_ids, launch(action, "faults-run")))
     assert len(outcome.created_ids) == MEETINGS and not outcome.skipped
     took = wait_until(
         lambda: states().get(MeetingState.INVITED, 0) == MEETINGS or bool(pool.crashed()),
@@ -108,7 +108,7 @@ def test_2000_zoom_meetings_through_every_kind_of_fault_are_made_once_and_invite
     assert sum(n for name, n in calls.items() if name.startswith("GET list_meetings")) > 100
 
     # Running the same trigger again finds every meeting and makes none.
-    again = schedule(ScheduleRequest(action, contact_ids, trigger="bulk", trigger_ref="faults-run"))
+    again = schedule(ScheduleRequest(action, contact_ids, launch(action, "faults-run")))
     assert (len(again.created_ids), len(again.existing_ids)) == (0, MEETINGS)
     print(f"whole test: {time.monotonic() - began:.1f}s after scheduling")
 
@@ -135,11 +135,8 @@ def test_300_google_meet_meetings_through_the_same_faults_are_made_once_and_invi
         pool = workers(worker_settings(server, smtp_port=settings.EMAIL_PORT, **FAST_RETRIES))
         pool.start(1)
 
-        schedule(
-            ScheduleRequest(
-                owners_action("google_meet"), contact_ids, trigger="bulk", trigger_ref="g"
-            )
-        )
+        google = owners_action("google_meet")
+        schedule(ScheduleRequest(google, contact_ids, launch(google, "g")))
         took = wait_until(
             lambda: states().get(MeetingState.INVITED, 0) == GOOGLE_MEETINGS,
             timeout=240,

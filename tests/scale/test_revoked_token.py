@@ -12,7 +12,8 @@ import pytest
 
 from convener.connections.models import Connection
 from convener.meetings.models import Meeting, MeetingState
-from convener.scheduling.schedule import ScheduleRequest, schedule
+from convener.scheduling.request import ScheduleRequest
+from convener.scheduling.schedule import schedule
 from fakeproviders.harness import FakeServer
 from tests.conftest import Inbox
 from tests.connections.support import connect_through_oauth
@@ -25,6 +26,7 @@ from tests.scale.support import (
     contacts_for,
     describe_pipeline,
     fake,
+    launch,
     owners_action,
     wait_until,
     worker_settings,
@@ -64,7 +66,8 @@ def test_a_token_revoked_mid_run_parks_that_hosts_meetings_until_reconnect_then_
         )
     )
     pool.start(1)
-    schedule(ScheduleRequest(owners_action("zoom"), contact_ids, trigger="bulk", trigger_ref="r"))
+    action = owners_action("zoom")
+    schedule(ScheduleRequest(action, contact_ids, launch(action, "r")))
 
     # Mid-run: some of the host's meetings are made, most are not yet.
     wait_until(

@@ -14,7 +14,8 @@ import pytest
 from django.db import connection
 
 from convener.meetings.models import Attempt, Delivery, Meeting, MeetingState
-from convener.scheduling.schedule import ScheduleRequest, schedule
+from convener.scheduling.request import ScheduleRequest
+from convener.scheduling.schedule import schedule
 from fakeproviders.harness import FakeServer
 from tests.conftest import Inbox
 from tests.scale.support import (
@@ -26,6 +27,7 @@ from tests.scale.support import (
     describe_pipeline,
     fake,
     invitations_received,
+    launch,
     owners_action,
     states,
     wait_until,
@@ -79,7 +81,7 @@ def test_workers_killed_every_few_seconds_leave_every_meeting_made_once_invited_
     pool.start(WORKERS)
 
     began = time.monotonic()
-    outcome = schedule(ScheduleRequest(action, contact_ids, trigger="bulk", trigger_ref="crashes"))
+    outcome = schedule(ScheduleRequest(action, contact_ids, launch(action, "crashes")))
     assert len(outcome.created_ids) == MEETINGS
 
     chance = random.Random(5)

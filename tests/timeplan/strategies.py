@@ -117,7 +117,7 @@ def smart_cases(draw: st.DrawFn, max_recipients: int = 25) -> SmartCase:
         after = datetime.fromtimestamp(change, zone)
         minutes = [moment.hour * 60 + moment.minute for moment in (before, after)]
         low = max(0, min(minutes) - draw(st.integers(0, 180)))
-        window = (low, min(1440, max(max(minutes), low) + draw(st.integers(1, 180))))
+        window = (low, min(1440, max(max(minutes), low) + draw(st.integers(5, 180))))
         weekdays |= {before.weekday(), after.weekday()}
     else:
         now = (year_start(year) + draw(st.integers(0, 364 * DAY))) // 60 * 60
@@ -130,7 +130,7 @@ def smart_cases(draw: st.DrawFn, max_recipients: int = 25) -> SmartCase:
     start_day = local_now.date() + timedelta(days=draw(st.integers(-1, 0 if focus else 1)))
     start_minute = draw(st.integers(0, 1439))
     start = f"{start_day.isoformat()}T{hhmm(start_minute)}"
-    duration = draw(st.sampled_from([5, 15, 30, 45, 60]) | st.integers(1, 180))
+    duration = draw(st.sampled_from([5, 15, 30, 45, 60]) | st.integers(5, 180))
     gap = draw(st.integers(0, 90))
     max_per_day = draw(st.none() | st.integers(1, 6))
     horizon = draw(st.integers(1, 6))

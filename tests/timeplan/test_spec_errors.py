@@ -100,7 +100,7 @@ def with_timing(**changes: Any) -> dict[str, Any]:
             "now",
             "expected a date-time with Z or an offset, like 2026-11-21T09:00:00Z",
         ),
-        (spec(smart(), duration_minutes=0), "duration_minutes", "must be between 1 and 1440"),
+        (spec(smart(), duration_minutes=0), "duration_minutes", "must be between 5 and 1440"),
         (
             spec(smart(), default_timezone="Nowhere"),
             "default_timezone",

@@ -9,6 +9,7 @@ import pytest
 
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting, MeetingAction
+from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
 from tests.dates import winter_day
 
@@ -100,7 +101,7 @@ def test_a_reschedule_to_year_9999_is_shown_on_the_date(
             start=datetime.combine(winter_day(), datetime.min.time()),
         ),
         requested_by=member,
-        trigger="contact_popup",
+        trigger=TriggerRef(TriggerKind.CONTACT, "tests"),
     )
     meeting = Meeting.objects.get(pk=outcome.created_ids[0])
     data = {

@@ -9,6 +9,7 @@ import pytest
 
 from convener.dispatch.dispatcher import drain
 from convener.meetings.models import Meeting
+from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
 from tests.dates import winter_day
 
@@ -26,7 +27,7 @@ def meeting(member: Any, contact: Any) -> Any:
             title="Review", timezone="Asia/Tokyo", start=datetime.combine(THURSDAY, time(9, 0))
         ),
         requested_by=member,
-        trigger="test",
+        trigger=TriggerRef(TriggerKind.CONTACT, "tests"),
     )
     meeting = Meeting.objects.get(pk=outcome.created_ids[0])
     drain(meeting.lane)

@@ -17,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting
+from convener.meetings.triggers import TriggerKind, TriggerRef, new_occurrence
 from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
 from convener.team import access
 from convener.team.models import User
@@ -145,7 +146,9 @@ def schedule_meeting(request: HttpRequest, pk: int) -> HttpResponse:
                 [contact],
                 params,
                 requested_by=user,
-                trigger="contact_popup",
+                trigger=TriggerRef(
+                    TriggerKind.CONTACT, str(contact.pk), data["occurrence"] or new_occurrence()
+                ),
                 browser_timezone=data["browser_timezone"] or None,
             )
         except ValidationError as exc:

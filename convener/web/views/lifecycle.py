@@ -28,6 +28,7 @@ from convener.scheduling import lifecycle
 from convener.scheduling.limits import TITLE_MAX
 from convener.team import access
 from convener.team.models import User
+from convener.timeplan.bounds import LONGEST_MEETING_MINUTES, SHORTEST_MEETING_MINUTES
 from convener.web.fields import timezone_field
 
 PARTIALS = "web/meetings/lifecycle"
@@ -39,7 +40,9 @@ class RescheduleForm(forms.Form):
     time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     timezone = timezone_field(label="Time zone")
     duration_minutes = forms.IntegerField(
-        label="Duration (minutes)", min_value=5, max_value=24 * 60
+        label="Duration (minutes)",
+        min_value=SHORTEST_MEETING_MINUTES,
+        max_value=LONGEST_MEETING_MINUTES,
     )
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 

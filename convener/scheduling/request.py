@@ -1,0 +1,79 @@
+"""What a trigger asks of scheduling, and what it gets back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from convener.meetings.models import MeetingAction
+from convener.meetings.triggers import TriggerRef
+from convener.team.models import User
+
+
+@dataclass(frozen=True)
+class FixedStart:
+    """A start the trigger already knows (a slot picked on a booking page, a time typed in
+    the popup); it takes the place of the action's timing."""
+
+    at: datetime  # aware: an instant; naive: a wall time in `timezone`
+    timezone: str  # the meeting's zone
+
+
+@dataclass
+class ScheduleRequest:
+    """Meetings for these contacts with this action, because of this trigger.
+
+    `action` is a saved MeetingAction, or an unsaved one holding this request's settings
+    (the popup, POST /meetings): nothing is stored for a one-off. `internal_attendees`
+    replaces the action's team members (an unsaved action has none of its own)."""
+
+    action: MeetingAction
+    contact_ids: Sequence[int]
+    trigger: TriggerRef
+    requested_by: User | None = None  # None: an automated trigger (a form, a campaign)
+    start: FixedStart | None = None
+    internal_attendees: Sequence[User] | None = None
+    browser_timezone: str | None = None
+    now: datetime | None = None
+
+    def team_members(self) -> list[User]:
+        if self.internal_attendees is not None:
+            return list(self.internal_attendees)
+        if self.action.pk is None:
+            return []
+        return list(self.action.internal_attendees.all())
+
+
+@dataclass
+class Skip:
+    contact_id: int
+    reason: str
+    refused: bool = False  # the person may not schedule for this contact
+
+
+@dataclass
+class ScheduleOutcome:
+    """What a request did: the meetings it made, those the same trigger had made before
+    (a re-run), and the contacts it skipped with the reason."""
+
+    created_ids: list[int] = field(default_factory=list)
+    existing_ids: list[int] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+
+    @property
+    def meeting_ids(self) -> list[int]:
+        return self.created_ids + self.existing_ids
+
+    def summary(self, *, skipped_listed: int = 1000) -> dict[str, Any]:
+        """The outcome as the API and the pages report it."""
+        return {
+            "created": len(self.created_ids),
+            "existing": len(self.existing_ids),
+            "skipped": [
+                {"contact_id": s.contact_id, "reason": s.reason}
+                for s in self.skipped[:skipped_listed]
+            ],
+            "skipped_count": len(self.skipped),
+        }
