@@ -3,6 +3,7 @@ settings, and the connection's credentials."""
 
 from __future__ import annotations
 
+from convener.connections.clients import provider_for_connection
 from convener.connections.configuration import provider_settings
 from convener.connections.models import Connection
 from convener.providers.base import AuthenticationError, Provider
@@ -19,6 +20,4 @@ def build_provider(slug: str, connection: Connection | None, host_email: str | N
         raise AuthenticationError(
             f"the {provider.name} connection of this meeting was removed; connect an account"
         )
-    from convener.connections.clients import provider_for_connection
-
     return provider_for_connection(provider, connection, host_email)

@@ -55,6 +55,7 @@ def _lane(key: str) -> Lane:
 
 @functools.cache
 def _redis_lanes(url: str) -> RedisLanes:
+    # Imported only when CONVENER_REDIS_URL is set: without it, redis is never loaded.
     from convener.dispatch.redis_lanes import RedisLanes
 
     return RedisLanes(url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from convener.connections.models import Connection
@@ -22,44 +23,57 @@ class AccountChoice:
     host: User | None  # the team member the meeting is for (ORGANIZER, S2S/app-only subject)
 
 
-def _active(provider: str) -> list[Connection]:
+def usable_connections(provider: str) -> list[Connection]:
+    """The provider's active connections, oldest first: the order every choice reads them
+    in, so the popup's check and the scheduling that follows pick the same account."""
     return list(
         Connection.objects.filter(provider=provider, status=Connection.Status.ACTIVE).order_by(
-            "created_at"
+            "created_at", "pk"
         )
     )
 
 
-def _user_connection(
-    user: User | None, connections: list[Connection], requested_by: User | None
-) -> AccountChoice | None:
-    if user is None:
+@dataclass
+class _Search:
+    action: MeetingAction
+    contact: Contact
+    requested_by: User | None
+    pool: Sequence[Connection]
+    refused_owner: User | None = None  # whose account exists but may not be used
+
+    def user_connection(self, user: User | None) -> AccountChoice | None:
+        if user is None:
+            return None
+        for connection in self.pool:
+            if connection.level == Connection.Level.USER and connection.user_id == user.pk:
+                if may_use_connection(self.requested_by, connection):
+                    return AccountChoice(connection, user)
+                self.refused_owner = self.refused_owner or user
         return None
-    for connection in connections:
-        if (
-            connection.level == Connection.Level.USER
-            and connection.user_id == user.pk
-            and may_use_connection(requested_by, connection)
-        ):
-            return AccountChoice(connection, user)
-    return None
 
+    def by_policy(self, policy: str) -> AccountChoice | None:
+        if policy == CredentialsPolicy.CONTACT_OWNER:
+            return self.user_connection(self.contact.owner)
+        if policy == CredentialsPolicy.NAMED_USER:
+            return self.user_connection(self.action.named_user)
+        for connection in self.pool:
+            if connection.level == Connection.Level.ORGANIZATION:
+                return AccountChoice(connection, self.contact.owner)
+        return None
 
-def _by_policy(
-    policy: str,
-    action: MeetingAction,
-    contact: Contact,
-    connections: list[Connection],
-    requested_by: User | None,
-) -> AccountChoice | None:
-    if policy == CredentialsPolicy.CONTACT_OWNER:
-        return _user_connection(contact.owner, connections, requested_by)
-    if policy == CredentialsPolicy.NAMED_USER:
-        return _user_connection(action.named_user, connections, requested_by)
-    for connection in connections:
-        if connection.level == Connection.Level.ORGANIZATION:
-            return AccountChoice(connection, contact.owner)
-    return None
+    def wanted(self, policy: str) -> str:
+        """The account a policy asks for, as a person would name it."""
+        if policy == CredentialsPolicy.CONTACT_OWNER:
+            owner = self.contact.owner
+            return (
+                f"{owner.display_name}'s account (the contact owner)"
+                if owner
+                else ("the contact owner's account (this contact has no owner)")
+            )
+        if policy == CredentialsPolicy.NAMED_USER:
+            named = self.action.named_user
+            return f"{named.display_name}'s account" if named else "the named user's account"
+        return "the organization account"
 
 
 def choose_account(
@@ -67,19 +81,25 @@ def choose_account(
     contact: Contact,
     requested_by: User | None,
     *,
-    connections: list[Connection] | None = None,
+    connections: Sequence[Connection] | None = None,
 ) -> AccountChoice:
+    """The account that hosts `action`'s meeting with `contact`. `connections`: the
+    provider's usable connections when the caller has read them already (a bulk run)."""
     cls = provider_class(action.provider)
     if not cls.capabilities.needs_connection:
         return AccountChoice(None, contact.owner or requested_by)
-    pool = connections if connections is not None else _active(action.provider)
-    for policy in [action.credentials, action.fallback]:
-        if policy:
-            choice = _by_policy(policy, action, contact, pool, requested_by)
-            if choice is not None:
-                return choice
-    wanted = CredentialsPolicy(action.credentials).label.lower()
-    raise NoUsableConnection(
-        f"no {cls.name} account can host this meeting: connect the {wanted}"
-        + (f" or the {CredentialsPolicy(action.fallback).label.lower()}" if action.fallback else "")
-    )
+    pool = usable_connections(action.provider) if connections is None else connections
+    search = _Search(action, contact, requested_by, pool)
+    policies = [p for p in (action.credentials, action.fallback) if p]
+    for policy in policies:
+        choice = search.by_policy(policy)
+        if choice is not None:
+            return choice
+    wanted = " or ".join(search.wanted(p) for p in dict.fromkeys(policies))
+    message = f"no {cls.name} account can host this meeting: connect {wanted}"
+    if search.refused_owner is not None:
+        message += (
+            f"; {search.refused_owner.display_name}'s {cls.name} account is connected, but "
+            "using it needs the permission “Use other users' accounts” (ask an administrator)"
+        )
+    raise NoUsableConnection(message)

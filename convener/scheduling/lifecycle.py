@@ -36,6 +36,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
+from convener.dispatch.tasks import enqueue_lanes
 from convener.meetings.models import Attempt, Delivery, Meeting, MeetingState
 from convener.meetings.state import lease, next_operation, unleased
 from convener.providers.base import Provider
@@ -219,8 +220,6 @@ def _editing(meeting: Meeting, *, wait: float | None = None) -> Iterator[_Edit]:
     """The meeting's current row, locked and leased. When the block ends the row is saved
     (if changed), released and its lane nudged on commit; if the block raises, the row is
     left exactly as it was. `meeting` is refreshed afterwards."""
-    from convener.dispatch.tasks import enqueue_lanes
-
     until = _take_lease(meeting.pk, LEASE_WAIT_SECONDS if wait is None else wait)
     try:
         with transaction.atomic():

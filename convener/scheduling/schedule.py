@@ -20,7 +20,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from convener import timeplan
-from convener.connections.models import Connection
 from convener.crm.models import Contact
 from convener.dispatch.tasks import enqueue_lanes
 from convener.meetings.models import Attendee, CredentialsPolicy, Meeting, MeetingAction
@@ -28,7 +27,12 @@ from convener.meetings.state import lane_for
 from convener.plaintext import one_line
 from convener.providers.registry import provider_class
 from convener.scheduling import placeholders
-from convener.scheduling.accounts import AccountChoice, NoUsableConnection, choose_account
+from convener.scheduling.accounts import (
+    AccountChoice,
+    NoUsableConnection,
+    choose_account,
+    usable_connections,
+)
 from convener.scheduling.request import ScheduleOutcome, ScheduleRequest, Skip
 from convener.team import access
 from convener.team.models import User
@@ -163,7 +167,7 @@ def plan_recipients(
     action = request.action
     texts = _Texts(action) if render else None
     per_host = action.credentials != CredentialsPolicy.ORGANIZATION
-    pool = list(Connection.objects.filter(provider=action.provider, status="active"))
+    pool = usable_connections(action.provider)
     choices: dict[int, _Choice] = {}
     skipped: list[Skip] = []
     recipients: list[timeplan.Recipient] = []

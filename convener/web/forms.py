@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from convener.crm.models import Contact
 from convener.meetings.models import validate_attendee_email
 from convener.meetings.triggers import OCCURRENCE_MAX, new_occurrence
+from convener.providers.registry import PROVIDERS, provider_class
 from convener.scheduling.limits import TITLE_MAX
 from convener.team import access
 from convener.timezones import validate_timezone
@@ -81,8 +82,6 @@ class ScheduleMeetingForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from convener.providers.registry import PROVIDERS, provider_class
-
         self.fields["provider"].choices = [  # type: ignore[attr-defined]
             (slug, provider_class(slug).name) for slug in PROVIDERS
         ]

@@ -61,6 +61,27 @@ def test_a_valid_popup_schedules_and_sends_the_person_to_the_meeting(
     assert meeting.timezone == "Europe/Berlin" and meeting.timezone_source == "action"
 
 
+def test_submitting_the_same_popup_twice_makes_one_meeting(logged_in: Any, contact: Any) -> None:
+    opened = logged_in.get(f"/contacts/{contact.pk}/schedule/", headers=HTMX).content.decode()
+    occurrence = opened.split('name="occurrence" value="', 1)[1].split('"', 1)[0]
+
+    first = submit(logged_in, contact, occurrence=occurrence)
+    second = submit(logged_in, contact, occurrence=occurrence)
+
+    meeting = Meeting.objects.get()
+    assert (
+        first.headers["HX-Redirect"] == second.headers["HX-Redirect"] == f"/meetings/{meeting.pk}/"
+    )
+    assert meeting.trigger == "contact"
+    assert MeetingAction.objects.count() == 0
+
+
+def test_the_popup_opened_again_schedules_another_meeting(logged_in: Any, contact: Any) -> None:
+    submit(logged_in, contact)
+    submit(logged_in, contact)
+    assert Meeting.objects.count() == 2
+
+
 def test_an_unknown_zone_is_shown_next_to_the_zone_field(logged_in: Any, contact: Any) -> None:
     assert "Mars/Base" in error_for(submit(logged_in, contact, timezone="Mars/Base"), "timezone")
     assert Meeting.objects.count() == 0 and MeetingAction.objects.count() == 0

@@ -18,6 +18,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting
 from convener.meetings.triggers import TriggerKind, TriggerRef, new_occurrence
+from convener.providers.registry import PROVIDERS
+from convener.scheduling.accounts import NoUsableConnection, choose_account
 from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
 from convener.team import access
 from convener.team.models import User
@@ -78,17 +80,10 @@ def contact_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def provider_availability(contact: Contact, user: User | None) -> dict[str, str]:
     """For each provider, why no account can host a meeting with this contact ("" when one
     can): the "no integration" warning, shown before anything is scheduled."""
-    from convener.meetings.models import CredentialsPolicy, MeetingAction
-    from convener.providers.registry import PROVIDERS
-    from convener.scheduling.accounts import NoUsableConnection, choose_account
-
     problems: dict[str, str] = {}
     for slug in PROVIDERS:
-        probe = MeetingAction(
-            provider=slug,
-            credentials=CredentialsPolicy.CONTACT_OWNER,
-            fallback=CredentialsPolicy.ORGANIZATION,
-        )
+        # The popup's own settings, so the warning and the scheduling agree.
+        probe = OneOffMeeting(title="", timezone="UTC", provider=slug).action(user)
         try:
             choose_account(probe, contact, user)
             problems[slug] = ""

@@ -1,0 +1,188 @@
+"""The trigger seam: every trigger builds a TriggerRef and a ScheduleRequest and calls
+`schedule`. A re-run of the same trigger finds its meetings; the source leads back to them;
+a request may carry its own start and its own unsaved settings."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from convener.crm.models import Contact
+from convener.meetings.models import Attendee, Meeting, MeetingAction, meetings_from
+from convener.meetings.triggers import TriggerKind, TriggerRef
+from convener.scheduling.request import FixedStart, ScheduleRequest
+from convener.scheduling.schedule import schedule
+from convener.scheduling.validation import validate_action
+from convener.team.models import User
+from tests.dates import utc, winter_day
+
+pytestmark = pytest.mark.django_db
+
+
+def an_action(**fields: object) -> MeetingAction:
+    return MeetingAction.objects.create(
+        **{"name": "Demo follow-up", "provider": "jitsi", "timing": {"mode": "immediate"}, **fields}
+    )
+
+
+def contacts(owner: User, count: int) -> list[int]:
+    return [
+        Contact.objects.create(
+            email=f"visitor{n}@client.example", owner=owner, timezone="Europe/Paris"
+        ).pk
+        for n in range(count)
+    ]
+
+
+def test_the_same_form_submission_run_again_finds_its_meetings_instead_of_doubling_them(
+    member: User,
+) -> None:
+    action, ids = an_action(), contacts(member, 3)
+    submission = TriggerRef(TriggerKind.FORM, "7", "submission-41")
+
+    first = schedule(ScheduleRequest(action, ids, submission))
+    again = schedule(ScheduleRequest(action, ids, submission))
+
+    assert len(first.created_ids) == 3 and again.created_ids == []
+    assert sorted(again.existing_ids) == sorted(first.created_ids)
+    assert Meeting.objects.count() == 3
+
+
+def test_another_occurrence_of_the_same_source_makes_new_meetings(member: User) -> None:
+    action, ids = an_action(), contacts(member, 1)
+
+    schedule(ScheduleRequest(action, ids, TriggerRef(TriggerKind.WORK_ITEM, "88", "ready-1")))
+    second = schedule(
+        ScheduleRequest(action, ids, TriggerRef(TriggerKind.WORK_ITEM, "88", "ready-2"))
+    )
+
+    assert len(second.created_ids) == 1
+    assert Meeting.objects.count() == 2
+
+
+def test_a_source_leads_back_to_the_meetings_of_all_its_occurrences_and_no_others(
+    member: User,
+) -> None:
+    action, ids = an_action(), contacts(member, 2)
+    for occurrence in ("submission-1", "submission-2"):
+        schedule(ScheduleRequest(action, ids[:1], TriggerRef(TriggerKind.FORM, "7", occurrence)))
+    other_form = schedule(ScheduleRequest(action, ids, TriggerRef(TriggerKind.FORM, "8", "s")))
+    same_id_other_kind = schedule(
+        ScheduleRequest(action, ids, TriggerRef(TriggerKind.BOOKING, "7", "b"))
+    )
+
+    found = meetings_from(TriggerKind.FORM, "7")
+
+    assert found.count() == 2
+    assert {m.trigger_source for m in found} == {"7"}
+    assert not found.filter(pk__in=other_form.created_ids + same_id_other_kind.created_ids)
+
+
+def test_a_fixed_start_in_the_request_takes_the_place_of_the_actions_timing(
+    member: User,
+) -> None:
+    action = an_action(timing={"mode": "delay", "delay": {"amount": 2, "unit": "days"}})
+    day = winter_day()
+    slot = FixedStart(datetime.combine(day, time(9, 30)), "America/New_York")
+
+    outcome = schedule(
+        ScheduleRequest(
+            action, contacts(member, 1), TriggerRef(TriggerKind.BOOKING, "3", "b1"), start=slot
+        )
+    )
+
+    meeting = Meeting.objects.get(pk=outcome.created_ids[0])
+    assert meeting.start == utc(day, 14, 30)  # 09:30 EST
+    assert meeting.timezone == "America/New_York"
+    assert meeting.local_start.tzinfo == ZoneInfo("America/New_York")
+
+
+def test_an_instant_as_fixed_start_stays_that_instant_in_any_zone(member: User) -> None:
+    instant = utc(winter_day(), 16, 0)
+
+    outcome = schedule(
+        ScheduleRequest(
+            an_action(),
+            contacts(member, 1),
+            TriggerRef(TriggerKind.CALENDAR_EVENT, "ev-5", "v1"),
+            start=FixedStart(instant, "Asia/Tokyo"),
+        )
+    )
+
+    meeting = Meeting.objects.get(pk=outcome.created_ids[0])
+    assert (meeting.start, meeting.timezone) == (instant, "Asia/Tokyo")
+
+
+def test_an_unsaved_action_schedules_without_storing_any_action(member: User) -> None:
+    colleague = User.objects.create_user("mike", email="mike@team.example")
+    settings = MeetingAction(
+        name="Just once",
+        provider="jitsi",
+        title_template="Call with {{ contact.first_name }}",
+        passcode="4321",
+        external_emails=["boss@client.example"],
+    )
+
+    outcome = schedule(
+        ScheduleRequest(
+            settings,
+            contacts(member, 1),
+            TriggerRef(TriggerKind.API, str(member.pk)),
+            internal_attendees=[colleague],
+        )
+    )
+
+    meeting = Meeting.objects.get(pk=outcome.created_ids[0])
+    assert MeetingAction.objects.count() == 0
+    assert meeting.action is None
+    assert meeting.requested_passcode == "4321"
+    assert set(meeting.attendees.values_list("email", "kind")) == {
+        ("visitor0@client.example", Attendee.Kind.CONTACT),
+        ("mike@team.example", Attendee.Kind.INTERNAL),
+        ("boss@client.example", Attendee.Kind.EXTERNAL),
+    }
+
+
+@pytest.mark.parametrize("source", ["", "form:7", "x" * 101])
+def test_a_trigger_source_must_be_a_plain_id(source: str) -> None:
+    with pytest.raises(ValueError, match="trigger source"):
+        TriggerRef(TriggerKind.FORM, source, "s")
+
+
+def test_occurrences_made_for_triggers_that_never_repeat_differ_each_time() -> None:
+    assert TriggerRef(TriggerKind.CONTACT, "1") != TriggerRef(TriggerKind.CONTACT, "1")
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "words"),
+    [
+        ({"duration_minutes": 2}, "duration_minutes", "between 5 minutes and 24 hours"),
+        ({"duration_minutes": 1441}, "duration_minutes", "between 5 minutes and 24 hours"),
+        ({"timezone": "Mars/Olympus"}, "timezone", "'Mars/Olympus' is not a time zone"),
+        ({"passcode": "12345678901"}, "passcode", "at most 10 characters"),
+        ({"passcode": "12\n34"}, "passcode", "the passcode"),
+        ({"credentials": "named_user"}, "named_user", "name the user"),
+        ({"timing": {"mode": "fixed"}}, "timing.at", "required"),
+    ],
+)
+def test_one_validation_names_the_field_at_fault(
+    fields: dict[str, object], field: str, words: str
+) -> None:
+    action = MeetingAction(name="x", provider="jitsi", **fields)
+
+    with pytest.raises(ValidationError) as refused:
+        validate_action(action)
+
+    assert words in refused.value.message_dict[field][0]
+
+
+def test_a_caller_gets_the_errors_under_its_own_field_names() -> None:
+    action = MeetingAction(name="x", provider="jitsi", title_template="a\nb")
+
+    with pytest.raises(ValidationError) as refused:
+        validate_action(action, names={"title_template": "title"})
+
+    assert list(refused.value.message_dict) == ["title"]
