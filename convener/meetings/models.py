@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -203,13 +203,21 @@ class Meeting(models.Model):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def in_own_zone(self, instant: datetime) -> datetime:
+        """`instant` in the meeting's zone; in UTC when that zone cannot express it (a
+        meeting saved at the end of year 9999, before starts were bounded, east of UTC)."""
+        try:
+            return instant.astimezone(self.zone)
+        except OverflowError:
+            return instant.astimezone(UTC)
+
     @property
     def local_start(self) -> datetime:
-        return self.start.astimezone(self.zone)
+        return self.in_own_zone(self.start)
 
     @property
     def local_end(self) -> datetime:
-        return self.end.astimezone(self.zone)
+        return self.in_own_zone(self.end)
 
     @property
     def duration_minutes(self) -> int:

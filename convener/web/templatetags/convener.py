@@ -3,13 +3,15 @@ the viewer may see and change (so a page offers only what will work)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import template
 from django.db.models import Model
+from django.template import defaultfilters
 from django.templatetags.tz import do_timezone
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -26,8 +28,24 @@ def in_zone(value: datetime | None, zone: str) -> datetime | str | None:
     marks it so that `date` does not convert it back to the viewer's zone)."""
     if value is None or not is_iana_zone(zone):
         return value
-    shown: datetime | str = do_timezone(value, ZoneInfo(zone))
+    try:
+        shown: datetime | str = do_timezone(value, ZoneInfo(zone))
+    except OverflowError:  # see `date` below
+        shown = do_timezone(value, UTC)
     return shown
+
+
+@register.filter(expects_localtime=False)
+def date(value: Any, arg: str | None = None) -> str:
+    """Django's `date`, in the viewer's zone. A time that zone cannot express (a meeting
+    saved at the very end of year 9999, before starts were bounded, seen from east of
+    UTC) is shown in UTC, instead of breaking the page for everyone there."""
+    if isinstance(value, datetime) and getattr(value, "convert_to_local_time", True):
+        try:
+            value = timezone.localtime(value) if timezone.is_aware(value) else value
+        except OverflowError:
+            value = do_timezone(value, UTC)
+    return str(defaultfilters.date(value, arg))
 
 
 STATE_TONES = {
