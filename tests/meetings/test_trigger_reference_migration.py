@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = ("meetings", "0006_delivery_undeliverable")
-AFTER = ("meetings", "0007_trigger_references")
+AFTER = ("meetings", "0008_trigger_source_index")
 
 
 def migrate(target: tuple[str, str]) -> Any:

@@ -69,12 +69,8 @@ class Migration(migrations.Migration):
             name="trigger",
             field=models.CharField(choices=TRIGGER_KINDS, default="api", max_length=20),
         ),
+        # The schema changes that follow the data are in 0008: PostgreSQL refuses to alter
+        # a table with constraint checks still pending from rows changed in the same
+        # transaction.
         migrations.RunPython(name_sources, unname_sources),
-        migrations.RemoveField(model_name="meetingaction", name="reusable"),
-        migrations.AddIndex(
-            model_name="meeting",
-            index=models.Index(
-                fields=["trigger", "trigger_source"], name="meetings_me_trigger_0485b4_idx"
-            ),
-        ),
     ]
