@@ -125,7 +125,7 @@ class ProviderStep:
         meeting = self.meeting
         meeting.state = MeetingState.WAITING_QUOTA
         meeting.state_reason = (
-            f"{meeting.provider}: {self.cap} creates and updates a day for {self.host} are "
+            f"{self.kind.name}: {self.cap} creates and updates a day for {self.host} are "
             "used; waiting for quota until 00:00 UTC"
         )
         release(meeting, due_in=(pacing.next_utc_midnight() - timezone.now()).total_seconds())
@@ -189,7 +189,8 @@ class ProviderStep:
         )
         meeting.attempts = 0
         _apply(meeting, self.operation, info)
-        if next_operation(meeting) == Operation.INVITE:
+        following = next_operation(meeting)
+        if following == Operation.INVITE:
             # Still under this step's lease: send the invitations now rather than queueing
             # a step for them behind the lane's other work (they need no provider call).
             # Only when inviting is all that is left: a refresh that found the link of a
@@ -202,7 +203,10 @@ class ProviderStep:
         # Still waiting for a link (a pending conference); a cancel goes on to its emails
         # at once.
         pending = self.operation != Operation.CANCEL and meeting.state == MeetingState.LINK_FAILED
-        release(meeting, due_in=10.0 if pending else 0.0)
+        if pending:
+            release(meeting, due_in=10.0)
+        else:  # with nothing left (invitations off), no empty pass through the queue
+            release(meeting, due_in=None if following is None else 0.0)
 
     def _failed(self, attempt: Attempt, error: ProviderError) -> None:
         meeting = self.meeting
@@ -229,6 +233,14 @@ class ProviderStep:
     def _record_failure(self, attempt: Attempt, error: ProviderError) -> float | None:
         """Record a failure; returns seconds until the next try (None: not on its own)."""
         meeting, operation = self.meeting, self.operation
+        if isinstance(error, QuotaExhausted):
+            # Waiting for the provider's quota is not the meeting's failure: it must not
+            # use up the retries a real error may need later.
+            meeting.attempts -= 1
+            _close_attempt(attempt, Attempt.Outcome.RETRY, error)
+            meeting.state = MeetingState.WAITING_QUOTA
+            meeting.state_reason = error.message
+            return error.retry_after or 3600.0
         give_up = error.permanent or meeting.attempts >= max_attempts()
         _close_attempt(attempt, Attempt.Outcome.FAILED if give_up else Attempt.Outcome.RETRY, error)
         if isinstance(error, MeetingGone) and operation == Operation.UPDATE:
@@ -240,12 +252,13 @@ class ProviderStep:
             return 0.0
         if isinstance(error, AuthenticationError):
             meeting.state = MeetingState.WAITING_CONNECTION
-            meeting.state_reason = f"{error.message}; reconnect the account to continue"
+            # The providers' messages mostly say to reconnect already; say it once.
+            meeting.state_reason = (
+                error.message
+                if "reconnect" in error.message
+                else f"{error.message}; reconnect the account to continue"
+            )
             return None
-        if isinstance(error, QuotaExhausted):
-            meeting.state = MeetingState.WAITING_QUOTA
-            meeting.state_reason = error.message
-            return error.retry_after or 3600.0
         if give_up:
             meeting.state = MeetingState.LINK_FAILED
             meeting.state_reason = (
@@ -313,7 +326,9 @@ def _apply(meeting: Meeting, operation: Operation, info: MeetingInfo | None) -> 
     if info.pending or not info.join_url:
         # Made, but no link yet (a pending Google conference): read it again soon.
         meeting.state = MeetingState.LINK_FAILED
-        meeting.state_reason = f"{meeting.provider} is still preparing the link"
+        meeting.state_reason = (
+            f"{provider_class(meeting.provider).name} is still preparing the link"
+        )
         return
     if not meeting.manual_link:
         meeting.join_url = info.join_url

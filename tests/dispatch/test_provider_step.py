@@ -382,11 +382,6 @@ def test_a_quota_answer_waits_for_the_quota_and_stops_the_hosts_other_writes(
     assert also_waiting.state == MeetingState.WAITING_QUOTA
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a QuotaExhausted answer is charged to meeting.attempts (a RateLimited one is "
-    "not): after RETRY_MAX_ATTEMPTS quota waits, one transient error gives up at once",
-)
 def test_waiting_for_quota_does_not_use_up_the_meetings_retries(
     meeting_of: MeetingFactory, provider: ScriptedProvider, settings: Any
 ) -> None:
@@ -426,11 +421,6 @@ def test_a_used_daily_cap_waits_until_midnight_utc_without_calling_the_provider(
     assert waiting.attempts == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the daily-cap reason names the provider by its slug ('zoom: 100 creates...'), "
-    "where the other reasons people read name it as they know it ('the Zoom connection...')",
-)
 def test_a_used_daily_cap_names_the_provider_as_people_know_it(
     meeting_of: MeetingFactory, provider: ScriptedProvider
 ) -> None:
@@ -474,11 +464,6 @@ def test_refused_credentials_park_the_meeting_until_the_account_is_reconnected(
     assert writes_today(parked) == 0  # a refused token made no write: given back
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the providers' AuthenticationError messages already end with 'reconnect the "
-    "... account'; the step appends '; reconnect the account to continue' again",
-)
 def test_refused_credentials_say_to_reconnect_once(
     meeting_of: MeetingFactory, provider: ScriptedProvider
 ) -> None:
