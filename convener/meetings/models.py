@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 
-from convener.meetings.triggers import SOURCE_MAX, TriggerKind
+from convener.meetings.triggers import OCCURRENCE_MAX, SOURCE_MAX, TriggerKind, TriggerRef
 from convener.timezones import validate_timezone
 
 
@@ -232,6 +232,60 @@ def meetings_from(kind: TriggerKind, source: str) -> models.QuerySet[Meeting]:
     """Every meeting a trigger source made, in every occurrence: a form's, a work item's,
     a booking page's."""
     return Meeting.objects.filter(trigger=kind, trigger_source=source)
+
+
+class Run(models.Model):
+    """One launch of a MeetingAction on many contacts (a bulk selection, a segment, a
+    campaign step): who launched what and when, and what it made. The same trigger
+    reference launched again is the same run, so a re-run updates it.
+
+    Its meetings are those whose trigger key starts with the run's reference
+    (`meetings`); their states are the run's live progress."""
+
+    action = models.ForeignKey(
+        MeetingAction, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
+    label = models.CharField(max_length=200, blank=True, help_text="e.g. the segment's name")
+    trigger = models.CharField(max_length=20, choices=TriggerKind.choices)
+    trigger_source = models.CharField(max_length=SOURCE_MAX)
+    occurrence = models.CharField(max_length=OCCURRENCE_MAX)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested = models.PositiveIntegerField(default=0)  # contacts asked for, last launch
+    created = models.PositiveIntegerField(default=0)  # its meetings, all launches
+    skipped_count = models.PositiveIntegerField(default=0)
+    # The last launch's skipped contacts (the first 1,000): contact_id, reason.
+    skipped = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trigger", "trigger_source", "occurrence"], name="one_run_per_trigger"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label or f"{self.get_trigger_display()} {self.trigger_source}"
+
+    @property
+    def reference(self) -> TriggerRef:
+        return TriggerRef(TriggerKind(self.trigger), self.trigger_source, self.occurrence)
+
+    def meetings(self) -> models.QuerySet[Meeting]:
+        return Meeting.objects.filter(trigger_key__startswith=self.reference.prefix)
+
+    def progress(self) -> dict[str, int]:
+        """How many of its meetings are in each state (every state present, 0 or more)."""
+        counts = dict.fromkeys(MeetingState.values, 0)
+        for state, count in (
+            self.meetings().order_by().values_list("state").annotate(n=models.Count("pk"))
+        ):
+            counts[state] = count
+        return counts
 
 
 class IdempotentRequest(models.Model):

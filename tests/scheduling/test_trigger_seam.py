@@ -11,8 +11,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from convener.crm.models import Contact
-from convener.meetings.models import Attendee, Meeting, MeetingAction, meetings_from
+from convener.meetings.models import Attendee, Meeting, MeetingAction, Run, meetings_from
 from convener.meetings.triggers import TriggerKind, TriggerRef
+from convener.scheduling.launch import launch
 from convener.scheduling.request import FixedStart, ScheduleRequest
 from convener.scheduling.schedule import schedule
 from convener.scheduling.validation import validate_action
@@ -186,3 +187,29 @@ def test_a_caller_gets_the_errors_under_its_own_field_names() -> None:
         validate_action(action, names={"title_template": "title"})
 
     assert list(refused.value.message_dict) == ["title"]
+
+
+def test_a_launch_is_recorded_as_a_run_whose_progress_counts_its_meetings(member: User) -> None:
+    action, ids = an_action(), contacts(member, 3)
+    # Not the member's contact: Members may edit only their own, so it is skipped.
+    ids.append(Contact.objects.create(email="nobody@client.example").pk)
+    ref = TriggerRef(TriggerKind.SEGMENT, "12", "launch-1")
+
+    run = launch(ScheduleRequest(action, ids, ref, requested_by=member), label="VIP leads")
+
+    assert (run.label, run.requested, run.created, run.skipped_count) == ("VIP leads", 4, 3, 1)
+    assert run.skipped[0]["contact_id"] == ids[-1] and run.skipped[0]["reason"]
+    assert run.progress()["planned"] == 3 and sum(run.progress().values()) == 3
+    assert str(run) == "VIP leads" and run.requested_by == member
+
+
+def test_launching_the_same_reference_again_updates_the_same_run(member: User) -> None:
+    action, ids = an_action(), contacts(member, 2)
+    ref = TriggerRef(TriggerKind.BULK, str(action.pk), "wave-1")
+
+    first = launch(ScheduleRequest(action, ids[:1], ref))
+    again = launch(ScheduleRequest(action, ids, ref))
+
+    assert again.pk == first.pk and Run.objects.count() == 1
+    assert (again.requested, again.created) == (2, 2)
+    assert again.meetings().count() == Meeting.objects.count() == 2

@@ -1,0 +1,38 @@
+"""Launching an action on many contacts, recorded as a Run that shows its progress."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from convener.meetings.models import Run
+from convener.scheduling.request import ScheduleRequest
+from convener.scheduling.schedule import schedule
+
+SKIPS_KEPT = 1000
+
+
+def launch(request: ScheduleRequest, *, label: str = "") -> Run:
+    """Schedule `request` and record it as a run, in one transaction: a run exists exactly
+    when its meetings do. Launching the same trigger reference again schedules only what
+    is missing and updates the same run."""
+    ref = request.trigger
+    with transaction.atomic():
+        outcome = schedule(request)
+        run, _ = Run.objects.select_for_update().get_or_create(
+            trigger=ref.kind,
+            trigger_source=ref.source,
+            occurrence=ref.occurrence,
+            defaults={
+                "action": request.action if request.action.pk is not None else None,
+                "label": label[:200],
+                "requested_by": request.requested_by,
+            },
+        )
+        run.requested = len(request.contact_ids)
+        run.created = run.meetings().count()
+        run.skipped_count = len(outcome.skipped)
+        run.skipped = [
+            {"contact_id": s.contact_id, "reason": s.reason} for s in outcome.skipped[:SKIPS_KEPT]
+        ]
+        run.save()
+    return run
