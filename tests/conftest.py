@@ -14,6 +14,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+# The helpers the lifecycle tests share assert as they go (a connect answered 302, a
+# meeting invited); rewrite them as pytest rewrites the tests, for the same messages.
+pytest.register_assert_rewrite("tests.scheduling.support")
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 

@@ -12,7 +12,7 @@ from convener.meetings.models import Meeting
 from fakeproviders.harness import FakeServer
 from tests.access.support import api, colleague, grant
 from tests.conftest import Inbox
-from tests.meetings.test_lifecycle import (
+from tests.scheduling.support import (
     CONTACT,
     calls,
     connect_zoom,

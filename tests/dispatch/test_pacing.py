@@ -19,7 +19,7 @@ from convener.dispatch import pacing
 from convener.dispatch.redis_lanes import PREFIX, RedisLanes
 from convener.meetings.models import Lane
 from tests.conftest import free_port, require
-from tests.meetings.test_lifecycle import CONTACT, connect_zoom, invites, schedule
+from tests.scheduling.support import CONTACT, connect_zoom, invites, schedule
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from convener.meetings.models import Meeting
 from convener.urls import urlpatterns as site_urls
 from convener.web.views import lifecycle as lifecycle_views
 from tests.conftest import Inbox
-from tests.meetings.test_lifecycle import BERLIN, CONTACT, in_days, invites, run, schedule
+from tests.scheduling.support import BERLIN, CONTACT, in_days, invites, run, schedule
 
 urlpatterns = [*site_urls, path("", include(lifecycle_views.urlpatterns))]
 
