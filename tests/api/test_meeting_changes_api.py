@@ -1,8 +1,8 @@
 """PATCH /api/v1/meetings/{id}, POST .../cancel and .../retry, as an API client uses them.
 
-Until convener/api/router.py mounts `convener.api.lifecycle.router`, these tests serve
-the API from a URLconf of their own with the same routers and error handlers; the last
-test checks the real /api/v1 and is expected to fail until then.
+These tests serve the API from a URLconf of their own with the same routers and error
+handlers (written before convener/api/router.py mounted `convener.api.lifecycle.router`);
+`test_the_sites_own_api_serves_retry` checks the site's own /api/v1.
 """
 
 from __future__ import annotations

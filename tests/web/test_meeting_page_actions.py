@@ -1,8 +1,8 @@
 """The meeting page's actions as a person uses them: Reschedule, Set a link by hand,
 Cancel meeting (after a confirmation) and Retry now, with and without htmx.
 
-Until convener/web/urls.py includes `convener.web.views.lifecycle.urlpatterns`, these
-tests add them to the site's URLs themselves.
+These tests add `convener.web.views.lifecycle.urlpatterns` to the site's URLs themselves,
+as written before convener/web/urls.py included them; the site's own come first.
 """
 
 from __future__ import annotations
