@@ -22,6 +22,7 @@ from convener.api.auth import AUTH
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting
 from convener.scheduling import lifecycle
+from convener.team.models import User
 from tests.conftest import Inbox
 from tests.scheduling.support import CONTACT, in_days, invites, run, schedule
 
@@ -36,7 +37,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
 @pytest.fixture
 def meeting(
-    member: Any, contact: Contact, smtp_server: Inbox, django_capture_on_commit_callbacks: Any
+    member: User, contact: Contact, smtp_server: Inbox, django_capture_on_commit_callbacks: Any
 ) -> Meeting:
     return schedule(member, contact, "jitsi", django_capture_on_commit_callbacks)
 

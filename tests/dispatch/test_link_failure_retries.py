@@ -14,8 +14,9 @@ from convener.dispatch.sweeper import sweep
 from convener.meetings.models import Attempt, Meeting
 from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
+from convener.team.models import User
 from fakeproviders.harness import FakeServer
-from tests.conftest import Inbox
+from tests.conftest import Inbox, mail_text
 from tests.scheduling.support import (
     OWNER,
     connect_zoom,
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_owner_gets_one_email_when_the_link_finally_fails_not_one_per_attempt(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     zoom: FakeServer,
     smtp_server: Inbox,
@@ -67,7 +68,7 @@ def test_the_owner_gets_one_email_when_the_link_finally_fails_not_one_per_attemp
     assert meeting.state == "link_failed" and "gave up after 4 attempts" in meeting.state_reason
     (notice,) = notices(smtp_server, OWNER)
     assert "Call" in str(notice["Subject"])
-    assert f"/meetings/{meeting.pk}/" in notice.get_body(preferencelist=("plain",)).get_content()
+    assert f"/meetings/{meeting.pk}/" in mail_text(notice)
     sweep()
     run(meeting)
     assert len(notices(smtp_server, OWNER)) == 1

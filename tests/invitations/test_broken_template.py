@@ -9,6 +9,7 @@ import pytest
 import time_machine
 
 from convener.crm.models import Contact
+from convener.team.models import User
 from fakeproviders.harness import FakeServer
 from tests.conftest import Inbox
 from tests.scheduling.support import (
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 def test_invitations_that_fail_to_render_keep_the_link_and_go_out_once_fixed(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     zoom: FakeServer,
     smtp_server: Inbox,

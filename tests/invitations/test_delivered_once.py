@@ -11,6 +11,7 @@ from convener.crm.models import Contact
 from convener.dispatch.sweeper import sweep
 from convener.meetings.models import Delivery, Meeting
 from convener.scheduling import lifecycle
+from convener.team.models import User
 from fakeproviders.harness import FakeServer
 from tests.conftest import Inbox
 from tests.scheduling.support import (
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 def test_running_sync_again_never_delivers_a_version_twice(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     zoom: FakeServer,
     smtp_server: Inbox,

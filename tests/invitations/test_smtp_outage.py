@@ -14,6 +14,7 @@ from django.utils import timezone
 from convener.crm.models import Contact
 from convener.meetings.models import Delivery
 from convener.scheduling import lifecycle
+from convener.team.models import User
 from fakeproviders.harness import FakeServer
 from tests.conftest import Inbox, free_port
 from tests.scheduling.support import (
@@ -29,25 +30,27 @@ from tests.scheduling.support import (
 pytestmark = pytest.mark.django_db
 
 
+class Server:
+    """An SMTP server that can stop and start again on the same port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.inbox = Inbox()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
 @pytest.fixture
-def smtp_port(settings: Any) -> Iterator[Any]:
+def smtp_port(settings: Any) -> Iterator[Server]:
     """An SMTP server that the test can stop and start again on the same port."""
-
-    class Server:
-        def __init__(self) -> None:
-            self.port = free_port()
-            self.inbox = Inbox()
-            self.controller: Controller | None = None
-
-        def start(self) -> None:
-            self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-            self.controller.start()
-
-        def stop(self) -> None:
-            if self.controller is not None:
-                self.controller.stop()
-                self.controller = None
-
     server = Server()
     server.start()
     settings.SMTP_HOST = settings.EMAIL_HOST = "127.0.0.1"
@@ -61,10 +64,10 @@ def smtp_port(settings: Any) -> Iterator[Any]:
 
 def test_an_smtp_failure_is_retried_later_without_duplicates(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     zoom: FakeServer,
-    smtp_port: Any,
+    smtp_port: Server,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     connect_zoom(client, member)
@@ -92,9 +95,9 @@ def test_an_smtp_failure_is_retried_later_without_duplicates(
 
 
 def test_a_cancel_during_an_smtp_outage_reaches_everyone_once_the_server_is_back(
-    member: Any,
+    member: User,
     contact: Contact,
-    smtp_port: Any,
+    smtp_port: Server,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     meeting = schedule(member, contact, "jitsi", django_capture_on_commit_callbacks)

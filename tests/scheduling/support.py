@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 from html import unescape
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx2
 from django.utils import timezone
-from icalendar import Calendar
+from icalendar import Calendar, vInt
 
 from convener.connections.models import Connection
 from convener.crm.models import Contact
@@ -29,6 +29,7 @@ from convener.dispatch.dispatcher import drain
 from convener.meetings.models import Meeting
 from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
+from convener.team.models import User
 from fakeproviders.harness import FakeServer
 from tests.conftest import Inbox
 from tests.connections.support import connect_through_oauth
@@ -42,14 +43,14 @@ OWNER = "ann@example.com"
 # -- the fakes and accounts ---------------------------------------------------------------
 
 
-def connect_zoom(client: Any, member: Any) -> Connection:
+def connect_zoom(client: Any, member: User) -> Connection:
     client.force_login(member)
     answer = connect_through_oauth(client, "zoom", OWNER)
     assert answer.status_code == 302
     return fast(Connection.objects.get(provider="zoom"))
 
 
-def connect_google(client: Any, member: Any) -> Connection:
+def connect_google(client: Any, member: User) -> Connection:
     """Press Connect, tick every scope on Google's consent page, Allow, come back."""
     client.force_login(member)
     started = client.post("/connections/google_meet/connect/", {"level": "user"})
@@ -91,7 +92,7 @@ def fake_state(server: FakeServer) -> dict[str, Any]:
 
 def zoom_meeting(server: FakeServer, meeting: Meeting) -> dict[str, Any]:
     (remote,) = [m for m in fake_state(server)["meetings"] if m["key"] == meeting.key]
-    return remote
+    return dict(remote)
 
 
 def google_event(server: FakeServer, meeting: Meeting) -> dict[str, Any]:
@@ -109,7 +110,7 @@ def in_days(days: int, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute))
 
 
-def schedule(member: Any, contact: Contact, provider: str, capture: Any) -> Meeting:
+def schedule(member: User, contact: Contact, provider: str, capture: Any) -> Meeting:
     with capture(execute=True):
         outcome = schedule_one_off(
             [contact],
@@ -132,7 +133,7 @@ def schedule(member: Any, contact: Contact, provider: str, capture: Any) -> Meet
 
 
 def schedule_call(
-    member: Any, contact: Contact, provider: str, capture: Any, start: datetime, **extra: Any
+    member: User, contact: Contact, provider: str, capture: Any, start: datetime, **extra: Any
 ) -> Meeting:
     """A one-off "Call" with the contact, scheduled (its lane nudged) and run once."""
     with capture(execute=True):
@@ -199,7 +200,7 @@ def invite(message: EmailMessage) -> Invite:
                 content_method=str(part.get_param("method")),
                 method=str(calendar["METHOD"]),
                 uid=str(event["UID"]),
-                sequence=int(event["SEQUENCE"]),
+                sequence=int(cast(vInt, event["SEQUENCE"])),
                 status=str(event["STATUS"]),
                 start=event.decoded("DTSTART"),
                 end=event.decoded("DTEND"),

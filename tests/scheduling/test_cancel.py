@@ -14,6 +14,7 @@ from convener.crm.models import Contact
 from convener.dispatch.sweeper import sweep
 from convener.meetings.models import Meeting
 from convener.scheduling import lifecycle
+from convener.team.models import User
 from fakeproviders.harness import FakeServer
 from tests.conftest import Inbox
 from tests.scheduling.support import (
@@ -39,7 +40,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_cancel_deletes_the_zoom_meeting_and_sends_method_cancel_to_everyone_invited(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     zoom: FakeServer,
     smtp_server: Inbox,
@@ -77,7 +78,7 @@ def test_a_cancel_deletes_the_zoom_meeting_and_sends_method_cancel_to_everyone_i
 
 def test_a_cancel_deletes_the_google_calendar_event_and_sends_method_cancel(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     google: FakeServer,
     smtp_server: Inbox,
@@ -100,7 +101,7 @@ def test_a_cancel_deletes_the_google_calendar_event_and_sends_method_cancel(
 
 
 def test_a_cancelled_meeting_cannot_be_rescheduled_and_nothing_changes(
-    member: Any, contact: Contact, smtp_server: Inbox, django_capture_on_commit_callbacks: Any
+    member: User, contact: Contact, smtp_server: Inbox, django_capture_on_commit_callbacks: Any
 ) -> None:
     meeting = schedule(member, contact, "jitsi", django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
@@ -126,7 +127,7 @@ def test_a_cancelled_meeting_cannot_be_rescheduled_and_nothing_changes(
 
 def test_cancelling_a_google_meeting_whose_meet_link_is_still_pending_deletes_the_event(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     google: FakeServer,
     smtp_server: Inbox,
@@ -148,7 +149,7 @@ def test_cancelling_a_google_meeting_whose_meet_link_is_still_pending_deletes_th
 
 
 def _lose_the_create_answer(
-    server: FakeServer, member: Any, contact: Contact, provider: str, capture: Any
+    server: FakeServer, member: User, contact: Contact, provider: str, capture: Any
 ) -> Meeting:
     """Schedule a meeting whose create the provider carries out but never answers."""
     httpx2.post(f"{server.url}/_fake/faults", json={"drop_after_commit_rate": 1.0})
@@ -160,7 +161,7 @@ def _lose_the_create_answer(
 
 def test_cancelling_a_zoom_meeting_whose_create_answer_was_lost_deletes_what_zoom_made(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     zoom: FakeServer,
     smtp_server: Inbox,
@@ -182,7 +183,7 @@ def test_cancelling_a_zoom_meeting_whose_create_answer_was_lost_deletes_what_zoo
 
 def test_cancelling_a_google_meeting_whose_create_answer_was_lost_deletes_the_event(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     google: FakeServer,
     smtp_server: Inbox,
@@ -202,7 +203,7 @@ def test_cancelling_a_google_meeting_whose_create_answer_was_lost_deletes_the_ev
 
 
 def test_a_cancel_goes_only_to_those_whose_invitation_left(
-    member: Any,
+    member: User,
     contact: Contact,
     smtp_server: Inbox,
     django_capture_on_commit_callbacks: Any,

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting
 from convener.scheduling import lifecycle
+from convener.team.models import User
 from tests.conftest import Inbox
 from tests.scheduling.support import (
     schedule,
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.django_db
     ],
 )
 def test_an_edit_with_bad_input_names_the_field_and_changes_nothing(
-    member: Any,
+    member: User,
     contact: Contact,
     smtp_server: Inbox,
     changes: dict[str, Any],

@@ -11,6 +11,7 @@ from django.utils import timezone
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting
 from convener.scheduling import lifecycle
+from convener.team.models import User
 from tests.conftest import Inbox
 from tests.scheduling.support import (
     in_days,
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_an_edit_waits_for_a_running_step_and_then_gives_up_without_changing_anything(
-    member: Any,
+    member: User,
     contact: Contact,
     smtp_server: Inbox,
     monkeypatch: Any,

@@ -12,6 +12,7 @@ from convener.meetings.models import Meeting
 from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.scheduling import lifecycle
 from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
+from convener.team.models import User
 from fakeproviders.harness import FakeServer
 from tests.conftest import Inbox
 from tests.connections.support import connect_through_oauth
@@ -35,7 +36,7 @@ pytestmark = pytest.mark.django_db
 
 def test_removing_the_connection_keeps_the_links_and_new_work_waits_with_the_reason(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     zoom: FakeServer,
     smtp_server: Inbox,
@@ -74,7 +75,7 @@ def test_removing_the_connection_keeps_the_links_and_new_work_waits_with_the_rea
 
 def test_a_meeting_due_when_its_connection_is_removed_waits_instead_of_failing(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     zoom: FakeServer,
     smtp_server: Inbox,
@@ -100,7 +101,7 @@ def test_a_meeting_due_when_its_connection_is_removed_waits_instead_of_failing(
 
 def test_connecting_an_account_again_after_removing_it_resumes_the_meetings_that_wait(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     zoom: FakeServer,
     smtp_server: Inbox,

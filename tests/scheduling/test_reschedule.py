@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from convener.crm.models import Contact
 from convener.scheduling import lifecycle
+from convener.team.models import User
 from fakeproviders.harness import FakeServer
 from tests.conftest import Inbox
 from tests.scheduling.support import (
@@ -38,7 +39,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_reschedule_patches_the_zoom_meeting_and_sends_the_invitation_again_with_sequence_raised(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     zoom: FakeServer,
     smtp_server: Inbox,
@@ -82,7 +83,7 @@ def test_a_reschedule_patches_the_zoom_meeting_and_sends_the_invitation_again_wi
 
 def test_a_reschedule_moves_the_google_calendar_event_and_keeps_its_meet_link(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     google: FakeServer,
     smtp_server: Inbox,
@@ -116,7 +117,7 @@ def test_a_reschedule_moves_the_google_calendar_event_and_keeps_its_meet_link(
 
 
 def test_a_reschedule_into_the_dst_gap_moves_forward_and_the_planning_note_says_so(
-    member: Any, contact: Contact, smtp_server: Inbox, django_capture_on_commit_callbacks: Any
+    member: User, contact: Contact, smtp_server: Inbox, django_capture_on_commit_callbacks: Any
 ) -> None:
     meeting = schedule(member, contact, "jitsi", django_capture_on_commit_callbacks)
     year = timezone.now().year + 1
@@ -133,7 +134,7 @@ def test_a_reschedule_into_the_dst_gap_moves_forward_and_the_planning_note_says_
 
 def test_a_reschedule_while_the_meet_link_is_pending_still_moves_the_google_event(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     google: FakeServer,
     smtp_server: Inbox,

@@ -13,6 +13,7 @@ from convener.meetings.models import Meeting
 from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.scheduling import lifecycle
 from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
+from convener.team.models import User
 from fakeproviders.harness import FakeServer
 from tests.conftest import Inbox
 from tests.scheduling.support import (
@@ -35,7 +36,7 @@ pytestmark = pytest.mark.django_db
 
 def test_saving_a_meeting_whose_link_failed_makes_the_link_again(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     zoom: FakeServer,
     smtp_server: Inbox,
@@ -84,7 +85,7 @@ def test_saving_a_meeting_whose_link_failed_makes_the_link_again(
 
 def test_saving_a_meeting_that_has_its_link_changes_nothing_and_calls_nobody(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     zoom: FakeServer,
     smtp_server: Inbox,

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting
+from convener.team.models import User
 from convener.urls import urlpatterns as site_urls
 from convener.web.views import lifecycle as lifecycle_views
 from tests.conftest import Inbox
@@ -32,7 +33,7 @@ HTMX = {"HX-Request": "true"}
 @pytest.fixture
 def meeting(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     smtp_server: Inbox,
     django_capture_on_commit_callbacks: Any,
