@@ -27,7 +27,7 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy convener fakeproviders bench
+	$(BIN)/mypy convener fakeproviders bench tests
 	$(BIN)/python -m django makemigrations --check --dry-run --settings convener.settings >/dev/null
 
 # Every benchmark in bench/README.md, one after the other, each printing its figures against

@@ -5,14 +5,23 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from aiosmtpd.controller import Controller
+
+if TYPE_CHECKING:  # imported inside the fixtures, once Django is set up
+    from convener.crm.models import Contact
+    from convener.team.models import User
+    from fakeproviders.harness import FakeServer
+
+# The helpers the lifecycle tests share assert as they go (a connect answered 302, a
+# meeting invited); rewrite them as pytest rewrites the tests, for the same messages.
+pytest.register_assert_rewrite("tests.scheduling.support")
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -58,6 +67,15 @@ class Inbox:
         ]
 
 
+def mail_text(message: EmailMessage, subtype: str = "plain") -> str:
+    """The email's text/plain (or text/`subtype`) body, as a mail client shows it."""
+    body = message.get_body(preferencelist=(subtype,))
+    if body is None:
+        raise AssertionError(f"the email has no text/{subtype} part")
+    text: str = body.get_content()
+    return text
+
+
 def free_port() -> int:
     # aiosmtpd's controller cannot start on port 0 (it connects to itself to check), so ask
     # the OS for a free port first.
@@ -93,7 +111,7 @@ def smtp_server(settings: Any) -> Iterator[Inbox]:
 
 
 @pytest.fixture
-def member(db: Any) -> Any:
+def member(db: Any) -> User:
     from convener.team.models import User
 
     return User.objects.create_user(
@@ -107,7 +125,7 @@ def member(db: Any) -> Any:
 
 
 @pytest.fixture
-def contact(member: Any) -> Any:
+def contact(member: User) -> Contact:
     from convener.crm.models import Contact
 
     return Contact.objects.create(
@@ -120,14 +138,14 @@ def contact(member: Any) -> Any:
 
 
 @pytest.fixture
-def api_token(member: Any) -> str:
+def api_token(member: User) -> str:
     from convener.team.models import ApiToken
 
     return ApiToken.issue(member, "tests")[1]
 
 
 @pytest.fixture
-def api_post(client: Any, api_token: str) -> Any:
+def api_post(client: Any, api_token: str) -> Callable[[str, Any], Any]:
     """POST a JSON body to /api/v1<path> with the member's token."""
 
     def post(path: str, body: Any) -> Any:
@@ -168,7 +186,7 @@ def run_worker() -> int:
 
 
 @pytest.fixture
-def worker() -> Any:
+def worker() -> Callable[[], int]:
     return run_worker
 
 
@@ -183,7 +201,7 @@ def point_settings_at(settings: Any, *servers: Any) -> None:
 
 
 @pytest.fixture
-def zoom(settings: Any) -> Iterator[Any]:
+def zoom(settings: Any) -> Iterator[FakeServer]:
     """The fake Zoom over HTTP on 127.0.0.1, with Convener's settings pointing at it."""
     from fakeproviders.harness import FakeServer
     from fakeproviders.zoom import FakeZoom
@@ -194,7 +212,7 @@ def zoom(settings: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def google(settings: Any) -> Iterator[Any]:
+def google(settings: Any) -> Iterator[FakeServer]:
     """The fake Google over HTTP on 127.0.0.1, with Convener's settings pointing at it."""
     from fakeproviders.google import FakeGoogle
     from fakeproviders.harness import FakeServer

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from django.http import HttpResponse
+from typing import TYPE_CHECKING, Any
 
 from convener.connections.models import Connection
 from convener.crm.models import Contact
@@ -21,6 +19,10 @@ from convener.meetings.models import Meeting
 from convener.team.models import User
 from tests.access.people import Person
 from tests.access.world import CONNECTION_EMAIL, World
+
+if TYPE_CHECKING:
+    # What Django's test client answers: a response with .json(), named in django-stubs only.
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 ALLOWED, HIDDEN, FORBIDDEN, UNKNOWN, ANONYMOUS = (
     "allowed",
@@ -35,7 +37,7 @@ REFUSED = {HIDDEN: 404, FORBIDDEN: 403, UNKNOWN: 422}
 
 Rule = Callable[[Person], str]
 Body = Callable[[World, User | None], dict[str, Any]]
-Effect = Callable[[World, HttpResponse], bool]
+Effect = Callable[[World, "TestResponse"], bool]
 
 
 def public(person: Person) -> str:
@@ -143,7 +145,7 @@ def shows(text: Callable[[World], str]) -> Effect:
 
 
 def meeting_has(**wanted: Any) -> Effect:
-    def effect(world: World, response: HttpResponse) -> bool:
+    def effect(world: World, response: TestResponse) -> bool:
         meeting = Meeting.objects.get(pk=world.meeting.pk)
         return all(getattr(meeting, name) == value for name, value in wanted.items())
 
@@ -151,7 +153,7 @@ def meeting_has(**wanted: Any) -> Effect:
 
 
 def contact_has(**wanted: Any) -> Effect:
-    def effect(world: World, response: HttpResponse) -> bool:
+    def effect(world: World, response: TestResponse) -> bool:
         contact = Contact.objects.get(pk=world.contact.pk)
         return all(getattr(contact, name) == value for name, value in wanted.items())
 
@@ -168,19 +170,19 @@ def meeting_titled(title: str) -> Effect:
     ).exists()
 
 
-def bulk_meeting_made(world: World, response: HttpResponse) -> bool:
+def bulk_meeting_made(world: World, response: TestResponse) -> bool:
     return Meeting.objects.filter(contact=world.contact, trigger="bulk").exists()
 
 
-def previewed_one(world: World, response: HttpResponse) -> bool:
+def previewed_one(world: World, response: TestResponse) -> bool:
     return response.status_code == 200 and response.json()["planned"] == 1
 
 
-def connection_removed(world: World, response: HttpResponse) -> bool:
+def connection_removed(world: World, response: TestResponse) -> bool:
     return not Connection.objects.filter(pk=world.connection.pk).exists()
 
 
-def colleague_holds_only_view_own_contacts(world: World, response: HttpResponse) -> bool:
+def colleague_holds_only_view_own_contacts(world: World, response: TestResponse) -> bool:
     colleague = User.objects.get(pk=world.colleague.pk)
     return colleague.get_all_permissions() == {"team.view_own_contacts"}
 

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.test import Client
+
+from convener.team.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def test_an_anonymous_write_is_told_to_authenticate_not_refused_for_csrf(
     ]
 
 
-def test_a_signed_in_session_without_the_csrf_token_is_refused(member: Any) -> None:
+def test_a_signed_in_session_without_the_csrf_token_is_refused(member: User) -> None:
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(member)
     body = '{"email": "dana@example.org"}'

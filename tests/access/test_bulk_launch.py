@@ -24,7 +24,7 @@ def action(db: Any) -> MeetingAction:
 
 
 @pytest.fixture
-def mike(member: Any) -> User:
+def mike(member: User) -> User:
     """A member with the defaults and two contacts of his own, next to Ann's Bob."""
     user = colleague("mike")
     for n in range(2):
@@ -33,8 +33,11 @@ def mike(member: Any) -> User:
 
 
 def scheduled_for() -> set[str]:
-    meetings = Meeting.objects.filter(trigger="bulk")
-    return {m.contact.email for m in meetings.select_related("contact")}
+    emails = set()
+    for meeting in Meeting.objects.filter(trigger="bulk").select_related("contact"):
+        assert meeting.contact is not None, "a bulk meeting is always for a contact"
+        emails.add(meeting.contact.email)
+    return emails
 
 
 def test_all_contacts_means_the_contacts_the_member_may_edit(

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def mike(member: Any) -> User:
+def mike(member: User) -> User:
     return colleague("mike")
 
 
@@ -44,7 +44,7 @@ def test_a_member_cannot_give_a_contact_to_someone_else_or_to_nobody(
     assert not Contact.objects.filter(email="dana@example.org").exists()
 
 
-def test_a_member_who_may_edit_others_contacts_hands_one_over(client: Any, member: Any) -> None:
+def test_a_member_who_may_edit_others_contacts_hands_one_over(client: Any, member: User) -> None:
     lead = colleague("lea", "team.edit_others_contacts")
     own = Contact.objects.create(email="lead@lea.example", owner=lead)
     answer = api(client, "patch", f"/api/v1/contacts/{own.pk}", lead, {"owner": "ann"})
@@ -53,7 +53,7 @@ def test_a_member_who_may_edit_others_contacts_hands_one_over(client: Any, membe
 
 
 def test_the_contact_form_offers_a_member_only_themselves_as_owner(
-    client: Any, member: Any, mike: User
+    client: Any, member: User, mike: User
 ) -> None:
     client.force_login(mike)
     form = client.get("/contacts/new/").content.decode()

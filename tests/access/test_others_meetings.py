@@ -9,10 +9,11 @@ import pytest
 
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting
+from convener.team.models import User
 from fakeproviders.harness import FakeServer
 from tests.access.support import api, colleague, grant
 from tests.conftest import Inbox
-from tests.meetings.test_lifecycle import (
+from tests.scheduling.support import (
     CONTACT,
     calls,
     connect_zoom,
@@ -33,7 +34,7 @@ USE_OTHERS = "connections.use_others_connections"
 @pytest.fixture
 def zoom_meeting_of_ann(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     zoom: FakeServer,
     smtp_server: Inbox,
@@ -121,7 +122,7 @@ def test_changing_a_meeting_on_another_members_account_needs_their_account_too(
 
 def test_edit_others_alone_changes_another_members_meeting_that_needs_no_account(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     smtp_server: Inbox,
     django_capture_on_commit_callbacks: Any,
@@ -138,7 +139,7 @@ def test_edit_others_alone_changes_another_members_meeting_that_needs_no_account
 
 
 def test_the_host_still_changes_their_own_meeting(
-    client: Any, member: Any, zoom_meeting_of_ann: Meeting, zoom: FakeServer
+    client: Any, member: User, zoom_meeting_of_ann: Meeting, zoom: FakeServer
 ) -> None:
     meeting = zoom_meeting_of_ann
     answer = api(client, "post", f"/api/v1/meetings/{meeting.pk}/cancel", member)

@@ -22,7 +22,7 @@ def ticked(html: str, username: str) -> set[str]:
     return set(re.findall(r'value="([^"]+)"[^>]*\bchecked\b', row.group(1)))
 
 
-def test_the_team_page_shows_each_members_permissions(admin_client: Any, member: Any) -> None:
+def test_the_team_page_shows_each_members_permissions(admin_client: Any, member: User) -> None:
     html = admin_client.get("/team/").content.decode()
     assert ticked(html, "ann") == set(MEMBER_DEFAULTS)
     assert "connections.use_others_connections" in ticked(html, "admin")  # every one
@@ -48,7 +48,7 @@ def test_unticking_view_others_hides_other_members_contacts_from_that_member(
     assert contact.email in client.get("/contacts/").content.decode()
 
 
-def test_a_member_cannot_open_or_use_the_team_page(client: Any, member: Any) -> None:
+def test_a_member_cannot_open_or_use_the_team_page(client: Any, member: User) -> None:
     mike = colleague("mike")
     client.force_login(mike)
     assert client.get("/team/").status_code == 403

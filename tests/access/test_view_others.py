@@ -18,7 +18,7 @@ ACCOUNT = "ann-zoom@example.com"
 
 
 @pytest.fixture
-def anns(member: Any, contact: Contact) -> Meeting:
+def anns(member: User, contact: Contact) -> Meeting:
     """Ann's contact Bob, and her Zoom meeting with him, invited."""
     return zoom_meeting_on_own_account(
         member,
@@ -88,7 +88,7 @@ def test_a_hidden_meeting_answers_exactly_like_one_that_does_not_exist(
 
 
 def test_the_hosts_connected_account_shows_only_to_the_host_and_administrators(
-    client: Any, member: Any, anns: Meeting, mike: User, admin_user: Any
+    client: Any, member: User, anns: Meeting, mike: User, admin_user: Any
 ) -> None:
     client.force_login(mike)
     assert ACCOUNT not in client.get(f"/meetings/{anns.pk}/").content.decode()

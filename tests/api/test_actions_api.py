@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -9,13 +10,14 @@ import pytest
 from convener.connections.models import Connection
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting, MeetingAction
+from convener.team.models import User
 from tests.dates import at, winter_day
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api(api_post: Any) -> Any:
+def api(api_post: Callable[[str, Any], Any]) -> Any:
     return api_post
 
 
@@ -38,7 +40,7 @@ SMART = {
 
 
 def test_a_smart_action_launched_for_many_contacts_lays_them_out_per_host(
-    api: Any, member: Any, django_capture_on_commit_callbacks: Any
+    api: Any, member: User, django_capture_on_commit_callbacks: Any
 ) -> None:
     ids = make_contacts(member, 30)
     action = api(
@@ -62,7 +64,9 @@ def test_a_smart_action_launched_for_many_contacts_lays_them_out_per_host(
     assert len(set(starts)) == 30
 
 
-def test_launching_again_with_the_same_reference_makes_nothing_twice(api: Any, member: Any) -> None:
+def test_launching_again_with_the_same_reference_makes_nothing_twice(
+    api: Any, member: User
+) -> None:
     ids = make_contacts(member, 5)
     action = api("/actions", {"name": "Follow-up"}).json()
     first = api(f"/actions/{action['id']}/schedule", {"contact_ids": ids, "trigger_ref": "wave-1"})
@@ -73,7 +77,7 @@ def test_launching_again_with_the_same_reference_makes_nothing_twice(api: Any, m
     assert Meeting.objects.count() == 5
 
 
-def test_the_preview_warns_when_a_zoom_host_would_exceed_100_a_day(api: Any, member: Any) -> None:
+def test_the_preview_warns_when_a_zoom_host_would_exceed_100_a_day(api: Any, member: User) -> None:
     Connection.objects.create(
         provider="zoom", level="user", user=member, account_email="ann@example.com"
     )
@@ -89,7 +93,7 @@ def test_the_preview_warns_when_a_zoom_host_would_exceed_100_a_day(api: Any, mem
 
 
 def test_contacts_without_a_usable_account_are_skipped_with_the_reason(
-    api: Any, member: Any
+    api: Any, member: User
 ) -> None:
     ids = make_contacts(member, 3)
     action = api(
@@ -119,7 +123,7 @@ def test_a_bad_action_names_the_field(api: Any) -> None:
 
 
 def test_a_one_off_meeting_leaves_no_action_behind_to_list_or_launch(
-    api: Any, member: Any, contact: Any, client: Any, api_token: str
+    api: Any, member: User, contact: Contact, client: Any, api_token: str
 ) -> None:
     one_off = api("/meetings", {"contact_ids": [contact.pk], "title": "Just once"})
     assert one_off.status_code == 201, one_off.content

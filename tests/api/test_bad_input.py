@@ -8,6 +8,7 @@ import pytest
 
 from convener.crm.models import Contact
 from convener.meetings.models import Attendee, Meeting, MeetingAction
+from convener.team.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +46,7 @@ def nothing_saved() -> None:
     assert Attendee.objects.count() == 0
 
 
-def test_an_unknown_time_zone_names_the_timezone_field(api: Any, contact: Any) -> None:
+def test_an_unknown_time_zone_names_the_timezone_field(api: Any, contact: Contact) -> None:
     response = api.post(
         "/meetings",
         {
@@ -60,7 +61,7 @@ def test_an_unknown_time_zone_names_the_timezone_field(api: Any, contact: Any) -
     nothing_saved()
 
 
-def test_a_malformed_date_names_the_start_field(api: Any, contact: Any) -> None:
+def test_a_malformed_date_names_the_start_field(api: Any, contact: Contact) -> None:
     response = api.post(
         "/meetings", {"contact_ids": [contact.pk], "title": "Demo", "start": "2026-13-45T10:00"}
     )
@@ -68,7 +69,7 @@ def test_a_malformed_date_names_the_start_field(api: Any, contact: Any) -> None:
     nothing_saved()
 
 
-def test_an_invalid_attendee_email_names_the_attendees_field(api: Any, contact: Any) -> None:
+def test_an_invalid_attendee_email_names_the_attendees_field(api: Any, contact: Contact) -> None:
     response = api.post(
         "/meetings",
         {
@@ -82,19 +83,19 @@ def test_an_invalid_attendee_email_names_the_attendees_field(api: Any, contact: 
     nothing_saved()
 
 
-def test_a_missing_contact_names_contact_ids_and_saves_nothing(api: Any, contact: Any) -> None:
+def test_a_missing_contact_names_contact_ids_and_saves_nothing(api: Any, contact: Contact) -> None:
     response = api.post("/meetings", {"contact_ids": [contact.pk, 99999], "title": "Demo"})
     assert fields_of(response) == ["contact_ids"]
     assert "99999" in response.json()["errors"][0]["message"]
     nothing_saved()
 
 
-def test_a_missing_title_names_the_title_field(api: Any, contact: Any) -> None:
+def test_a_missing_title_names_the_title_field(api: Any, contact: Contact) -> None:
     assert fields_of(api.post("/meetings", {"contact_ids": [contact.pk]})) == ["title"]
     nothing_saved()
 
 
-def test_a_time_in_the_past_is_refused_and_nothing_is_saved(api: Any, contact: Any) -> None:
+def test_a_time_in_the_past_is_refused_and_nothing_is_saved(api: Any, contact: Contact) -> None:
     response = api.post(
         "/meetings",
         {
@@ -115,7 +116,7 @@ def test_an_invalid_contact_email_and_zone_are_both_named(api: Any) -> None:
     assert Contact.objects.count() == 0
 
 
-def test_a_bad_patch_leaves_the_contact_as_it_was(api: Any, contact: Any) -> None:
+def test_a_bad_patch_leaves_the_contact_as_it_was(api: Any, contact: Contact) -> None:
     response = api.patch(f"/contacts/{contact.pk}", {"timezone": "Not/AZone", "first_name": "Rob"})
     assert fields_of(response) == ["timezone"]
     contact.refresh_from_db()
@@ -136,6 +137,6 @@ def test_without_a_token_the_api_says_how_to_authenticate(client: Any) -> None:
     assert response.json()["errors"][0]["field"] == "Authorization"
 
 
-def test_a_wrong_token_is_refused(client: Any, member: Any) -> None:
+def test_a_wrong_token_is_refused(client: Any, member: User) -> None:
     response = client.get("/api/v1/meetings", headers={"Authorization": "Bearer cnv_wrong"})
     assert response.status_code == 401

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from convener.crm.models import Contact
+from convener.team.models import User
 from tests.dates import at, winter_day
 
 DAY = winter_day()
@@ -19,7 +21,7 @@ def auth(api_token: str) -> dict[str, str]:
 
 
 def test_contacts_can_be_created_listed_read_and_updated(
-    client: Any, auth: Any, member: Any
+    client: Any, auth: Any, member: User
 ) -> None:
     created = client.post(
         "/api/v1/contacts",
@@ -48,7 +50,7 @@ def test_contacts_can_be_created_listed_read_and_updated(
 
 
 def test_one_request_schedules_a_meeting_for_each_contact(
-    client: Any, auth: Any, member: Any, contact: Any
+    client: Any, auth: Any, member: User, contact: Contact
 ) -> None:
     from convener.crm.models import Contact
 
@@ -74,7 +76,7 @@ def test_one_request_schedules_a_meeting_for_each_contact(
 
 
 def test_repeating_a_request_with_the_same_idempotency_key_makes_no_second_meeting(
-    client: Any, auth: Any, contact: Any
+    client: Any, auth: Any, contact: Contact
 ) -> None:
     body = {"contact_ids": [contact.pk], "title": "Once", "idempotency_key": "crm-event-42"}
     first = client.post("/api/v1/meetings", body, content_type="application/json", headers=auth)
@@ -85,7 +87,7 @@ def test_repeating_a_request_with_the_same_idempotency_key_makes_no_second_meeti
 
 
 def test_an_offset_start_is_an_instant_shown_in_the_chosen_zone(
-    client: Any, auth: Any, contact: Any
+    client: Any, auth: Any, contact: Contact
 ) -> None:
     response = client.post(
         "/api/v1/meetings",
@@ -110,6 +112,6 @@ def test_the_openapi_document_describes_the_endpoints(client: Any) -> None:
     )
 
 
-def test_the_session_of_a_logged_in_person_works_too(client: Any, member: Any) -> None:
+def test_the_session_of_a_logged_in_person_works_too(client: Any, member: User) -> None:
     client.force_login(member)
     assert client.get("/api/v1/meetings").status_code == 200

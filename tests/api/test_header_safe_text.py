@@ -33,7 +33,7 @@ def api(client: Any, api_token: str) -> Call:
     ],
 )
 def test_a_meeting_request_with_control_characters_names_the_field(
-    api: Any, contact: Any, changes: dict[str, Any], field: str
+    api: Any, contact: Contact, changes: dict[str, Any], field: str
 ) -> None:
     body = {"contact_ids": [contact.pk], "title": "Demo", **changes}
     # NUL is refused as soon as the body is read, since no database can store it.
@@ -41,7 +41,7 @@ def test_a_meeting_request_with_control_characters_names_the_field(
     assert (Meeting.objects.count(), MeetingAction.objects.count()) == (0, 0)
 
 
-def test_a_description_keeps_its_line_breaks(api: Any, contact: Any) -> None:
+def test_a_description_keeps_its_line_breaks(api: Any, contact: Contact) -> None:
     body = {"contact_ids": [contact.pk], "title": "Demo", "description": "One\r\nTwo\n\tThree"}
     assert api("post", "/meetings", body).status_code == 201
     assert Meeting.objects.get().description == "One\r\nTwo\n\tThree"
@@ -68,7 +68,7 @@ def test_a_contact_cannot_be_changed_to_a_name_with_a_line_break(
     assert contact.last_name == "Stone"
 
 
-def test_a_patch_cannot_put_a_line_break_in_the_title(api: Any, contact: Any) -> None:
+def test_a_patch_cannot_put_a_line_break_in_the_title(api: Any, contact: Contact) -> None:
     made = api("post", "/meetings", {"contact_ids": [contact.pk], "title": "Demo"}).json()
     response = api("patch", f"/meetings/{made['meetings'][0]['id']}", {"title": INJECTION})
     assert "line" in refusal(response)["title"]

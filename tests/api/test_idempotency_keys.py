@@ -34,7 +34,7 @@ def other_token(db: Any) -> str:
     return ApiToken.issue(other, "tests")[1]
 
 
-def body(contact: Any, **changes: Any) -> dict[str, Any]:
+def body(contact: Contact, **changes: Any) -> dict[str, Any]:
     return {
         "contact_ids": [contact.pk],
         "title": "Onboarding",
@@ -46,7 +46,7 @@ def body(contact: Any, **changes: Any) -> dict[str, Any]:
 
 
 def test_a_repeat_returns_the_same_meetings_and_makes_no_new_action(
-    client: Any, api_token: str, contact: Any
+    client: Any, api_token: str, contact: Contact
 ) -> None:
     first = post(client, api_token, body(contact))
     actions_after_first = MeetingAction.objects.count()
@@ -60,7 +60,7 @@ def test_a_repeat_returns_the_same_meetings_and_makes_no_new_action(
 
 
 def test_a_repeat_with_the_fields_spelled_differently_is_still_a_repeat(
-    client: Any, api_token: str, contact: Any
+    client: Any, api_token: str, contact: Contact
 ) -> None:
     post(client, api_token, body(contact))
     # The defaults written out, the keys in another order: the same request.
@@ -74,7 +74,7 @@ def test_a_repeat_with_the_fields_spelled_differently_is_still_a_repeat(
 
 
 def test_the_same_key_with_a_different_body_is_refused_with_409_naming_the_key(
-    client: Any, api_token: str, contact: Any
+    client: Any, api_token: str, contact: Contact
 ) -> None:
     post(client, api_token, body(contact))
     changed = post(client, api_token, body(contact, title="Something else"))
@@ -87,7 +87,7 @@ def test_the_same_key_with_a_different_body_is_refused_with_409_naming_the_key(
 
 
 def test_two_people_may_use_the_same_key_independently(
-    client: Any, api_token: str, other_token: str, contact: Any
+    client: Any, api_token: str, other_token: str, contact: Contact
 ) -> None:
     mine = post(client, api_token, body(contact))
     theirs = post(client, other_token, body(contact, title="Their own"))
@@ -96,7 +96,7 @@ def test_two_people_may_use_the_same_key_independently(
 
 
 def test_a_refused_request_does_not_use_up_its_key(
-    client: Any, api_token: str, contact: Any
+    client: Any, api_token: str, contact: Contact
 ) -> None:
     refused = post(client, api_token, body(contact, contact_ids=[contact.pk, 987654]))
     assert refused.status_code == 422
@@ -106,7 +106,7 @@ def test_a_refused_request_does_not_use_up_its_key(
 
 
 def test_a_repeat_answers_even_after_a_contact_was_removed(
-    client: Any, api_token: str, contact: Any, member: Any
+    client: Any, api_token: str, contact: Contact, member: User
 ) -> None:
     both = [contact.pk, Contact.objects.create(email="eve@example.org", owner=member).pk]
     first = post(client, api_token, body(contact, contact_ids=both))
@@ -117,7 +117,7 @@ def test_a_repeat_answers_even_after_a_contact_was_removed(
 
 
 def test_a_key_that_arrives_twice_at_once_schedules_once(
-    client: Any, api_token: str, contact: Any
+    client: Any, api_token: str, contact: Contact
 ) -> None:
     from convener.scheduling import idempotency
 

@@ -43,7 +43,7 @@ def cy(client: Any, db: Any) -> Any:
 
 
 @pytest.fixture
-def contact_ids(member: Any) -> list[int]:
+def contact_ids(member: User) -> list[int]:
     return [Contact.objects.create(email=f"p{n}@example.org", owner=member).pk for n in range(3)]
 
 

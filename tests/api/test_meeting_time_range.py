@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
+from convener.crm.models import Contact
 from convener.meetings.models import Meeting, MeetingAction
+from convener.team.models import User
 from tests.dates import at, winter_day
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +38,7 @@ def call(client: Any, api_token: str) -> Any:
 
 
 @pytest.fixture
-def meeting(call: Any, contact: Any) -> Meeting:
+def meeting(call: Any, contact: Contact) -> Meeting:
     body = {"contact_ids": [contact.pk], "title": "Demo", "start": at(winter_day(), 10)}
     response = call("post", "/meetings", {**body, "timezone": "Europe/Berlin"})
     assert response.status_code == 201, response.content
@@ -65,7 +67,7 @@ def test_moving_a_meeting_out_of_range_is_refused_and_changes_nothing(
 
 @pytest.mark.parametrize(("start", "zone"), OUT_OF_RANGE)
 def test_scheduling_out_of_range_is_refused_and_saves_nothing(
-    call: Any, contact: Any, start: str, zone: str
+    call: Any, contact: Contact, start: str, zone: str
 ) -> None:
     body = {"contact_ids": [contact.pk], "title": "Demo", "start": start, "timezone": zone}
     refused_start(call("post", "/meetings", body))
@@ -74,7 +76,7 @@ def test_scheduling_out_of_range_is_refused_and_saves_nothing(
 
 
 def test_a_start_just_over_ten_years_ahead_is_refused_and_just_under_is_taken(
-    call: Any, contact: Any
+    call: Any, contact: Contact
 ) -> None:
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     ten_years = now.replace(year=now.year + 10)
@@ -86,7 +88,7 @@ def test_a_start_just_over_ten_years_ahead_is_refused_and_just_under_is_taken(
 
 
 def test_a_bulk_launch_skips_contacts_whose_planned_start_is_out_of_range(
-    call: Any, member: Any, contact: Any
+    call: Any, member: User, contact: Contact
 ) -> None:
     from convener.crm.models import Contact
 

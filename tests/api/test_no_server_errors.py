@@ -11,6 +11,7 @@ import pytest
 
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting, MeetingAction
+from convener.team.models import User
 from tests.access.support import grant
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,7 @@ def error_fields(response: Any, status: int = 422) -> list[str]:
     return [e["field"] for e in body["errors"]]
 
 
-def contact_unchanged(contact: Any) -> None:
+def contact_unchanged(contact: Contact) -> None:
     before = (contact.first_name, contact.last_name, contact.company, contact.timezone)
     contact.refresh_from_db()
     assert (contact.first_name, contact.last_name, contact.company, contact.timezone) == before
@@ -46,14 +47,16 @@ def contact_unchanged(contact: Any) -> None:
 
 
 @pytest.mark.parametrize("name", ["first_name", "last_name", "company", "timezone", "fields"])
-def test_null_for_a_contact_field_is_refused_naming_it(call: Any, contact: Any, name: str) -> None:
+def test_null_for_a_contact_field_is_refused_naming_it(
+    call: Any, contact: Contact, name: str
+) -> None:
     other = "last_name" if name == "first_name" else "first_name"
     response = call("patch", f"/contacts/{contact.pk}", {name: None, other: "Rob"})
     assert name in error_fields(response)
     contact_unchanged(contact)
 
 
-def test_null_for_the_owner_still_means_no_owner(call: Any, contact: Any, member: Any) -> None:
+def test_null_for_the_owner_still_means_no_owner(call: Any, contact: Contact, member: User) -> None:
     grant(member, "team.edit_others_contacts")  # what giving a contact to nobody takes
     response = call("patch", f"/contacts/{contact.pk}", {"owner": None})
     assert response.status_code == 200, response.content
@@ -70,7 +73,7 @@ def test_null_for_the_owner_still_means_no_owner(call: Any, contact: Any, member
     ],
 )
 def test_a_contact_id_beyond_64_bits_is_refused_naming_contact_ids(
-    call: Any, contact: Any, path: str, body: Any
+    call: Any, contact: Contact, path: str, body: Any
 ) -> None:
     MeetingAction.objects.create(pk=1, name="Intro")
     assert error_fields(call("post", path, body)) == ["contact_ids.0"]
@@ -93,7 +96,7 @@ def test_a_contact_id_filter_beyond_64_bits_is_refused(call: Any) -> None:
     ],
 )
 def test_a_path_id_beyond_64_bits_is_refused_naming_it(call: Any, method: str, path: str) -> None:
-    body = None if method == "get" else {}
+    body: dict[str, Any] | None = None if method == "get" else {}
     fields = error_fields(call(method, path.replace("{id}", str(TOO_BIG_ID)), body))
     assert fields[0].endswith("_id")
 
@@ -104,7 +107,7 @@ def test_an_id_that_finds_nothing_is_a_404_naming_the_path_parameter(call: Any) 
 
 @pytest.mark.parametrize("zone", ["America", "Europe", "Europe/", "A" * 256, "localtime"])
 def test_a_zone_that_is_a_folder_or_overlong_is_refused_naming_timezone(
-    call: Any, contact: Any, zone: str
+    call: Any, contact: Contact, zone: str
 ) -> None:
     assert set(error_fields(call("patch", f"/contacts/{contact.pk}", {"timezone": zone}))) == {
         "timezone"
@@ -118,7 +121,7 @@ def test_a_zone_that_is_a_folder_or_overlong_is_refused_naming_timezone(
     assert Meeting.objects.count() == 0
 
 
-def test_a_folder_zone_reported_by_a_browser_is_passed_over(call: Any, contact: Any) -> None:
+def test_a_folder_zone_reported_by_a_browser_is_passed_over(call: Any, contact: Contact) -> None:
     action = MeetingAction.objects.create(name="Intro")
     response = call(
         "post",
@@ -145,7 +148,9 @@ def test_text_the_database_cannot_store_is_refused_naming_the_field(
     assert Contact.objects.count() == 0
 
 
-def test_a_lone_surrogate_in_a_patch_leaves_the_contact_as_it_was(call: Any, contact: Any) -> None:
+def test_a_lone_surrogate_in_a_patch_leaves_the_contact_as_it_was(
+    call: Any, contact: Contact
+) -> None:
     raw = '{"first_name": "a\\ud800b", "last_name": "Rob"}'
     assert error_fields(call("patch", f"/contacts/{contact.pk}", raw=raw)) == ["first_name"]
     contact_unchanged(contact)
@@ -177,9 +182,9 @@ def test_a_method_the_path_does_not_take_answers_json_405_with_allow(call: Any) 
 
 
 def test_an_unexpected_error_answers_json_500_without_details_and_is_logged(
-    call: Any, contact: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    call: Any, contact: Contact, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(contact: Any) -> Any:
+    def broken(contact: Contact) -> Any:
         raise RuntimeError("secret-token-123")
 
     monkeypatch.setattr("convener.api.contacts.contact_out", broken)
@@ -203,7 +208,7 @@ def test_the_openapi_document_lists_the_error_answers_of_each_operation(client: 
 
 @pytest.mark.parametrize("launch", [{"contact_ids": ["{id}"]}, {"all_contacts": True}])
 def test_a_launch_for_one_contact_no_account_can_host_is_refused_naming_the_contacts(
-    call: Any, contact: Any, launch: dict[str, Any]
+    call: Any, contact: Contact, launch: dict[str, Any]
 ) -> None:
     action = MeetingAction.objects.create(name="Zoom intro", provider="zoom")
     body = json.loads(json.dumps(launch).replace('"{id}"', str(contact.pk)))
@@ -216,7 +221,9 @@ def test_a_launch_for_one_contact_no_account_can_host_is_refused_naming_the_cont
     assert Meeting.objects.count() == 0
 
 
-def test_a_body_that_is_not_an_object_is_refused_not_read_as_empty(call: Any, contact: Any) -> None:
+def test_a_body_that_is_not_an_object_is_refused_not_read_as_empty(
+    call: Any, contact: Contact
+) -> None:
     response = call("patch", f"/contacts/{contact.pk}", raw="[]")
     assert error_fields(response, 400) == ["body"]
     assert "object" in response.json()["errors"][0]["message"]
@@ -226,7 +233,7 @@ LONG_EMAIL = "a" * 64 + "@" + ("b" * 60 + ".") * 4 + "com"  # valid, but 312 cha
 
 
 def test_an_attendee_email_longer_than_the_column_is_refused_naming_the_field(
-    call: Any, contact: Any
+    call: Any, contact: Contact
 ) -> None:
     body = {"contact_ids": [contact.pk], "title": "Demo", "attendees": [LONG_EMAIL]}
     assert error_fields(call("post", "/meetings", body)) == ["attendees"]

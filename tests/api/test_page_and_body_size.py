@@ -9,6 +9,7 @@ from unittest import mock
 import pytest
 
 from convener.crm.models import Contact
+from convener.team.models import User
 from tests.api.caller import Call, api_caller, refusal
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def test_a_page_of_more_than_200_is_refused_naming_the_limit(api: Any, path: str
     assert api("get", f"{path}?limit=200").status_code == 200
 
 
-def test_a_page_builds_only_its_own_rows_and_counts_them_all(api: Any, member: Any) -> None:
+def test_a_page_builds_only_its_own_rows_and_counts_them_all(api: Any, member: User) -> None:
     from convener.api import contacts
 
     Contact.objects.bulk_create(Contact(email=f"p{n}@example.org") for n in range(5))
@@ -37,7 +38,7 @@ def test_a_page_builds_only_its_own_rows_and_counts_them_all(api: Any, member: A
 
 
 def test_a_body_over_the_upload_limit_gets_a_json_413_naming_the_body(
-    api: Any, contact: Any, settings: Any
+    api: Any, contact: Contact, settings: Any
 ) -> None:
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     response = api(
@@ -53,7 +54,7 @@ def test_a_body_over_the_upload_limit_gets_a_json_413_naming_the_body(
 
 
 def test_an_offset_past_any_table_gives_an_empty_page_not_an_error(
-    client: Any, api_token: str, contact: Any
+    client: Any, api_token: str, contact: Contact
 ) -> None:
     for path in ("/api/v1/contacts", "/api/v1/meetings"):
         response = client.get(

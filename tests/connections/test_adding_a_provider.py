@@ -5,13 +5,14 @@ and gets its meetings' links from the worker. No other file knows it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpx2
 import pytest
 
 from convener.connections.models import Connection
+from convener.crm.models import Contact
 from convener.meetings.models import Meeting
 from convener.providers.base import (
     AccountIdentity,
@@ -29,6 +30,7 @@ from convener.providers.recipe import (
     ProviderSettings,
 )
 from convener.providers.registry import PROVIDERS
+from tests.conftest import Inbox
 from tests.loopback import LoopbackHandler, LoopbackServer, serving
 
 API_KEY = "acme-key-0123456789"
@@ -181,7 +183,7 @@ def test_the_connections_page_offers_acme_and_saves_its_organization_key(
 
 @pytest.mark.django_db
 def test_the_schedule_popup_offers_acme_once_an_account_can_host(
-    client: Any, admin: Any, contact: Any, acme: AcmeApi
+    client: Any, admin: Any, contact: Contact, acme: AcmeApi
 ) -> None:
     client.force_login(admin)
     popup = f"/contacts/{contact.pk}/schedule/"
@@ -198,11 +200,11 @@ def test_the_schedule_popup_offers_acme_once_an_account_can_host(
 def test_an_api_action_on_acme_gets_its_link_when_the_worker_runs(
     client: Any,
     admin: Any,
-    contact: Any,
+    contact: Contact,
     api_token: str,
     acme: AcmeApi,
-    smtp_server: Any,
-    worker: Any,
+    smtp_server: Inbox,
+    worker: Callable[[], int],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     client.force_login(admin)

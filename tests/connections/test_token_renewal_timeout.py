@@ -13,11 +13,12 @@ import pytest
 from convener.connections.models import Connection
 from convener.connections.tokens import ConnectionTokenSource
 from convener.providers.base import ProviderError
+from convener.team.models import User
 
 
 @pytest.mark.django_db
 def test_a_refresh_gives_up_after_the_configured_provider_timeout(
-    settings: Any, member: Any
+    settings: Any, member: User
 ) -> None:
     connection = Connection(provider="zoom", level="user", user=member, account_email="a@x.io")
     connection.secrets = {"access_token": "old", "expires_at": 0, "refresh_token": "rt"}

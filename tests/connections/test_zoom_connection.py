@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from typing import Any
 
 import httpx2
@@ -15,8 +16,10 @@ from convener.crm.models import Contact
 from convener.meetings.models import Meeting
 from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
+from convener.team.models import User
 from fakeproviders import settings_for
 from fakeproviders.harness import FakeServer
+from tests.conftest import Inbox, mail_text
 from tests.connections.support import connect_through_oauth, subprocess_env
 
 
@@ -24,7 +27,7 @@ def fake_state(server: FakeServer) -> dict[str, Any]:
     return dict(httpx2.get(f"{server.url}/_fake/state").json())
 
 
-def schedule_zoom(member: Any, contacts: list[Contact], capture: Any) -> list[Meeting]:
+def schedule_zoom(member: User, contacts: list[Contact], capture: Any) -> list[Meeting]:
     with capture(execute=True):
         outcome = schedule_one_off(
             contacts,
@@ -38,11 +41,11 @@ def schedule_zoom(member: Any, contacts: list[Contact], capture: Any) -> list[Me
 @pytest.mark.django_db
 def test_a_member_connects_zoom_and_gets_zoom_links_in_the_invitation(
     client: Any,
-    member: Any,
-    contact: Any,
+    member: User,
+    contact: Contact,
     zoom: FakeServer,
-    smtp_server: Any,
-    worker: Any,
+    smtp_server: Inbox,
+    worker: Callable[[], int],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     client.force_login(member)
@@ -64,16 +67,16 @@ def test_a_member_connects_zoom_and_gets_zoom_links_in_the_invitation(
     assert len(remote) == 1 and remote[0]["host_email"] == "ann@example.com"
     assert meeting.join_url and meeting.join_url.startswith(zoom.url)
     (mail,) = smtp_server.to("bob@example.org")
-    assert meeting.join_url in mail.get_body(preferencelist=("plain",)).get_content()
+    assert meeting.join_url in mail_text(mail)
 
 
 @pytest.mark.django_db
 def test_a_revoked_token_parks_the_meetings_tells_the_owner_and_they_resume_on_reconnect(
     client: Any,
-    member: Any,
+    member: User,
     zoom: FakeServer,
-    smtp_server: Any,
-    worker: Any,
+    smtp_server: Inbox,
+    worker: Callable[[], int],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     client.force_login(member)
@@ -133,7 +136,7 @@ REFRESH_SCRIPT = textwrap.dedent(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_worker_processes_refreshing_one_zoom_connection_make_one_refresh(
-    client: Any, member: Any, zoom: FakeServer
+    client: Any, member: User, zoom: FakeServer
 ) -> None:
     import time
 

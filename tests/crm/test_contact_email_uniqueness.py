@@ -9,6 +9,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from convener.crm.models import Contact
+from convener.team.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -18,18 +19,18 @@ def auth(api_token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_token}"}
 
 
-def test_the_database_refuses_an_address_that_differs_only_in_case(contact: Any) -> None:
+def test_the_database_refuses_an_address_that_differs_only_in_case(contact: Contact) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         Contact.objects.bulk_create([Contact(email="BOB@Example.ORG")])
 
 
-def test_a_lookup_by_address_finds_the_contact_in_any_case(contact: Any) -> None:
+def test_a_lookup_by_address_finds_the_contact_in_any_case(contact: Contact) -> None:
     assert list(Contact.objects.with_email("Bob@EXAMPLE.org")) == [contact]
     assert not Contact.objects.with_email("bob@example.com").exists()
 
 
 def test_the_api_names_the_email_field_when_the_address_exists_in_another_case(
-    client: Any, auth: Any, contact: Any
+    client: Any, auth: Any, contact: Contact
 ) -> None:
     response = client.post(
         "/api/v1/contacts",
@@ -45,7 +46,7 @@ def test_the_api_names_the_email_field_when_the_address_exists_in_another_case(
 
 
 def test_the_api_refuses_changing_an_address_to_another_contacts_in_another_case(
-    client: Any, auth: Any, contact: Any, member: Any
+    client: Any, auth: Any, contact: Contact, member: User
 ) -> None:
     other = Contact.objects.create(email="eve@example.org", owner=member)
     response = client.patch(
@@ -61,7 +62,7 @@ def test_the_api_refuses_changing_an_address_to_another_contacts_in_another_case
 
 
 def test_a_contact_may_change_the_case_of_its_own_address(
-    client: Any, auth: Any, contact: Any
+    client: Any, auth: Any, contact: Contact
 ) -> None:
     response = client.patch(
         f"/api/v1/contacts/{contact.pk}",
@@ -74,7 +75,7 @@ def test_a_contact_may_change_the_case_of_its_own_address(
 
 
 def test_the_contact_form_shows_the_duplicate_under_the_email_field(
-    client: Any, member: Any, contact: Any
+    client: Any, member: User, contact: Contact
 ) -> None:
     client.force_login(member)
     response = client.post(
@@ -88,7 +89,7 @@ def test_the_contact_form_shows_the_duplicate_under_the_email_field(
     assert Contact.objects.count() == 1
 
 
-def test_a_save_that_loses_the_race_for_an_address_names_the_email_field(contact: Any) -> None:
+def test_a_save_that_loses_the_race_for_an_address_names_the_email_field(contact: Contact) -> None:
     from django.core.exceptions import ValidationError
 
     # clean() passed for both requests; the database decides, and says which field.
@@ -98,7 +99,7 @@ def test_a_save_that_loses_the_race_for_an_address_names_the_email_field(contact
 
 
 def test_the_contact_form_that_loses_the_race_shows_the_email_error_not_a_500(
-    client: Any, member: Any, contact: Any
+    client: Any, member: User, contact: Contact
 ) -> None:
     from unittest import mock
 

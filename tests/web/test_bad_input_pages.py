@@ -11,6 +11,7 @@ from convener.crm.models import Contact
 from convener.meetings.models import Meeting, MeetingAction
 from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
+from convener.team.models import User
 from tests.dates import winter_day
 
 pytestmark = pytest.mark.django_db
@@ -19,12 +20,12 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def logged_in(client: Any, member: Any) -> Any:
+def logged_in(client: Any, member: User) -> Any:
     client.force_login(member)
     return client
 
 
-def popup(client: Any, contact: Any, **changes: str) -> Any:
+def popup(client: Any, contact: Contact, **changes: str) -> Any:
     data = {
         "title": "Demo",
         "when": "at",
@@ -41,7 +42,7 @@ def popup(client: Any, contact: Any, **changes: str) -> Any:
 
 
 def error_for(response: Any, field: str) -> str:
-    html = response.content.decode()
+    html: str = response.content.decode()
     marker = f'data-field="{field}"'
     assert marker in html, f"no error shown for {field}"
     return html.split(marker, 1)[1].split("</ul>", 1)[0]
@@ -51,7 +52,7 @@ def error_for(response: Any, field: str) -> str:
     ("day", "zone"), [("0001-01-01", "Europe/Berlin"), ("9999-12-31", "Asia/Tokyo")]
 )
 def test_a_popup_date_out_of_range_is_shown_on_the_date(
-    logged_in: Any, contact: Any, day: str, zone: str
+    logged_in: Any, contact: Contact, day: str, zone: str
 ) -> None:
     response = popup(logged_in, contact, date=day, time="23:50", timezone=zone)
     assert "out of range" in error_for(response, "date")
@@ -61,7 +62,7 @@ def test_a_popup_date_out_of_range_is_shown_on_the_date(
 
 @pytest.mark.parametrize("zone", ["America", "Europe", "A" * 300])
 def test_a_popup_zone_that_is_a_folder_is_shown_on_the_zone(
-    logged_in: Any, contact: Any, zone: str
+    logged_in: Any, contact: Contact, zone: str
 ) -> None:
     error_for(popup(logged_in, contact, timezone=zone), "timezone")
     assert Meeting.objects.count() == 0
@@ -69,7 +70,7 @@ def test_a_popup_zone_that_is_a_folder_is_shown_on_the_zone(
 
 @pytest.mark.parametrize("zone", ["America", "A" * 300])
 def test_a_browser_zone_that_is_a_folder_is_ignored(
-    logged_in: Any, contact: Any, zone: str
+    logged_in: Any, contact: Contact, zone: str
 ) -> None:
     response = popup(logged_in, contact, browser_timezone=zone)
     assert "HX-Redirect" in response.headers
@@ -78,7 +79,7 @@ def test_a_browser_zone_that_is_a_folder_is_ignored(
 
 @pytest.mark.parametrize("zone", ["Europe", "A" * 300])
 def test_a_contact_form_zone_that_is_a_folder_is_shown_on_the_zone(
-    logged_in: Any, contact: Any, zone: str
+    logged_in: Any, contact: Contact, zone: str
 ) -> None:
     data = {"email": contact.email, "first_name": "Rob", "timezone": zone}
     response = logged_in.post(f"/contacts/{contact.pk}/edit/", data)
@@ -89,7 +90,7 @@ def test_a_contact_form_zone_that_is_a_folder_is_shown_on_the_zone(
 
 
 def test_a_reschedule_to_year_9999_is_shown_on_the_date(
-    logged_in: Any, member: Any, contact: Contact
+    logged_in: Any, member: User, contact: Contact
 ) -> None:
     from datetime import datetime
 

@@ -10,6 +10,7 @@ import pytest
 
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting, MeetingAction
+from convener.team.models import User
 from tests.web.test_schedule_popup import HTMX, error_for, submit
 
 pytestmark = pytest.mark.django_db
@@ -18,23 +19,23 @@ INJECTION = "Demo\r\nBcc: everyone@evil.example"
 
 
 @pytest.fixture
-def logged_in(client: Any, member: Any) -> Any:
+def logged_in(client: Any, member: User) -> Any:
     client.force_login(member)
     return client
 
 
-def test_the_popup_refuses_a_title_with_a_line_break(logged_in: Any, contact: Any) -> None:
+def test_the_popup_refuses_a_title_with_a_line_break(logged_in: Any, contact: Contact) -> None:
     response = submit(logged_in, contact, title=INJECTION)
     assert "one line" in error_for(response, "title")
     assert (Meeting.objects.count(), MeetingAction.objects.count()) == (0, 0)
 
 
-def test_the_popup_refuses_a_title_over_200_characters(logged_in: Any, contact: Any) -> None:
+def test_the_popup_refuses_a_title_over_200_characters(logged_in: Any, contact: Contact) -> None:
     assert "200" in error_for(submit(logged_in, contact, title="x" * 201), "title")
     assert Meeting.objects.count() == 0
 
 
-def test_the_popup_takes_at_most_50_extra_attendees(logged_in: Any, contact: Any) -> None:
+def test_the_popup_takes_at_most_50_extra_attendees(logged_in: Any, contact: Contact) -> None:
     guests = ", ".join(f"guest{n}@example.org" for n in range(51))
     assert "at most 50 attendees" in error_for(
         submit(logged_in, contact, attendees=guests), "attendees"
@@ -43,7 +44,7 @@ def test_the_popup_takes_at_most_50_extra_attendees(logged_in: Any, contact: Any
 
 
 def test_the_popup_holds_a_zoom_description_to_zooms_limit(
-    logged_in: Any, contact: Any, member: Any
+    logged_in: Any, contact: Contact, member: User
 ) -> None:
     from convener.connections.models import Connection
 
@@ -68,7 +69,7 @@ def test_the_contact_form_refuses_control_characters_next_to_the_field(
 
 
 def test_the_reschedule_form_refuses_a_title_with_a_line_break(
-    logged_in: Any, contact: Any
+    logged_in: Any, contact: Contact
 ) -> None:
     submit(logged_in, contact)
     meeting = Meeting.objects.get()
@@ -90,7 +91,7 @@ def test_the_reschedule_form_refuses_a_title_with_a_line_break(
 
 
 def test_the_admin_refuses_a_team_members_address_with_a_control_character(
-    client: Any, member: Any
+    client: Any, member: User
 ) -> None:
     # A host's address becomes the invitations' Reply-To.
     from convener.team.models import User

@@ -11,6 +11,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from convener.team.models import User
+
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct-horse-battery"  # the member fixture's
@@ -31,7 +33,7 @@ def fail(client: Any, times: int, path: str = "/login/", address: str = "192.0.2
 
 
 def test_the_fifth_wrong_password_locks_out_with_a_clear_message_on_the_login_page(
-    client: Any, member: Any
+    client: Any, member: User
 ) -> None:
     fourth = fail(client, 4)
     assert fourth.status_code == 200
@@ -47,7 +49,7 @@ def test_the_fifth_wrong_password_locks_out_with_a_clear_message_on_the_login_pa
 
 
 def test_a_locked_out_username_cannot_log_in_even_with_the_right_password(
-    client: Any, member: Any
+    client: Any, member: User
 ) -> None:
     fail(client, 5)
     response = log_in(client, PASSWORD)
@@ -56,7 +58,7 @@ def test_a_locked_out_username_cannot_log_in_even_with_the_right_password(
     assert "_auth_user_id" not in client.session
 
 
-def test_the_lockout_ends_after_fifteen_minutes(client: Any, member: Any) -> None:
+def test_the_lockout_ends_after_fifteen_minutes(client: Any, member: User) -> None:
     fail(client, 5)
     with time_machine.travel(timezone.now() + timedelta(minutes=16)):
         response = log_in(client, PASSWORD)
@@ -64,12 +66,12 @@ def test_the_lockout_ends_after_fifteen_minutes(client: Any, member: Any) -> Non
     assert response["Location"] == "/contacts/"
 
 
-def test_the_same_username_from_another_address_can_still_log_in(client: Any, member: Any) -> None:
+def test_the_same_username_from_another_address_can_still_log_in(client: Any, member: User) -> None:
     fail(client, 5, address="192.0.2.7")
     assert log_in(client, PASSWORD, address="198.51.100.20").status_code == 302
 
 
-def test_a_successful_login_clears_the_earlier_failures(client: Any, member: Any) -> None:
+def test_a_successful_login_clears_the_earlier_failures(client: Any, member: User) -> None:
     fail(client, 4)
     assert log_in(client, PASSWORD).status_code == 302
     client.post("/logout/")
@@ -77,7 +79,7 @@ def test_a_successful_login_clears_the_earlier_failures(client: Any, member: Any
 
 
 def test_the_administration_login_is_throttled_with_the_same_message(
-    client: Any, member: Any
+    client: Any, member: User
 ) -> None:
     member.is_staff = True
     member.save()

@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 
+from convener.crm.models import Contact
 from convener.dispatch.dispatcher import drain
 from convener.meetings.models import Meeting
 from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
+from convener.team.models import User
 from tests.dates import winter_day
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +22,7 @@ ON_THURSDAY = f"Thursday {THURSDAY.day} December {THURSDAY.year}"
 
 
 @pytest.fixture
-def meeting(member: Any, contact: Any) -> Any:
+def meeting(member: User, contact: Contact) -> Any:
     outcome = schedule_one_off(
         [contact],
         OneOffMeeting(
@@ -35,7 +37,7 @@ def meeting(member: Any, contact: Any) -> Any:
 
 
 def test_the_meeting_page_shows_the_link_and_both_zones(
-    client: Any, member: Any, meeting: Any
+    client: Any, member: User, meeting: Any
 ) -> None:
     client.force_login(member)
     html = client.get(f"/meetings/{meeting.pk}/").content.decode()
@@ -46,14 +48,14 @@ def test_the_meeting_page_shows_the_link_and_both_zones(
     assert "Invited" in html
 
 
-def test_the_meetings_list_filters_by_state(client: Any, member: Any, meeting: Any) -> None:
+def test_the_meetings_list_filters_by_state(client: Any, member: User, meeting: Any) -> None:
     client.force_login(member)
     assert "Review" in client.get("/meetings/?state=invited").content.decode()
     assert "Review" not in client.get("/meetings/?state=link_failed").content.decode()
 
 
 def test_the_outbox_holds_the_invitation_and_its_ics(
-    client: Any, member: Any, meeting: Any
+    client: Any, member: User, meeting: Any
 ) -> None:
     client.force_login(member)
     html = client.get("/outbox/").content.decode()

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
+from convener.crm.models import Contact
 from convener.meetings.models import Meeting, MeetingAction
+from convener.team.models import User
 from tests.dates import winter_day
 
 DAY = winter_day()
@@ -16,7 +18,7 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
 
 
-def submit(client: Any, contact: Any, **changes: str) -> Any:
+def submit(client: Any, contact: Contact, **changes: str) -> Any:
     data = {
         "title": "Demo",
         "when": "at",
@@ -33,26 +35,28 @@ def submit(client: Any, contact: Any, **changes: str) -> Any:
 
 
 def error_for(response: Any, field: str) -> str:
-    html = response.content.decode()
+    html: str = response.content.decode()
     marker = f'data-field="{field}"'
     assert marker in html, f"no error shown for {field}: {html[:2000]}"
     return html.split(marker, 1)[1].split("</ul>", 1)[0]
 
 
 @pytest.fixture
-def logged_in(client: Any, member: Any) -> Any:
+def logged_in(client: Any, member: User) -> Any:
     client.force_login(member)
     return client
 
 
-def test_the_popup_opens_with_the_contacts_zone_and_a_title(logged_in: Any, contact: Any) -> None:
+def test_the_popup_opens_with_the_contacts_zone_and_a_title(
+    logged_in: Any, contact: Contact
+) -> None:
     html = logged_in.get(f"/contacts/{contact.pk}/schedule/", headers=HTMX).content.decode()
     assert 'value="America/New_York"' in html
     assert "Meeting with Bob Stone" in html
 
 
 def test_a_valid_popup_schedules_and_sends_the_person_to_the_meeting(
-    logged_in: Any, contact: Any
+    logged_in: Any, contact: Contact
 ) -> None:
     response = submit(logged_in, contact)
     meeting = Meeting.objects.get()
@@ -61,7 +65,9 @@ def test_a_valid_popup_schedules_and_sends_the_person_to_the_meeting(
     assert meeting.timezone == "Europe/Berlin" and meeting.timezone_source == "action"
 
 
-def test_submitting_the_same_popup_twice_makes_one_meeting(logged_in: Any, contact: Any) -> None:
+def test_submitting_the_same_popup_twice_makes_one_meeting(
+    logged_in: Any, contact: Contact
+) -> None:
     opened = logged_in.get(f"/contacts/{contact.pk}/schedule/", headers=HTMX).content.decode()
     occurrence = opened.split('name="occurrence" value="', 1)[1].split('"', 1)[0]
 
@@ -76,34 +82,34 @@ def test_submitting_the_same_popup_twice_makes_one_meeting(logged_in: Any, conta
     assert MeetingAction.objects.count() == 0
 
 
-def test_the_popup_opened_again_schedules_another_meeting(logged_in: Any, contact: Any) -> None:
+def test_the_popup_opened_again_schedules_another_meeting(logged_in: Any, contact: Contact) -> None:
     submit(logged_in, contact)
     submit(logged_in, contact)
     assert Meeting.objects.count() == 2
 
 
-def test_an_unknown_zone_is_shown_next_to_the_zone_field(logged_in: Any, contact: Any) -> None:
+def test_an_unknown_zone_is_shown_next_to_the_zone_field(logged_in: Any, contact: Contact) -> None:
     assert "Mars/Base" in error_for(submit(logged_in, contact, timezone="Mars/Base"), "timezone")
     assert Meeting.objects.count() == 0 and MeetingAction.objects.count() == 0
 
 
-def test_a_malformed_date_is_shown_next_to_the_date(logged_in: Any, contact: Any) -> None:
+def test_a_malformed_date_is_shown_next_to_the_date(logged_in: Any, contact: Contact) -> None:
     assert "valid date" in error_for(submit(logged_in, contact, date="2026-02-30"), "date")
     assert Meeting.objects.count() == 0
 
 
-def test_a_missing_date_is_asked_for(logged_in: Any, contact: Any) -> None:
+def test_a_missing_date_is_asked_for(logged_in: Any, contact: Contact) -> None:
     assert "Pick the date" in error_for(submit(logged_in, contact, date=""), "date")
     assert Meeting.objects.count() == 0
 
 
-def test_an_invalid_attendee_is_named(logged_in: Any, contact: Any) -> None:
+def test_an_invalid_attendee_is_named(logged_in: Any, contact: Contact) -> None:
     response = submit(logged_in, contact, attendees="ok@example.com, bad@")
     assert "bad@" in error_for(response, "attendees")
     assert Meeting.objects.count() == 0 and MeetingAction.objects.count() == 0
 
 
-def test_a_past_time_is_refused_next_to_the_date(logged_in: Any, contact: Any) -> None:
+def test_a_past_time_is_refused_next_to_the_date(logged_in: Any, contact: Contact) -> None:
     assert "past" in error_for(submit(logged_in, contact, date="2020-01-01"), "date")
     assert Meeting.objects.count() == 0 and MeetingAction.objects.count() == 0
 
@@ -112,20 +118,20 @@ def test_a_missing_contact_is_a_404(logged_in: Any) -> None:
     assert logged_in.get("/contacts/9999/schedule/", headers=HTMX).status_code == 404
 
 
-def test_now_uses_the_browser_zone_first(logged_in: Any, contact: Any) -> None:
+def test_now_uses_the_browser_zone_first(logged_in: Any, contact: Contact) -> None:
     submit(logged_in, contact, when="now", date="", time="")
     meeting = Meeting.objects.get()
     assert (meeting.timezone, meeting.timezone_source) == ("Asia/Tokyo", "browser")
 
 
-def test_pages_need_a_login(client: Any, contact: Any) -> None:
+def test_pages_need_a_login(client: Any, contact: Contact) -> None:
     for path in ["/contacts/", f"/contacts/{contact.pk}/", "/meetings/", "/outbox/"]:
         response = client.get(path)
         assert response.status_code == 302 and response.url.startswith("/login/")
 
 
 def test_the_popup_warns_before_scheduling_when_no_account_can_host(
-    logged_in: Any, contact: Any
+    logged_in: Any, contact: Contact
 ) -> None:
     html = logged_in.get(f"/contacts/{contact.pk}/schedule/", headers=HTMX).content.decode()
     assert 'data-provider-warning="zoom"' in html
@@ -137,7 +143,7 @@ def test_the_popup_warns_before_scheduling_when_no_account_can_host(
 
 
 def test_with_the_owners_account_connected_the_warning_is_gone(
-    logged_in: Any, contact: Any, member: Any
+    logged_in: Any, contact: Contact, member: User
 ) -> None:
     from convener.connections.models import Connection
 

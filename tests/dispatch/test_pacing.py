@@ -15,11 +15,14 @@ from typing import Any
 import pytest
 import redis
 
+from convener.crm.models import Contact
 from convener.dispatch import pacing
 from convener.dispatch.redis_lanes import PREFIX, RedisLanes
 from convener.meetings.models import Lane
-from tests.conftest import free_port, require
-from tests.meetings.test_lifecycle import CONTACT, connect_zoom, invites, schedule
+from convener.team.models import User
+from fakeproviders.harness import FakeServer
+from tests.conftest import Inbox, free_port, require
+from tests.scheduling.support import CONTACT, connect_zoom, invites, schedule
 
 pytestmark = pytest.mark.django_db
 
@@ -180,10 +183,10 @@ def test_an_unreachable_redis_makes_calls_wait_and_says_where_without_the_passwo
 
 def test_meetings_are_made_and_invited_with_the_pace_kept_in_redis(
     client: Any,
-    member: Any,
-    contact: Any,
-    zoom: Any,
-    smtp_server: Any,
+    member: User,
+    contact: Contact,
+    zoom: FakeServer,
+    smtp_server: Inbox,
     redis_url: str,
     settings: Any,
     django_capture_on_commit_callbacks: Any,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from icalendar import Calendar
+from icalendar import Calendar, vCalAddress, vInt
 
+from convener.crm.models import Contact
+from tests.conftest import Inbox, mail_text
 from tests.dates import at, utc, winter_day
 
 DAY = winter_day()
@@ -35,9 +38,9 @@ def calendar_part(message: Any) -> tuple[Any, Calendar]:
 def test_the_contact_receives_an_ics_request_with_the_link_and_the_zone(
     client: Any,
     api_token: str,
-    contact: Any,
-    smtp_server: Any,
-    worker: Any,
+    contact: Contact,
+    smtp_server: Inbox,
+    worker: Callable[[], int],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     response = schedule(
@@ -73,7 +76,7 @@ def test_the_contact_receives_an_ics_request_with_the_link_and_the_zone(
     assert calendar["METHOD"] == "REQUEST"
     (event,) = calendar.walk("VEVENT")
     assert str(event["UID"]) == f"{meeting['uid']}@convener"
-    assert int(event["SEQUENCE"]) == 0
+    assert int(cast(vInt, event["SEQUENCE"])) == 0
     start = event.decoded("DTSTART")
     assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
     assert (start.hour, start.minute) == (10, 0)
@@ -85,10 +88,10 @@ def test_the_contact_receives_an_ics_request_with_the_link_and_the_zone(
     assert link in str(event["DESCRIPTION"])
     assert str(event["CONFERENCE"]) == link
     assert str(event["ORGANIZER"]) == "mailto:ann@example.com"
-    attendees = {str(a): a.params for a in event["ATTENDEE"]}
+    attendees = {str(a): a.params for a in cast("list[vCalAddress]", event["ATTENDEE"])}
     assert set(attendees) == {"mailto:bob@example.org", "mailto:carol@partner.example"}
     assert all(params["RSVP"] == "TRUE" for params in attendees.values())
-    assert link in message.get_body(preferencelist=("plain",)).get_content()
+    assert link in mail_text(message)
 
     # The same invitation, with the same UID, went to the extra attendee.
     (carol,) = smtp_server.to("carol@partner.example")
@@ -98,9 +101,9 @@ def test_the_contact_receives_an_ics_request_with_the_link_and_the_zone(
 def test_a_second_worker_run_sends_nothing_twice(
     client: Any,
     api_token: str,
-    contact: Any,
-    smtp_server: Any,
-    worker: Any,
+    contact: Contact,
+    smtp_server: Inbox,
+    worker: Callable[[], int],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     from convener.dispatch.sweeper import sweep
@@ -120,9 +123,9 @@ def test_a_second_worker_run_sends_nothing_twice(
 def test_with_invitations_off_no_mail_is_sent_but_the_link_is_made(
     client: Any,
     api_token: str,
-    contact: Any,
-    smtp_server: Any,
-    worker: Any,
+    contact: Contact,
+    smtp_server: Inbox,
+    worker: Callable[[], int],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     response = schedule(
@@ -144,9 +147,9 @@ def test_with_invitations_off_no_mail_is_sent_but_the_link_is_made(
 def test_an_administrators_template_shapes_the_email(
     client: Any,
     api_token: str,
-    contact: Any,
-    smtp_server: Any,
-    worker: Any,
+    contact: Contact,
+    smtp_server: Inbox,
+    worker: Callable[[], int],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     from convener.meetings.models import InvitationTemplate
@@ -172,10 +175,10 @@ def test_an_administrators_template_shapes_the_email(
     )
     worker()
     (message,) = smtp_server.to("bob@example.org")
-    text = message.get_body(preferencelist=("plain",)).get_content()
+    text = mail_text(message)
     assert text.startswith(
         f"Hi Bob Stone! Tuesday {DAY.day} December {DAY.year}, 04:00"
     )  # New York time
     assert "(code 4711). Acme Sales" in text
-    html = message.get_body(preferencelist=("html",)).get_content()
+    html = mail_text(message, "html")
     assert 'src="https://acme.example/logo.png"' in html

@@ -3,6 +3,7 @@ rendered before the meetings are written."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,12 +15,13 @@ from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.scheduling import placeholders
 from convener.scheduling.request import ScheduleRequest
 from convener.scheduling.schedule import schedule
+from convener.team.models import User
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api(api_post: Any) -> Any:
+def api(api_post: Callable[[str, Any], Any]) -> Any:
     return api_post
 
 
@@ -64,7 +66,9 @@ def test_saving_an_action_with_anything_but_known_placeholders_names_it(
     assert MeetingAction.objects.count() == 0
 
 
-def test_every_documented_placeholder_is_filled_in(api: Any, member: Any, contact: Contact) -> None:
+def test_every_documented_placeholder_is_filled_in(
+    api: Any, member: User, contact: Contact
+) -> None:
     CustomField.objects.create(key="plan", label="Plan")
     contact.company, contact.fields = "Acme", {"plan": "Gold"}
     contact.save()
@@ -91,7 +95,7 @@ def test_every_documented_placeholder_is_filled_in(api: Any, member: Any, contac
 
 
 def test_an_action_stored_with_an_old_template_of_variables_keeps_working(
-    member: Any, contact: Contact
+    member: User, contact: Contact
 ) -> None:
     action = MeetingAction.objects.create(
         name="Old",
@@ -112,7 +116,7 @@ def test_an_action_stored_with_an_old_template_of_variables_keeps_working(
 
 
 def test_titles_are_rendered_before_the_write_transaction_begins(
-    member: Any, contact: Contact, monkeypatch: pytest.MonkeyPatch
+    member: User, contact: Contact, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Contact.objects.create(email="eve@example.org", first_name="Eve", owner=member)
     action = MeetingAction.objects.create(name="Intro", title_template="Hi {{ contact.name }}")

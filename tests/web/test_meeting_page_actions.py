@@ -1,8 +1,8 @@
 """The meeting page's actions as a person uses them: Reschedule, Set a link by hand,
 Cancel meeting (after a confirmation) and Retry now, with and without htmx.
 
-Until convener/web/urls.py includes `convener.web.views.lifecycle.urlpatterns`, these
-tests add them to the site's URLs themselves.
+These tests add `convener.web.views.lifecycle.urlpatterns` to the site's URLs themselves,
+as written before convener/web/urls.py included them; the site's own come first.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from django.utils import timezone
 
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting
+from convener.team.models import User
 from convener.urls import urlpatterns as site_urls
 from convener.web.views import lifecycle as lifecycle_views
 from tests.conftest import Inbox
-from tests.meetings.test_lifecycle import BERLIN, CONTACT, in_days, invites, run, schedule
+from tests.scheduling.support import BERLIN, CONTACT, in_days, invites, run, schedule
 
 urlpatterns = [*site_urls, path("", include(lifecycle_views.urlpatterns))]
 
@@ -32,7 +33,7 @@ HTMX = {"HX-Request": "true"}
 @pytest.fixture
 def meeting(
     client: Any,
-    member: Any,
+    member: User,
     contact: Contact,
     smtp_server: Inbox,
     django_capture_on_commit_callbacks: Any,

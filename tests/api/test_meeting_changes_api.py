@@ -1,8 +1,8 @@
 """PATCH /api/v1/meetings/{id}, POST .../cancel and .../retry, as an API client uses them.
 
-Until convener/api/router.py mounts `convener.api.lifecycle.router`, these tests serve
-the API from a URLconf of their own with the same routers and error handlers; the last
-test checks the real /api/v1 and is expected to fail until then.
+These tests serve the API from a URLconf of their own with the same routers and error
+handlers (written before convener/api/router.py mounted `convener.api.lifecycle.router`);
+`test_the_sites_own_api_serves_retry` checks the site's own /api/v1.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from convener.api.auth import AUTH
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting
 from convener.scheduling import lifecycle
+from convener.team.models import User
 from tests.conftest import Inbox
-from tests.meetings.test_lifecycle import CONTACT, in_days, invites, run, schedule
+from tests.scheduling.support import CONTACT, in_days, invites, run, schedule
 
 api = NinjaAPI(title="Convener API (lifecycle tests)", urls_namespace="lifecycle-tests", auth=AUTH)
 errors.install(api)
@@ -36,7 +37,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
 @pytest.fixture
 def meeting(
-    member: Any, contact: Contact, smtp_server: Inbox, django_capture_on_commit_callbacks: Any
+    member: User, contact: Contact, smtp_server: Inbox, django_capture_on_commit_callbacks: Any
 ) -> Meeting:
     return schedule(member, contact, "jitsi", django_capture_on_commit_callbacks)
 
@@ -54,7 +55,7 @@ def fields(response: Any) -> list[str]:
     return [e["field"] for e in response.json()["errors"]]
 
 
-def test_patch_reschedules_in_the_given_zone_and_the_invitation_follows(
+def test_a_patch_reschedules_in_the_given_zone_and_the_invitation_follows(
     client: Any, api_token: str, meeting: Meeting, smtp_server: Inbox
 ) -> None:
     local = in_days(21, 18, 15)
@@ -82,7 +83,7 @@ def test_patch_reschedules_in_the_given_zone_and_the_invitation_follows(
     assert [(i["method"], i["sequence"]) for i in got["invitations"]].count(("REQUEST", 1)) == 2
 
 
-def test_patch_with_an_offset_takes_the_instant_and_keeps_the_zone(
+def test_a_patch_with_an_offset_takes_the_instant_and_keeps_the_zone(
     client: Any, api_token: str, meeting: Meeting
 ) -> None:
     instant = (timezone.now() + timedelta(days=30)).replace(microsecond=0, second=0)
@@ -99,7 +100,7 @@ def test_patch_with_an_offset_takes_the_instant_and_keeps_the_zone(
     assert datetime.fromisoformat(answer.json()["end"]) == instant + timedelta(minutes=30)
 
 
-def test_patch_sets_and_clears_a_link_by_hand(
+def test_a_patch_sets_and_clears_a_link_by_hand(
     client: Any, api_token: str, meeting: Meeting, smtp_server: Inbox
 ) -> None:
     jitsi = meeting.join_url
@@ -142,7 +143,7 @@ def test_a_bad_patch_names_the_field_and_changes_nothing(
     assert Meeting.objects.filter(pk=meeting.pk).values().get() == saved
 
 
-def test_cancel_then_the_meeting_refuses_changes_by_naming_its_state(
+def test_after_a_cancel_the_meeting_refuses_a_patch_or_a_retry_naming_its_state(
     client: Any, api_token: str, meeting: Meeting, smtp_server: Inbox
 ) -> None:
     answer = call(client, api_token, "post", f"/api/v1/meetings/{meeting.pk}/cancel")
@@ -167,7 +168,7 @@ def test_cancel_then_the_meeting_refuses_changes_by_naming_its_state(
     assert retried.status_code == 422 and fields(retried) == ["state"]
 
 
-def test_retry_makes_a_failed_link_due_now_with_its_attempts_started_over(
+def test_a_retry_makes_a_failed_link_due_now_with_its_attempts_started_over(
     client: Any, api_token: str, meeting: Meeting, smtp_server: Inbox
 ) -> None:
     later = timezone.now() + timedelta(hours=1)
@@ -206,9 +207,7 @@ def test_unknown_meetings_and_missing_tokens_get_json_errors(
 
 
 @pytest.mark.urls("convener.urls")
-def test_the_real_api_serves_cancel_and_retry(
-    client: Any, api_token: str, meeting: Meeting
-) -> None:
+def test_the_sites_own_api_serves_retry(client: Any, api_token: str, meeting: Meeting) -> None:
     answer = call(client, api_token, "post", f"/api/v1/meetings/{meeting.pk}/retry")
     assert answer.status_code == 200, answer.content
 

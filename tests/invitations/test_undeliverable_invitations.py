@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 import time_machine
 
+from convener.crm.models import Contact
 from convener.dispatch.dispatcher import drain
 from convener.dispatch.sweeper import sweep
 from convener.meetings.models import Delivery, InvitationTemplate, Meeting
+from convener.team.models import User
 from tests.api.caller import Call, api_caller
 from tests.conftest import Inbox, free_port
 
@@ -30,7 +32,7 @@ def api(client: Any, api_token: str) -> Call:
 
 
 @pytest.fixture
-def meeting(api: Call, contact: Any, django_capture_on_commit_callbacks: Any) -> Iterator[Any]:
+def meeting(api: Call, contact: Contact, django_capture_on_commit_callbacks: Any) -> Iterator[Any]:
     """Schedules through the API; yields a function that runs sync and reads the meeting."""
     with django_capture_on_commit_callbacks(execute=False):
         made = api(
@@ -62,7 +64,7 @@ def run_when_due(run: Any) -> dict[str, Any]:
 
 
 def test_a_mailbox_the_server_refuses_for_good_is_tried_once_and_the_meeting_says_why(
-    meeting: Any, smtp_server: Inbox, client: Any, member: Any
+    meeting: Any, smtp_server: Inbox, client: Any, member: User
 ) -> None:
     smtp_server.refused.add(CONTACT)
     shown = meeting()
@@ -137,7 +139,7 @@ def test_retry_now_tries_a_given_up_invitation_again(
 
 
 def test_invitations_that_cannot_be_prepared_are_given_up_after_the_bounded_tries(
-    meeting: Any, smtp_server: Inbox, settings: Any, client: Any, member: Any
+    meeting: Any, smtp_server: Inbox, settings: Any, client: Any, member: User
 ) -> None:
     settings.INVITATION_MAX_ATTEMPTS = 2
     InvitationTemplate.objects.create(

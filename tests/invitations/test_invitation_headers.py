@@ -4,11 +4,14 @@ invitation goes out, to its recipient only."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from convener.crm.models import Contact
+from convener.team.models import User
+from tests.conftest import Inbox
 
 pytestmark = pytest.mark.django_db
 
@@ -16,9 +19,9 @@ pytestmark = pytest.mark.django_db
 def test_a_stored_name_with_a_line_break_cannot_inject_a_header(
     client: Any,
     api_token: str,
-    member: Any,
-    smtp_server: Any,
-    worker: Any,
+    member: User,
+    smtp_server: Inbox,
+    worker: Callable[[], int],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     # Saved directly, as rows written before names were checked are.
