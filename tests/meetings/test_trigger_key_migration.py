@@ -7,25 +7,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.meetings.migrating import migrate, schema_at
 
 BEFORE = ("meetings", "0004_idempotent_request")
 AFTER = ("meetings", "0005_trigger_keys_scoped_to_action")
 
 
-def migrate(target: tuple[str, str]) -> Any:
-    executor = MigrationExecutor(connection)
-    executor.migrate([target])
-    return executor.loader.project_state([target]).apps
-
-
 @pytest.fixture
 def old_schema(transactional_db: Any) -> Iterator[Any]:
-    try:
-        yield migrate(BEFORE)
-    finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("meetings")[0])
+    with schema_at(BEFORE) as apps:
+        yield apps
 
 
 def test_old_trigger_keys_gain_their_action_so_a_rerun_finds_its_meetings(

@@ -8,25 +8,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.meetings.migrating import migrate, schema_at
 
 BEFORE = ("meetings", "0006_delivery_undeliverable")
 AFTER = ("meetings", "0008_trigger_source_index")
 
 
-def migrate(target: tuple[str, str]) -> Any:
-    executor = MigrationExecutor(connection)
-    executor.migrate([target])
-    return executor.loader.project_state([target]).apps
-
-
 @pytest.fixture
 def old_schema(transactional_db: Any) -> Iterator[Any]:
-    try:
-        yield migrate(BEFORE)
-    finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("meetings")[0])
+    with schema_at(BEFORE) as apps:
+        yield apps
 
 
 def test_one_off_actions_go_and_their_meetings_keep_what_they_asked_for(old_schema: Any) -> None:
