@@ -115,7 +115,7 @@ def schedule_meetings(request: HttpRequest, payload: ScheduleIn) -> tuple[int, d
     body = {
         "meetings": created,
         "existing": existing,
-        "skipped": [{"contact_id": s.contact_id, "reason": s.reason} for s in outcome.skipped],
+        "skipped": [s.as_dict() for s in outcome.skipped],
     }
     return (201 if created else 200), body
 

@@ -62,9 +62,7 @@ def schedule_once(
             )
             outcome = run()
             record.meeting_ids = outcome.meeting_ids
-            record.skipped = [
-                {"contact_id": s.contact_id, "reason": s.reason} for s in outcome.skipped
-            ]
+            record.skipped = [s.as_dict() for s in outcome.skipped]
             record.save(update_fields=["meeting_ids", "skipped"])
     except IntegrityError:
         # The same key arrived twice at once and the other request committed first (the

@@ -23,7 +23,7 @@ def launch(request: ScheduleRequest, *, label: str = "") -> Run:
             trigger_source=ref.source,
             occurrence=ref.occurrence,
             defaults={
-                "action": request.action if request.action.pk is not None else None,
+                "action": request.saved_action,
                 "label": label[:200],
                 "requested_by": request.requested_by,
             },
@@ -31,8 +31,6 @@ def launch(request: ScheduleRequest, *, label: str = "") -> Run:
         run.requested = len(request.contact_ids)
         run.created = run.meetings().count()
         run.skipped_count = len(outcome.skipped)
-        run.skipped = [
-            {"contact_id": s.contact_id, "reason": s.reason} for s in outcome.skipped[:SKIPS_KEPT]
-        ]
+        run.skipped = [s.as_dict() for s in outcome.skipped[:SKIPS_KEPT]]
         run.save()
     return run

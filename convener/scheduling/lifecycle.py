@@ -141,8 +141,8 @@ def _target(meeting: Meeting, changes: Mapping[str, Any]) -> _Target:
             minutes = int(changes["duration_minutes"])
         except (TypeError, ValueError):
             minutes = -1
-        if duration_problem(minutes):
-            errors["duration_minutes"] = duration_problem(minutes)
+        if problem := duration_problem(minutes):
+            errors["duration_minutes"] = problem
         duration = timedelta(minutes=minutes)
     elif has_end:
         try:

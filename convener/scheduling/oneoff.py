@@ -29,7 +29,7 @@ FIELD_NAMES = {
     "title_template": "title",
     "description_template": "description",
     "external_emails": "attendees",
-    "name": "title",
+    "name": "title",  # the name is made from the title
 }
 
 
@@ -82,8 +82,8 @@ def validate(params: OneOffMeeting) -> None:
         title = {"title": "a title has at most 300 characters (each {{ counts as 10)"}
     errors.pop("title", None)
     errors.update(title)
-    if "timezone" in errors or zone_problem(params.timezone):
-        errors["timezone"] = zone_problem(params.timezone)
+    if zone := zone_problem(params.timezone):
+        errors["timezone"] = zone
     elif params.start is not None:
         try:
             start_instant(params.start, params.timezone, now())

@@ -38,12 +38,17 @@ class ScheduleRequest:
     browser_timezone: str | None = None
     now: datetime | None = None
 
+    @property
+    def saved_action(self) -> MeetingAction | None:
+        """The action when it is stored (its meetings and runs point at it), else None."""
+        return self.action if self.action.pk is not None else None
+
     def team_members(self) -> list[User]:
         if self.internal_attendees is not None:
             return list(self.internal_attendees)
-        if self.action.pk is None:
+        if self.saved_action is None:
             return []
-        return list(self.action.internal_attendees.all())
+        return list(self.saved_action.internal_attendees.all())
 
 
 @dataclass
@@ -51,6 +56,10 @@ class Skip:
     contact_id: int
     reason: str
     refused: bool = False  # the person may not schedule for this contact
+
+    def as_dict(self) -> dict[str, Any]:
+        """As the API answers it and runs and idempotent requests keep it."""
+        return {"contact_id": self.contact_id, "reason": self.reason}
 
 
 @dataclass
@@ -71,9 +80,6 @@ class ScheduleOutcome:
         return {
             "created": len(self.created_ids),
             "existing": len(self.existing_ids),
-            "skipped": [
-                {"contact_id": s.contact_id, "reason": s.reason}
-                for s in self.skipped[:skipped_listed]
-            ],
+            "skipped": [s.as_dict() for s in self.skipped[:skipped_listed]],
             "skipped_count": len(self.skipped),
         }

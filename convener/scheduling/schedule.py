@@ -230,7 +230,7 @@ def schedule(request: ScheduleRequest) -> ScheduleOutcome:
         "trigger_key", "pk"
     ):
         existing[str(key)] = pk
-    saved_action = action if action.pk is not None else None
+    saved_action = request.saved_action
     lanes: set[str] = set()
     now = timezone.now()
     planned = {int(m.id): m for m in plan.meetings}

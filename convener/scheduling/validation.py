@@ -2,12 +2,10 @@
 
 Errors are keyed by field, so a form or an API answer points at the exact one. A caller
 whose fields have other names (the popup's `title` is the action's `title_template`)
-passes `names` to have the errors keyed by its own.
+renames the keys of `action_problems` (see convener/scheduling/oneoff.py).
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -70,14 +68,14 @@ def action_problems(action: MeetingAction, team_members: int = 0) -> dict[str, s
         found = placeholders.problems(getattr(action, name), custom_fields)
         if found:
             errors.setdefault(name, f"{found[0]} ({placeholders.describe_known(custom_fields)})")
-    if action.timezone and zone_problem(action.timezone):
-        errors["timezone"] = zone_problem(action.timezone)
+    if action.timezone and (zone := zone_problem(action.timezone)):
+        errors["timezone"] = zone
     if action.credentials == CredentialsPolicy.NAMED_USER and action.named_user is None:
         errors["named_user"] = "name the user whose account hosts the meetings"
-    if duration_problem(action.duration_minutes):
-        errors["duration_minutes"] = duration_problem(action.duration_minutes)
-    if passcode_problem(action.passcode):
-        errors["passcode"] = passcode_problem(action.passcode)
+    if duration := duration_problem(action.duration_minutes):
+        errors["duration_minutes"] = duration
+    if passcode := passcode_problem(action.passcode):
+        errors["passcode"] = passcode
     timing_error = _timing_problem(action, known_zone="timezone" not in errors)
     if timing_error:
         errors.setdefault(*timing_error)
@@ -106,11 +104,8 @@ def _timing_problem(action: MeetingAction, *, known_zone: bool) -> tuple[str, st
     return None
 
 
-def validate_action(
-    action: MeetingAction, team_members: int = 0, *, names: Mapping[str, str] | None = None
-) -> None:
+def validate_action(action: MeetingAction, team_members: int = 0) -> None:
     """Raise ValidationError with every problem of `action`; nothing is saved here."""
     errors = action_problems(action, team_members)
     if errors:
-        names = names or {}
-        raise ValidationError({names.get(key, key): message for key, message in errors.items()})
+        raise ValidationError(errors)

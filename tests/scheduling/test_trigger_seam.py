@@ -14,6 +14,8 @@ from convener.crm.models import Contact
 from convener.meetings.models import Attendee, Meeting, MeetingAction, Run, meetings_from
 from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.scheduling.launch import launch
+from convener.scheduling.oneoff import OneOffMeeting
+from convener.scheduling.oneoff import validate as validate_one_off
 from convener.scheduling.request import FixedStart, ScheduleRequest
 from convener.scheduling.schedule import schedule
 from convener.scheduling.validation import validate_action
@@ -180,13 +182,18 @@ def test_one_validation_names_the_field_at_fault(
     assert words in refused.value.message_dict[field][0]
 
 
-def test_a_caller_gets_the_errors_under_its_own_field_names() -> None:
-    action = MeetingAction(name="x", provider="jitsi", title_template="a\nb")
+def test_the_popup_gets_the_actions_errors_under_its_own_field_names() -> None:
+    settings = OneOffMeeting(
+        title="a\nb",
+        timezone="Europe/Berlin",
+        description="x" * 9000,
+        external_emails=["not-an-address"],
+    )
 
     with pytest.raises(ValidationError) as refused:
-        validate_action(action, names={"title_template": "title"})
+        validate_one_off(settings)
 
-    assert list(refused.value.message_dict) == ["title"]
+    assert sorted(refused.value.message_dict) == ["attendees", "description", "title"]
 
 
 def test_a_launch_is_recorded_as_a_run_whose_progress_counts_its_meetings(member: User) -> None:
