@@ -12,6 +12,9 @@ from django.db.models.functions import Lower
 from convener.plaintext import single_line_error
 from convener.timezones import validate_timezone
 
+CHOICES_MAX = 200
+CHOICE_LENGTH = 100
+
 
 class CustomField(models.Model):
     """A typed field that contacts may carry (e.g. "Preferred date", a datetime)."""
@@ -21,17 +24,54 @@ class CustomField(models.Model):
         NUMBER = "number", "Number"
         DATE = "date", "Date"
         DATETIME = "datetime", "Date and time"
+        CHOICE = "choice", "Choice"
         BOOLEAN = "boolean", "Yes/no"
 
     key = models.SlugField(max_length=64, unique=True, help_text="Used in the API and templates")
     label = models.CharField(max_length=100)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TEXT)
+    # The values a "choice" field offers, in the order shown; empty for the other kinds.
+    choices = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["label"]
 
     def __str__(self) -> str:
         return self.label
+
+    def clean(self) -> None:
+        super().clean()
+        problems: dict[str, str] = {}
+        if problem := single_line_error(self.label or ""):
+            problems["label"] = f"The label {problem}."
+        choices = self.choices if isinstance(self.choices, list) else None
+        if choices is None:
+            problems["choices"] = "The choices are a list of texts."
+        elif self.kind == self.Kind.CHOICE:
+            problems.update(_choice_problems(choices))
+        elif choices:
+            problems["choices"] = "Only a field of the kind “Choice” offers choices."
+        if problems:
+            raise ValidationError(problems)
+
+
+def _choice_problems(choices: list[Any]) -> dict[str, str]:
+    if not choices:
+        return {"choices": "A choice field needs at least one choice."}
+    if len(choices) > CHOICES_MAX:
+        return {"choices": f"A choice field offers at most {CHOICES_MAX} choices."}
+    seen: set[str] = set()
+    for choice in choices:
+        if not isinstance(choice, str) or not choice.strip():
+            return {"choices": "Each choice is a non-empty text."}
+        if len(choice) > CHOICE_LENGTH:
+            return {"choices": f"A choice has at most {CHOICE_LENGTH} characters: {choice[:20]}…"}
+        if problem := single_line_error(choice):
+            return {"choices": f"The choice {choice[:40]!r} {problem}."}
+        if choice.casefold() in seen:
+            return {"choices": f"The choice {choice!r} is there twice."}
+        seen.add(choice.casefold())
+    return {}
 
 
 # One contact per address: "Bob@Example.org" and "bob@example.org" reach the same mailbox.
