@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import F
 from django.db.models.functions import Lower
 
 from convener.plaintext import single_line_error
@@ -117,6 +118,20 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name", "email"]
+        indexes = [
+            # The contacts list: its default order (by name, letter case ignored) reads
+            # a page from this index instead of sorting every contact, and the time-zone
+            # filter and its list of zones in use read the other.
+            models.Index(
+                Lower("last_name"),
+                Lower("first_name"),
+                Lower("email"),
+                F("id"),
+                name="crm_contact_by_name",
+            ),
+            models.Index(fields=["timezone"], name="crm_contact_by_timezone"),
+            models.Index(fields=["created_at", "id"], name="crm_contact_by_created"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
