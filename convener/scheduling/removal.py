@@ -75,30 +75,58 @@ def _meeting_refusal(user: Any, meeting: Meeting) -> str:
     return ""
 
 
+def _name(first: str, last: str, email: str) -> str:
+    return f"{first} {last}".strip() or email  # as Contact.name
+
+
+@dataclass
+class _Upcoming:
+    count: int = 0
+    refusal: str = ""  # the first of its meetings the person may not cancel, and why
+
+
+def _upcoming(user: Any, contacts: QuerySet[Contact]) -> dict[int, _Upcoming]:
+    """For each contact of `contacts` with future meetings: how many, and whether the
+    person may cancel them all. Who may cancel a meeting depends only on its host and its
+    connection, so the check runs once per (host, connection)."""
+    found: dict[int, _Upcoming] = defaultdict(_Upcoming)
+    verdicts: dict[tuple[int | None, int | None], str] = {}
+    rows = future_meetings(contacts.values("pk")).values_list(
+        "pk", "contact_id", "host_id", "connection_id", "title"
+    )
+    for pk, contact_id, host_id, connection_id, title in rows.iterator(chunk_size=CHUNK):
+        if (host_id, connection_id) not in verdicts:
+            meeting = Meeting.objects.select_related("connection").get(pk=pk)
+            verdicts[(host_id, connection_id)] = _meeting_refusal(user, meeting)
+        upcoming = found[contact_id]
+        upcoming.count += 1
+        if verdicts[(host_id, connection_id)] and not upcoming.refusal:
+            # The reason names this meeting, not the one the verdict was read from.
+            meeting = Meeting(pk=pk, host_id=host_id, connection_id=connection_id, title=title)
+            upcoming.refusal = _meeting_refusal(user, meeting)
+    return found
+
+
 def plan_deletion(user: Any, contacts: QuerySet[Contact]) -> DeletionPlan:
-    """What deleting `contacts` (those the person may see) would do; reads only."""
+    """What deleting `contacts` (those the person may see) would do; reads only.
+
+    Whether a contact may be changed depends only on its owner, so that check runs once
+    per owner, and the contacts are read as plain values: a selection of a hundred
+    thousand is a few queries and no model objects."""
     plan = DeletionPlan()
-    rows = contacts.select_related("owner").order_by("pk")
-    pks = list(rows.values_list("pk", flat=True))
-    for start in range(0, len(pks), CHUNK):
-        chunk = pks[start : start + CHUNK]
-        found = rows.in_bulk(chunk)
-        upcoming: dict[int, list[Meeting]] = defaultdict(list)
-        for meeting in future_meetings(chunk).select_related("connection"):
-            assert meeting.contact_id is not None
-            upcoming[meeting.contact_id].append(meeting)
-        for pk in chunk:
-            contact = found.get(pk)
-            if contact is None:
-                continue  # deleted meanwhile
-            reason = access.refusal(user, contact)
-            if not reason:
-                reason = next((r for m in upcoming[pk] if (r := _meeting_refusal(user, m))), "")
-            if reason:
-                plan.refused.append(Refused(pk, contact.name, reason))
-            else:
-                plan.deletable.append(pk)
-                plan.meetings_to_cancel += len(upcoming[pk])
+    upcoming = _upcoming(user, contacts)
+    by_owner: dict[int | None, str] = {}
+    rows = contacts.order_by("pk").values_list("pk", "owner_id", "first_name", "last_name", "email")
+    for pk, owner_id, first, last, email in rows.iterator(chunk_size=CHUNK):
+        if owner_id not in by_owner:
+            by_owner[owner_id] = access.refusal(user, Contact(owner_id=owner_id))
+        meetings = upcoming.get(pk) or _Upcoming()
+        reason = by_owner[owner_id] or meetings.refusal
+        if reason:
+            plan.refused.append(Refused(pk, _name(first, last, email), reason))
+        else:
+            plan.deletable.append(pk)
+            plan.meetings_to_cancel += meetings.count
     return plan
 
 
@@ -113,7 +141,12 @@ def delete_contacts(user: Any, contacts: QuerySet[Contact]) -> DeletionOutcome:
     outcome = DeletionOutcome(refused=list(plan.refused))
     for start in range(0, len(plan.deletable), CHUNK):
         chunk = plan.deletable[start : start + CHUNK]
-        names = {pk: contact.name for pk, contact in Contact.objects.in_bulk(chunk).items()}
+        names = {
+            pk: _name(first, last, email)
+            for pk, first, last, email in Contact.objects.filter(pk__in=chunk).values_list(
+                "pk", "first_name", "last_name", "email"
+            )
+        }
         upcoming: dict[int, list[Meeting]] = defaultdict(list)
         for meeting in future_meetings(chunk).select_related("connection"):
             assert meeting.contact_id is not None
