@@ -15,17 +15,20 @@ from convener.providers.registry import PROVIDERS, provider_class
 from convener.scheduling.limits import TITLE_MAX
 from convener.team import access
 from convener.timezones import validate_timezone
+from convener.web.custom_fields import ContactFieldsMixin
 from convener.web.fields import timezone_field
 
 
-class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
+class ContactForm(ContactFieldsMixin, forms.ModelForm):  # type: ignore[type-arg]
     """A contact as `author` may save it: a new one is theirs unless they choose another
-    owner, which only someone who may edit other members' contacts can."""
+    owner, which only someone who may edit other members' contacts can. Its custom
+    fields follow, each with the input of its kind."""
 
     timezone = timezone_field(required=False, label="Time zone")
 
     def __init__(self, *args: Any, author: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.add_custom_fields(self.instance.fields)
         owner = self.fields["owner"]
         owner.empty_label = "No owner"  # type: ignore[attr-defined]
         if self.instance.pk is None:
@@ -38,6 +41,11 @@ class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Contact
         fields = ["email", "first_name", "last_name", "company", "timezone", "owner"]
+
+    def save(self, commit: bool = True) -> Contact:
+        self.instance.fields = self.custom_values()
+        contact: Contact = super().save(commit=commit)
+        return contact
 
 
 def split_emails(text: str) -> list[str]:

@@ -2,7 +2,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from convener.web.views import connections, contacts, lifecycle, meetings, outbox, team
+from convener.web.views import (
+    bulk_schedule,
+    connections,
+    contact_deletion,
+    contacts,
+    lifecycle,
+    meetings,
+    outbox,
+    team,
+)
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="contacts"), name="home"),
@@ -13,6 +22,19 @@ urlpatterns = [
     path("contacts/<int:pk>/", contacts.contact_detail, name="contact"),
     path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact_edit"),
     path("contacts/<int:pk>/schedule/", contacts.schedule_meeting, name="contact_schedule"),
+    path("contacts/<int:pk>/delete/", contact_deletion.contact_delete, name="contact_delete"),
+    path("contacts/delete/", contact_deletion.contacts_delete, name="contacts_delete"),
+    path("contacts/schedule/", bulk_schedule.bulk_schedule, name="contacts_schedule"),
+    path(
+        "contacts/schedule/recipients/",
+        bulk_schedule.recipients,
+        name="contacts_schedule_recipients",
+    ),
+    path(
+        "contacts/schedule/search/",
+        bulk_schedule.find_recipients,
+        name="contacts_schedule_search",
+    ),
     path("meetings/", meetings.meeting_list, name="meetings"),
     path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting"),
     *lifecycle.urlpatterns,

@@ -102,6 +102,25 @@ def launch_for_contact(person: Person) -> str:
     return ALLOWED if person.sees("contacts") else UNKNOWN
 
 
+def delete_contact(person: Person) -> str:
+    """Deleting the contact cancels its upcoming meeting: both must be the person's to
+    change."""
+    if not person.signed_in:
+        return ANONYMOUS
+    if not person.sees("contacts"):
+        return HIDDEN
+    return ALLOWED if person.changes("contacts") and person.changes("meetings") else FORBIDDEN
+
+
+def deletes_contact(person: Person) -> bool:
+    return delete_contact(person) == ALLOWED
+
+
+def lists_with_its_meeting(person: Person) -> bool:
+    """A filter on meetings counts only the meetings the person may see."""
+    return person.sees("contacts") and person.sees("meetings")
+
+
 def lists(kind: str) -> Callable[[Person], bool]:
     return lambda person: person.sees(kind)
 
@@ -174,6 +193,20 @@ def bulk_meeting_made(world: World, response: TestResponse) -> bool:
     return Meeting.objects.filter(contact=world.contact, trigger="bulk").exists()
 
 
+def bulk_meeting_titled(title: str) -> Effect:
+    return lambda world, response: Meeting.objects.filter(
+        contact=world.contact, trigger="bulk", title=title
+    ).exists()
+
+
+def contact_deleted(world: World, response: TestResponse) -> bool:
+    """Gone, and its upcoming meeting kept but cancelled."""
+    return (
+        not Contact.objects.filter(pk=world.contact.pk).exists()
+        and Meeting.objects.filter(pk=world.meeting.pk, cancel_requested=True).exists()
+    )
+
+
 def previewed_one(world: World, response: TestResponse) -> bool:
     return response.status_code == 200 and response.json()["planned"] == 1
 
@@ -228,6 +261,23 @@ def popup_form(world: World, user: User | None) -> dict[str, Any]:
         "duration_minutes": 30,
         "provider": "jitsi",
     }
+
+
+def bulk_options_form(world: World, user: User | None) -> dict[str, Any]:
+    return {
+        "ids": [world.contact.pk],
+        "how": "options",
+        "title": "Bulk call",
+        "when": "now",
+        "timezone": "Europe/Berlin",
+        "duration_minutes": 30,
+        "provider": "jitsi",
+        "occurrence": "matrix-options",
+    }
+
+
+def bulk_action_form(world: World, user: User | None) -> dict[str, Any]:
+    return {"all": "1", "q": "carla", "how": "action", "action": world.action.pk}
 
 
 def launch_body(world: World, user: User | None) -> dict[str, Any]:
@@ -354,6 +404,24 @@ PAGES = [
         effect=CONTACT_EMAIL,
         expect_effect=lists("contacts"),
     ),
+    Row(
+        "GET",
+        "contacts",
+        signed_in,
+        200,
+        query="?upcoming=1&sort=-created",
+        effect=CONTACT_EMAIL,
+        expect_effect=lists_with_its_meeting,
+    ),
+    Row(
+        "GET",
+        "contacts",
+        signed_in,
+        200,
+        query="?tz=none&sort=owner&per_page=25",
+        effect=CONTACT_EMAIL,
+        expect_effect=lists("contacts"),
+    ),
     Row("GET", "contact_new", add_contacts, 200),
     Row(
         "POST",
@@ -383,6 +451,81 @@ PAGES = [
         target="contact",
         body=popup_form,
         effect=meeting_titled("Popup call"),
+    ),
+    Row("GET", "contact_delete", delete_contact, 200, target="contact"),
+    Row("POST", "contact_delete", delete_contact, 302, target="contact", effect=contact_deleted),
+    # The list's selection: "all matching" resolves to the contacts the person may change.
+    Row(
+        "GET",
+        "contacts_delete",
+        signed_in,
+        200,
+        query="?all=1&q=carla",
+        effect=shows(lambda w: 'data-deletable="1"'),
+        expect_effect=deletes_contact,
+    ),
+    Row(
+        "POST",
+        "contacts_delete",
+        signed_in,
+        302,
+        body=fixed({"all": "1", "q": "carla"}),
+        effect=contact_deleted,
+        expect_effect=deletes_contact,
+    ),
+    Row(
+        "POST",
+        "contacts_delete",
+        signed_in,
+        302,
+        body=lambda w, u: {"ids": [w.contact.pk]},
+        effect=contact_deleted,
+        expect_effect=deletes_contact,
+    ),
+    Row(
+        "GET",
+        "contacts_schedule",
+        signed_in,
+        200,
+        query="?all=1&q=carla",
+        effect=CONTACT_EMAIL,
+        expect_effect=changes("contacts"),
+    ),
+    Row(
+        "POST",
+        "contacts_schedule",
+        signed_in,
+        200,
+        body=bulk_options_form,
+        effect=bulk_meeting_titled("Bulk call"),
+        expect_effect=changes("contacts"),
+    ),
+    Row(
+        "POST",
+        "contacts_schedule",
+        signed_in,
+        200,
+        body=bulk_action_form,
+        effect=bulk_meeting_made,
+        expect_effect=changes("contacts"),
+    ),
+    Row(
+        "POST",
+        "contacts_schedule_recipients",
+        signed_in,
+        200,
+        body=lambda w, u: {"add": w.contact.pk},
+        effect=CONTACT_EMAIL,
+        expect_effect=lists("contacts"),
+    ),
+    Row(
+        "GET",
+        "contacts_schedule_search",
+        signed_in,
+        200,
+        query="?find=carla",
+        effect=CONTACT_EMAIL,
+        expect_effect=lists("contacts"),
     ),
     Row("GET", "meetings", signed_in, 200, effect=MEETING_TITLE, expect_effect=lists("meetings")),
     Row("GET", "meeting", view("meetings"), 200, target="meeting"),

@@ -1,55 +1,113 @@
-"""Contacts: list, page, create and edit, and the "Schedule meeting" popup."""
+"""Contacts: the list, a contact's page, create and edit, and the "Schedule meeting"
+popup. Deleting and bulk scheduling have their own modules."""
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
-from convener.crm.models import Contact
+from convener.crm.models import Contact, CustomField
 from convener.meetings.models import Meeting
 from convener.meetings.triggers import TriggerKind, TriggerRef, new_occurrence
 from convener.providers.registry import PROVIDERS
 from convener.scheduling.accounts import NoUsableConnection, choose_account
 from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
+from convener.scheduling.removal import plan_deletion
 from convener.team import access
 from convener.team.models import User
+from convener.web.contact_query import ORDERINGS, ContactQuery, FilterProblem, matching
+from convener.web.custom_fields import facts
 from convener.web.forms import ContactForm, ScheduleMeetingForm
+
+PAGE_SIZES = (25, 50, 100)
+ZONES_LISTED = 200
+
+
+def _page_size(request: HttpRequest) -> int:
+    size = request.GET.get("per_page", "")
+    return int(size) if size.isdigit() and int(size) in PAGE_SIZES else 50
+
+
+def _sort_links(query: ContactQuery) -> dict[str, str]:
+    """For each sortable column, the query string that sorts by it: ascending, or
+    descending when it is already ascending."""
+    links = {}
+    for name in ORDERINGS:
+        sort = f"-{name}" if query.sort == name else name
+        links[name] = urlencode({**query.as_params(sort=False), "sort": sort})
+    return links
 
 
 @login_required
 def contact_list(request: HttpRequest) -> HttpResponse:
-    # PostgreSQL refuses NUL in text, even in a search: it cannot match anything anyway.
-    query = request.GET.get("q", "").replace("\x00", "").strip()
-    contacts = access.visible_contacts(request.user)
-    if query:
-        contacts = contacts.filter(
-            Q(email__icontains=query)
-            | Q(first_name__icontains=query)
-            | Q(last_name__icontains=query)
-            | Q(company__icontains=query)
-        )
-    page = Paginator(contacts, 50).get_page(request.GET.get("page"))
-    return render(request, "web/contacts/list.html", {"page": page, "query": query})
+    """The contacts the person may see: searched, filtered, sorted and paged, with boxes
+    to select some (or all that match) for a bulk action."""
+    user = request.user
+    query = ContactQuery.from_params(request.GET)
+    problem = ""
+    try:
+        contacts = matching(user, query)
+        # "Select all N matching" acts on those the person may change: say how many.
+        editable_count = query.contacts(user, access.editable_contacts(user)).count()
+    except FilterProblem as exc:
+        problem, contacts, editable_count = str(exc), Contact.objects.none(), 0
+    page = Paginator(query.ordered(contacts), _page_size(request)).get_page(request.GET.get("page"))
+    visible = access.visible_contacts(user)
+    zones = (
+        visible.exclude(timezone="").order_by("timezone").values_list("timezone", flat=True)
+    ).distinct()[:ZONES_LISTED]
+    params = query.as_params()
+    if _page_size(request) != 50:
+        params["per_page"] = str(_page_size(request))
+    return render(
+        request,
+        "web/contacts/list.html",
+        {
+            "page": page,
+            "query": query,
+            "problem": problem,
+            "editable_count": editable_count,
+            "page_query": urlencode(params),
+            "sort_links": _sort_links(query),
+            "owners": User.objects.filter(is_active=True).order_by(
+                "first_name", "last_name", "username"
+            ),
+            "zones": list(zones),
+            "custom_fields": CustomField.objects.all(),
+            "page_sizes": PAGE_SIZES,
+            "per_page": _page_size(request),
+        },
+    )
 
 
 @login_required
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contact = access.find(request.user, Contact.objects.select_related("owner"), pk)
     meetings = access.visible(request.user, Meeting.objects.filter(contact=contact))
+    # Offered only where it will work: deleting also cancels its upcoming meetings.
+    may_delete = access.can_edit(request.user, contact) and not (
+        plan_deletion(request.user, Contact.objects.filter(pk=contact.pk)).refused
+    )
     return render(
         request,
         "web/contacts/detail.html",
-        {"contact": contact, "meetings": meetings.select_related("host")[:50]},
+        {
+            "contact": contact,
+            "meetings": meetings.select_related("host")[:50],
+            "custom_facts": facts(contact.fields),
+            "may_delete": may_delete,
+        },
     )
 
 
@@ -97,6 +155,32 @@ def _initial_zone(request: HttpRequest, contact: Contact) -> str:
     return contact.timezone or (user.timezone if isinstance(user, User) else "") or "UTC"
 
 
+def one_off_settings(data: dict[str, Any]) -> OneOffMeeting:
+    """The popup's options (ScheduleMeetingForm.cleaned_data) as one-off settings."""
+    start = None
+    if data["when"] == "at":
+        start = datetime.combine(data["date"], data["time"])
+    return OneOffMeeting(
+        title=data["title"],
+        timezone=data["timezone"],
+        duration_minutes=data["duration_minutes"],
+        start=start,
+        description=data["description"],
+        external_emails=data["attendees"],
+        provider=data["provider"],
+    )
+
+
+def show_schedule_errors(form: ScheduleMeetingForm, exc: ValidationError) -> None:
+    """Scheduling's errors next to the popup's fields; a start is the date's problem."""
+    for name, errors in exc.message_dict.items():
+        target = name if name in form.fields else None
+        if name == "start":
+            target = "date"
+        for error in errors:
+            form.add_error(target, error)
+
+
 @login_required
 def schedule_meeting(request: HttpRequest, pk: int) -> HttpResponse:
     """The popup: GET renders the form into the dialog, POST schedules or shows errors.
@@ -124,18 +208,7 @@ def schedule_meeting(request: HttpRequest, pk: int) -> HttpResponse:
     form = ScheduleMeetingForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        start = None
-        if data["when"] == "at":
-            start = datetime.combine(data["date"], data["time"])
-        params = OneOffMeeting(
-            title=data["title"],
-            timezone=data["timezone"],
-            duration_minutes=data["duration_minutes"],
-            start=start,
-            description=data["description"],
-            external_emails=data["attendees"],
-            provider=data["provider"],
-        )
+        params = one_off_settings(data)
         try:
             outcome = schedule_one_off(
                 [contact],
@@ -147,12 +220,7 @@ def schedule_meeting(request: HttpRequest, pk: int) -> HttpResponse:
                 browser_timezone=data["browser_timezone"] or None,
             )
         except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                target = name if name in form.fields else None
-                if name == "start":
-                    target = "date"
-                for error in errors:
-                    form.add_error(target, error)
+            show_schedule_errors(form, exc)
         else:
             meeting_id = (outcome.created_ids or outcome.existing_ids)[0]
             messages.success(request, "Scheduled. The link is being created.")

@@ -81,9 +81,86 @@
     );
   });
 
+  // A form with data-submit-once sends itself once: a second click while the next page
+  // loads would ask again for what is being done.
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (event.defaultPrevented || !form.dataset || form.dataset.submitOnce === undefined) return;
+    if (form.dataset.sent) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.sent = "1";
+    form.querySelectorAll("button[type=submit]").forEach(function (button) {
+      button.setAttribute("aria-disabled", "true");
+    });
+  });
+
+  // The contacts list's selection: boxes ticked on this page, or "all N matching", which
+  // sends the list's filters instead of ids (the server finds the contacts again).
+  function refreshSelection(form) {
+    const rows = Array.from(form.querySelectorAll("[data-select-row]"));
+    const ticked = rows.filter(function (row) { return row.checked; }).length;
+    const allInput = form.querySelector("[data-all-matching]");
+    const allMatching = allInput && allInput.value === "1";
+    const matching = Number(form.dataset.matching || 0);
+    const pageBox = form.querySelector("[data-select-page]");
+    if (pageBox) {
+      pageBox.checked = rows.length > 0 && ticked === rows.length;
+      pageBox.indeterminate = ticked > 0 && ticked < rows.length;
+    }
+    const summary = form.querySelector("[data-selection-summary]");
+    if (summary) {
+      summary.hidden = allMatching;
+      summary.textContent = ticked ? ticked + " selected" : "No contact selected";
+    }
+    const offer = form.querySelector("[data-select-all-offer]");
+    if (offer) offer.hidden = allMatching || ticked !== rows.length || rows.length >= matching;
+    const done = form.querySelector("[data-select-all-done]");
+    if (done) done.hidden = !allMatching;
+    form.querySelectorAll("[data-needs-selection]").forEach(function (button) {
+      button.disabled = !(allMatching || ticked > 0);
+    });
+  }
+
+  function setAllMatching(form, on) {
+    const allInput = form.querySelector("[data-all-matching]");
+    if (allInput) allInput.value = on ? "1" : "";
+  }
+
+  document.addEventListener("change", function (event) {
+    const box = event.target;
+    const form = box.closest && box.closest("[data-selection]");
+    if (!form) return;
+    if (box.matches("[data-select-page]")) {
+      form.querySelectorAll("[data-select-row]").forEach(function (row) {
+        row.checked = box.checked;
+      });
+    }
+    // Changing a box makes the selection the boxes again.
+    if (box.matches("[data-select-page], [data-select-row]")) setAllMatching(form, false);
+    refreshSelection(form);
+  });
+
+  document.addEventListener("click", function (event) {
+    const form = event.target.closest && event.target.closest("[data-selection]");
+    if (!form) return;
+    if (event.target.closest("[data-select-all-matching]")) {
+      setAllMatching(form, true);
+      form.querySelectorAll("[data-select-row]").forEach(function (row) { row.checked = true; });
+      refreshSelection(form);
+    } else if (event.target.closest("[data-clear-selection]")) {
+      setAllMatching(form, false);
+      form.querySelectorAll("[data-select-row]").forEach(function (row) { row.checked = false; });
+      refreshSelection(form);
+    }
+  });
+
   function prepare(root) {
     rememberPlaceholders(root);
     fillBrowserZone(root);
+    // Boxes the browser kept ticked after "back" count as selected.
+    root.querySelectorAll("[data-selection]").forEach(refreshSelection);
   }
   document.addEventListener("DOMContentLoaded", function () { prepare(document); });
   document.addEventListener("htmx:load", function (event) { prepare(event.target); });
