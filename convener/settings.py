@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "convener.connections",
     "convener.meetings",
     "convener.dispatch",
+    "convener.segments",
     "convener.web",
 ]
 
