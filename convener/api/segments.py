@@ -253,9 +253,7 @@ def add_members(request: HttpRequest, segment_id: RowId, payload: MembersIn) -> 
 
 
 @router.post("/segments/{segment_id}/members/remove", response=MembersOut)
-def remove_members(
-    request: HttpRequest, segment_id: RowId, payload: MembersIn
-) -> dict[str, Any]:
+def remove_members(request: HttpRequest, segment_id: RowId, payload: MembersIn) -> dict[str, Any]:
     """Take contacts out of a static segment (the contacts themselves stay)."""
     user = person(request)
     segment = permissions.find_segment(user, segment_id, edit=True)

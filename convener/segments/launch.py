@@ -1,4 +1,4 @@
-""""Schedule meetings for this segment": a reusable action launched on the segment's
+""" "Schedule meetings for this segment": a reusable action launched on the segment's
 members as the person sees them, through the scheduling seam, recorded as a run.
 
 The trigger reference is (segment, the segment's id, an occurrence the form or the API
@@ -21,6 +21,7 @@ from convener.scheduling.request import ScheduleRequest
 from convener.segments.membership import members
 from convener.segments.models import Segment
 from convener.team.models import User
+from convener.timezones import is_iana_zone
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,8 @@ def schedule_segment(
         contact_ids=ids,
         trigger=ref,
         requested_by=person,
-        browser_timezone=browser_timezone or None,
+        # A browser that reports nonsense is ignored, as the popup does.
+        browser_timezone=browser_timezone if is_iana_zone(browser_timezone) else None,
     )
     try:
         run = launch(request, label=segment.name)

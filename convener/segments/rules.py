@@ -84,6 +84,7 @@ GROUPS_MAX = 20
 CONDITIONS_MAX = 20  # per group
 TEXT_VALUE_MAX = 200
 DAYS_MAX = 3650
+YEARS = (1000, 9998)
 
 
 # -- the parsed rules ----------------------------------------------------------------------
@@ -107,6 +108,20 @@ class Condition:
         if self.operator.takes is not Takes.NOTHING:
             found["value"] = value
         return found
+
+    def phrase(self) -> str:
+        """The condition in words: "Renewal is within the next 30 days"."""
+        label = self.operator.label
+        if self.field.kind is Kind.MEETINGS:
+            return label[:1].upper() + label[1:]
+        value = self.document().get("value")
+        if "…" in label:
+            return f"{self.field.label} {label.replace('…', str(value))}"
+        if value is None:
+            return f"{self.field.label} {label}"
+        if self.operator.takes in (Takes.TEXT, Takes.USERNAME):
+            value = f"“{value}”"
+        return f"{self.field.label} {label} {value}"
 
 
 @dataclass(frozen=True)
@@ -194,9 +209,17 @@ def _date(value: Any) -> date:
     try:
         if not isinstance(value, str) or len(value.strip()) != 10:
             raise ValueError
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise _Refused(f"{_shown(value)} is not a date; write it like 2026-12-03") from None
+    return _within_years(day)
+
+
+def _within_years(day: date) -> date:
+    # A day's midnight must be an instant in every zone, and the day after it a day.
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise _Refused(f"give a date in the years {YEARS[0]} to {YEARS[1]}, not {day.isoformat()}")
+    return day
 
 
 def _moment(value: Any) -> date | datetime:
@@ -217,6 +240,7 @@ def _moment(value: Any) -> date | datetime:
             f"{_shown(value)} has a UTC offset; write the local date and time, like "
             "2026-12-03T15:00: it is read in the segment's time zone"
         )
+    _within_years(moment.date())
     return moment.replace(second=0, microsecond=0)
 
 
