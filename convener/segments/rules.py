@@ -284,19 +284,20 @@ def _condition(item: Any, catalog: dict[str, FieldSpec]) -> Condition:
             raise _Refused(
                 f"there is no custom field {_shown(name.removeprefix(CUSTOM_PREFIX))}", "field"
             )
+        missing = "choose a field" if name in (None, "") else f"there is no field {_shown(name)}"
         raise _Refused(
-            f"there is no field {_shown(name)}; use one of {choices}, or fields.<key> for a "
-            "custom field",
-            "field",
+            f"{missing}; use one of {choices}, or fields.<key> for a custom field", "field"
         )
     op_name = item.get("operator")
     operator = operator_of(spec, op_name) if isinstance(op_name, str) else None
     if operator is None:
         names = ", ".join(op.name for op in OPERATORS[spec.kind])
-        raise _Refused(
-            f"{_shown(op_name)} is not an operator for {KIND_WORDS[spec.kind]}; use one of {names}",
-            "operator",
+        wrong = (
+            "choose an operator"
+            if op_name in (None, "")
+            else f"{_shown(op_name)} is not an operator for {KIND_WORDS[spec.kind]}"
         )
+        raise _Refused(f"{wrong}; use one of {names}", "operator")
     if operator.takes is Takes.NOTHING:
         return Condition(spec, operator, None)
     if item.get("value") is None:
