@@ -77,6 +77,14 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name", "email"]
+        # Lists of contacts (all of them, a segment's members) show a page in this order:
+        # with the index, the first page of 100,000 contacts is read in order and stops
+        # after its 50 rows, instead of sorting every match first.
+        indexes = [
+            models.Index(
+                fields=["last_name", "first_name", "email", "id"], name="crm_contact_by_name"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),

@@ -60,6 +60,7 @@ from django.db.models.lookups import (
     IStartsWith,
     LessThan,
     LessThanOrEqual,
+    Range,
 )
 
 from convener.meetings.models import Meeting, MeetingState
@@ -382,7 +383,9 @@ def _custom_number(key: str) -> Combinable:
 def _custom_date(key: str, length: int) -> Combinable:
     """The first `length` characters of a date or date-time string value ("T" between the
     date and the time, however it was written), else NULL."""
-    text = Replace(JSONText(key), Value(" "), Value("T"))
+    text: Combinable = JSONText(key)
+    if length > 10:
+        text = Replace(text, Value(" "), Value("T"))
     return _when_type(key, STRING, Substr(text, 1, length), CharField())
 
 
@@ -447,57 +450,58 @@ def _number_q(op: str, lhs: Combinable, value: float | None) -> Q:
 
 @dataclass(frozen=True)
 class _Span:
-    """[start, end) on the field's own scale: ISO text for custom values, instants for
-    Created. Either end may be open (None)."""
+    """[start, end) in days or in minutes (dates, or naive datetimes read in the segment's
+    zone); either end may be open (None)."""
 
-    start: Any = None
-    end: Any = None
-
-    def q(self, lhs: Combinable) -> Q:
-        condition = Q()
-        if self.start is not None:
-            condition &= Q(GreaterThanOrEqual(lhs, self.start))
-        if self.end is not None:
-            condition &= Q(LessThan(lhs, self.end))
-        return condition
+    start: date | None = None
+    end: date | None = None
 
 
 class _Clock:
-    """Days and minutes of the segment's zone, as the values a field compares."""
+    """Days and minutes of the segment's zone, as the values a field compares: instants
+    for Created, ISO text for custom values."""
 
     def __init__(self, now: datetime, zone: str, *, instants: bool) -> None:
         self.zone = ZoneInfo(zone)
         self.today = now.astimezone(self.zone).date()
         self.instants = instants
 
-    def day(self, day: date) -> Any:
-        """The start of `day`: its midnight in the zone, or its ISO text."""
+    def value(self, moment: date) -> Any:
+        """The start of a day (its midnight in the zone) or of a minute."""
+        if isinstance(moment, datetime):
+            if self.instants:
+                return moment.replace(tzinfo=self.zone).astimezone(UTC)
+            return moment.strftime("%Y-%m-%dT%H:%M")
         if self.instants:
-            return datetime.combine(day, time(0), self.zone).astimezone(UTC)
-        return day.isoformat()
+            return datetime.combine(moment, time(0), self.zone).astimezone(UTC)
+        return moment.isoformat()
 
-    def minute(self, moment: datetime) -> Any:
-        if self.instants:
-            return moment.replace(tzinfo=self.zone).astimezone(UTC)
-        return moment.strftime("%Y-%m-%dT%H:%M")
+    def q(self, span: _Span, lhs: Combinable) -> Q:
+        if span.start is not None and span.end is not None and not self.instants:
+            # Text compares in one BETWEEN: SQLite reads the value (a JSON lookup) once.
+            unit = timedelta(minutes=1) if isinstance(span.end, datetime) else timedelta(days=1)
+            return Q(Range(lhs, (self.value(span.start), self.value(span.end - unit))))
+        condition = Q()
+        if span.start is not None:
+            condition &= Q(GreaterThanOrEqual(lhs, self.value(span.start)))
+        if span.end is not None:
+            condition &= Q(LessThan(lhs, self.value(span.end)))
+        return condition
 
 
-def _day_span(op: str, value: Any, clock: _Clock) -> _Span:
+def _day_span(op: str, value: Any, today: date) -> _Span:
     one = timedelta(days=1)
     if op == "in_next_days":
-        return _Span(clock.day(clock.today), clock.day(clock.today + timedelta(days=value) + one))
+        return _Span(today, today + timedelta(days=value) + one)
     if op == "in_last_days":
-        return _Span(clock.day(clock.today - timedelta(days=value)), clock.day(clock.today + one))
-    if isinstance(value, datetime):
-        at, after = clock.minute(value), clock.minute(value + timedelta(minutes=1))
-    else:
-        at, after = clock.day(value), clock.day(value + one)
+        return _Span(today - timedelta(days=value), today + one)
+    after = value + (timedelta(minutes=1) if isinstance(value, datetime) else one)
     return {
-        "on": _Span(at, after),
-        "before": _Span(end=at),
+        "on": _Span(value, after),
+        "before": _Span(end=value),
         "after": _Span(start=after),
         "on_or_before": _Span(end=after),
-        "on_or_after": _Span(start=at),
+        "on_or_after": _Span(start=value),
     }[op]
 
 
@@ -505,7 +509,8 @@ def _day_q(spec: FieldSpec, op: str, value: Any, now: datetime, zone: str) -> Q:
     if not spec.custom:  # Created: an instant
         if op in ("is_empty", "is_not_empty"):
             return Q(IsNull(F(spec.name), op == "is_empty"))
-        return _day_span(op, value, _Clock(now, zone, instants=True)).q(F(spec.name))
+        clock = _Clock(now, zone, instants=True)
+        return clock.q(_day_span(op, value, clock.today), F(spec.name))
     if op in ("is_empty", "is_not_empty"):
         # Dates are strings; anything else, or "", is no date.
         empty = Q(IsNull(_custom_date(spec.key, 10), True)) | Q(
@@ -514,7 +519,8 @@ def _day_q(spec: FieldSpec, op: str, value: Any, now: datetime, zone: str) -> Q:
         return empty if op == "is_empty" else ~empty
     # Days compare on the date part; a date and time to the minute on "YYYY-MM-DDTHH:MM".
     length = 16 if isinstance(value, datetime) else 10
-    return _day_span(op, value, _Clock(now, zone, instants=False)).q(_custom_date(spec.key, length))
+    clock = _Clock(now, zone, instants=False)
+    return clock.q(_day_span(op, value, clock.today), _custom_date(spec.key, length))
 
 
 def _is_boolean(key: str, value: bool) -> Q:
