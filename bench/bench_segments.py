@@ -33,6 +33,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,18 @@ def timed(action: Callable[[], Any], runs: int) -> tuple[float, float, Any]:
     return times[0], min(times), result
 
 
+def count_members(segment: Any, viewer: Any) -> int:
+    from convener.segments.membership import members
+
+    return members(segment, viewer).count()
+
+
+def first_page(segment: Any, viewer: Any) -> list[Any]:
+    from convener.segments.membership import listed
+
+    return list(listed(segment, viewer)[:PAGE])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=100_000)
@@ -153,7 +166,6 @@ def main() -> None:
         setup_django(box)
         from django.test import Client
 
-        from convener.segments.membership import listed, members
         from convener.segments.models import Segment
 
         rule(f"segments: {args.contacts:,} contacts on {box.database}")
@@ -167,18 +179,14 @@ def main() -> None:
         worst = 0.0
         for label, viewer in [("administrator", admin), ("member, own contacts only", member)]:
             rule(label)
-            first, best, count = timed(lambda v=viewer: members(segment, v).count(), args.runs)
+            first, best, count = timed(partial(count_members, segment, viewer), args.runs)
             print(f"count: {count:,} members; first {first:.3f} s, best {best:.3f} s")
             worst = max(worst, best)
-            first, best, rows = timed(
-                lambda v=viewer: list(listed(segment, v)[:PAGE]), args.runs
-            )
+            first, best, rows = timed(partial(first_page, segment, viewer), args.runs)
             print(f"first page ({len(rows)} members): first {first:.3f} s, best {best:.3f} s")
             worst = max(worst, best)
             client.force_login(viewer)
-            first, best, response = timed(
-                lambda: client.get(f"/segments/{segment.pk}/"), args.runs
-            )
+            first, best, response = timed(lambda: client.get(f"/segments/{segment.pk}/"), args.runs)
             assert response.status_code == 200, response.status_code
             print(f"segment page, rendered: first {first:.3f} s, best {best:.3f} s")
         rule("result")

@@ -204,7 +204,7 @@ def colleague_holds_only_view_own_contacts(world: World, response: TestResponse)
 
 
 def segment_has(**wanted: Any) -> Effect:
-    def effect(world: World, response: HttpResponse) -> bool:
+    def effect(world: World, response: TestResponse) -> bool:
         segment = Segment.objects.filter(pk=world.segment.pk).first()
         return segment is not None and all(
             getattr(segment, name) == value for name, value in wanted.items()
@@ -217,18 +217,18 @@ def segment_exists(name: str) -> Effect:
     return lambda world, response: Segment.objects.filter(name=name).exists()
 
 
-def segment_removed(world: World, response: HttpResponse) -> bool:
+def segment_removed(world: World, response: TestResponse) -> bool:
     return not Segment.objects.filter(pk=world.segment.pk).exists()
 
 
 NEWCOMER = "dan@client.example"
 
 
-def newcomer_is_a_member(world: World, response: HttpResponse) -> bool:
+def newcomer_is_a_member(world: World, response: TestResponse) -> bool:
     return SegmentMember.objects.filter(segment=world.segment, contact__email=NEWCOMER).exists()
 
 
-def contact_left_the_segment(world: World, response: HttpResponse) -> bool:
+def contact_left_the_segment(world: World, response: TestResponse) -> bool:
     return not SegmentMember.objects.filter(segment=world.segment, contact=world.contact).exists()
 
 
@@ -236,7 +236,7 @@ def may_change_segment_members(person: Person) -> bool:
     return segment_members(person) == ALLOWED
 
 
-def segment_meeting_made(world: World, response: HttpResponse) -> bool:
+def segment_meeting_made(world: World, response: TestResponse) -> bool:
     return Meeting.objects.filter(
         contact=world.contact, trigger="segment", trigger_source=str(world.segment.pk)
     ).exists()

@@ -17,7 +17,7 @@ def condition(field: str, operator: str, value: Any = None) -> dict[str, Any]:
     return found
 
 
-def rules(*groups: list[dict[str, Any]]) -> dict[str, Any]:
+def rules(*groups: list[Any]) -> dict[str, Any]:
     return {"groups": [{"conditions": list(group)} for group in groups]}
 
 
