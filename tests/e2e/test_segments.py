@@ -96,6 +96,13 @@ def test_a_dynamic_segment_with_a_date_rule_gets_its_meetings(
     paris_page: Page, server: Server, postgres_database: str | None, shoot: Screenshots
 ) -> None:
     page = paris_page
+    refused: list[str] = []  # what the Content-Security-Policy refused, if anything
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     suffix = secrets.token_hex(3)
     today = date.today()
     company = f"Paris Renewals {suffix}"
@@ -183,3 +190,4 @@ def test_a_dynamic_segment_with_a_date_rule_gets_its_meetings(
     members.get_by_role("link", name="Ann Renner").click()
     expect(page.get_by_role("heading", name="Ann Renner", level=1)).to_be_visible()
     expect(page.get_by_role("link", name="Renewal call with Ann")).to_be_visible()
+    assert refused == []
