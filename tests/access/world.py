@@ -11,6 +11,7 @@ from django.utils import timezone
 from convener.connections.models import Connection
 from convener.crm.models import Contact
 from convener.meetings.models import Delivery, Meeting, MeetingAction, MeetingState
+from convener.segments.models import Segment, SegmentMember
 from convener.team.members import permissions
 from convener.team.models import ApiToken, User
 from tests.access.people import Person
@@ -31,6 +32,7 @@ class World:
     meeting: Meeting
     delivery: Delivery
     action: MeetingAction
+    segment: Segment  # the owner's static segment, holding the contact
 
     def user(self, person: Person) -> User | None:
         """The account `person` asks with, holding exactly their permissions."""
@@ -66,6 +68,18 @@ def build_world() -> World:
     assert connection is not None
     action = MeetingAction.objects.create(name="Spring wave", provider="jitsi")
     tokens = {user.pk: ApiToken.issue(user, "matrix")[1] for user in (admin, owner, other)}
+    segment = Segment.objects.create(name="Key accounts", kind=Segment.Kind.STATIC, owner=owner)
+    SegmentMember.objects.create(segment=segment, contact=contact)
     return World(
-        admin, owner, other, colleague, tokens, contact, connection, meeting, delivery, action
+        admin,
+        owner,
+        other,
+        colleague,
+        tokens,
+        contact,
+        connection,
+        meeting,
+        delivery,
+        action,
+        segment,
     )

@@ -45,6 +45,7 @@ class Seeded:
     contacts: list[int]
     meetings: list[int]
     actions: list[int]
+    segments: list[int]
 
 
 @dataclass
@@ -96,7 +97,33 @@ def _seed() -> Seeded:
         contacts=[c.pk for c in contacts],
         meetings=outcome.created_ids,
         actions=[action.pk],
+        segments=_seed_segments(user, contacts),
     )
+
+
+def _seed_segments(user: Any, contacts: list[Any]) -> list[int]:
+    """The fuzzing member's dynamic and static segments, and one of another member's that
+    outlives the DELETE cases."""
+    from convener.crm.models import CustomField
+    from convener.segments.models import Segment, SegmentMember
+    from convener.team.models import User
+
+    CustomField.objects.create(key="renewal", label="Renewal", kind="date")
+    rules = {
+        "groups": [
+            {"conditions": [{"field": "fields.renewal", "operator": "in_next_days", "value": 30}]},
+            {"conditions": [{"field": "email", "operator": "contains", "value": "example.org"}]},
+        ]
+    }
+    other = User.objects.create_user("fuzz-other", "other@example.com", "pw-other-1234")
+    dynamic = Segment.objects.create(name="Renewals", owner=user, rules=rules)
+    static = Segment.objects.create(name="Picked", kind="static", owner=user)
+    theirs = Segment.objects.create(name="Theirs", kind="static", owner=other)
+    for segment in (static, theirs):
+        SegmentMember.objects.bulk_create(
+            SegmentMember(segment=segment, contact=contact) for contact in contacts
+        )
+    return [dynamic.pk, static.pk, theirs.pk]
 
 
 def _aim_at_seeded_rows(case: Any, seeded: Seeded) -> None:
@@ -117,9 +144,17 @@ def _aim_at_seeded_rows(case: Any, seeded: Seeded) -> None:
         and contact_ids[0] % 5
     ):
         body["contact_ids"] = [seeded.contacts[i % len(seeded.contacts)] for i in contact_ids]
+    action = body.get("action_id")
+    if isinstance(action, int) and action > 0 and action % 5:
+        body["action_id"] = seeded.actions[action % len(seeded.actions)]
 
 
-_ROWS = {"meeting_id": "meetings", "contact_id": "contacts", "action_id": "actions"}
+_ROWS = {
+    "meeting_id": "meetings",
+    "contact_id": "contacts",
+    "action_id": "actions",
+    "segment_id": "segments",
+}
 
 
 def _fuzz(operation: Any, mode: GenerationMode, seeded: Seeded, figures: Figures) -> None:

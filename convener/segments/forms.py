@@ -1,0 +1,45 @@
+"""The forms of the segment pages (the rules have their own builder: builder.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from convener.meetings.models import MeetingAction
+from convener.meetings.triggers import OCCURRENCE_MAX, new_occurrence
+from convener.segments.models import NAME_MAX, Segment
+from convener.web.fields import timezone_field
+
+
+class SegmentForm(forms.Form):
+    name = forms.CharField(max_length=NAME_MAX)
+    kind = forms.ChoiceField(
+        choices=[
+            (Segment.Kind.DYNAMIC, "Dynamic: contacts matching rules"),
+            (Segment.Kind.STATIC, "Static: contacts added by hand"),
+        ],
+        widget=forms.RadioSelect,
+        initial=Segment.Kind.DYNAMIC,
+    )
+    timezone = timezone_field(label="Dates are read in")
+
+
+class ActionChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class ScheduleSegmentForm(forms.Form):
+    action = ActionChoice(
+        queryset=MeetingAction.objects.order_by("name", "pk"),
+        label="Meeting action",
+        empty_label="Choose an action…",
+        error_messages={"invalid_choice": "That action no longer exists; choose another."},
+    )
+    browser_timezone = forms.CharField(required=False, widget=forms.HiddenInput)
+    # One per opening of the dialog: a second submit of the same form (a double click, a
+    # resend after a timeout) finds the meetings the first one made.
+    occurrence = forms.CharField(
+        required=False, max_length=OCCURRENCE_MAX, widget=forms.HiddenInput, initial=new_occurrence
+    )
