@@ -2,7 +2,7 @@
 
 from ninja import Swagger
 
-from convener.api import actions, contacts, errors, lifecycle, meetings, plans
+from convener.api import actions, contacts, errors, lifecycle, meetings, plans, runs
 from convener.api.auth import AUTH
 from convener.api.openapi import ConvenerAPI
 from convener.api.parser import StoredTextParser
@@ -23,3 +23,4 @@ api.add_router("", meetings.router)
 api.add_router("", plans.router)
 api.add_router("", actions.router)
 api.add_router("", lifecycle.router)
+api.add_router("", runs.router)

@@ -32,7 +32,7 @@ from schemathesis.config import PositiveDataAcceptanceConfig
 
 REPO = Path(__file__).resolve().parents[2]
 FIGURES = REPO / "test-artifacts" / "fuzzing.json"
-# Per operation and generation mode (valid, invalid): 16 operations make 1,280 cases.
+# Per operation and generation mode (valid, invalid): 18 operations make 1,440 cases.
 # FUZZ_EXAMPLES=500 digs deeper, for a run by hand.
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 MIN_CASES = 1000
@@ -44,6 +44,7 @@ class Seeded:
     contacts: list[int]
     meetings: list[int]
     actions: list[int]
+    runs: list[int]
 
 
 @dataclass
@@ -69,7 +70,9 @@ def _seed() -> Seeded:
     from convener.crm.models import Contact, CustomField
     from convener.meetings.models import MeetingAction
     from convener.meetings.triggers import TriggerKind, TriggerRef
+    from convener.scheduling.launch import launch
     from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
+    from convener.scheduling.request import ScheduleRequest
     from convener.team.models import ApiToken, User
     from tests.dates import winter_day
 
@@ -90,11 +93,21 @@ def _seed() -> Seeded:
         trigger=TriggerRef(TriggerKind.API, "tests"),
     )
     action = MeetingAction.objects.create(name="Seeded", title_template="Hi {{ contact.name }}")
+    run = launch(
+        ScheduleRequest(
+            action,
+            [c.pk for c in contacts],
+            TriggerRef(TriggerKind.BULK, str(action.pk), "seeded"),
+            requested_by=user,
+        ),
+        label="Seeded run",
+    )
     return Seeded(
         token=ApiToken.issue(user, "fuzzing")[1],
         contacts=[c.pk for c in contacts],
         meetings=outcome.created_ids,
         actions=[action.pk],
+        runs=[run.pk],
     )
 
 
@@ -114,7 +127,12 @@ def _aim_at_seeded_rows(case: Any, seeded: Seeded) -> None:
         body["contact_ids"] = [seeded.contacts[i % len(seeded.contacts)] for i in ids]
 
 
-_ROWS = {"meeting_id": "meetings", "contact_id": "contacts", "action_id": "actions"}
+_ROWS = {
+    "meeting_id": "meetings",
+    "contact_id": "contacts",
+    "action_id": "actions",
+    "run_id": "runs",
+}
 
 
 def _fuzz(operation: Any, mode: GenerationMode, seeded: Seeded, figures: Figures) -> None:
