@@ -94,7 +94,10 @@ def _target(world: World, row: Row) -> dict[str, Any]:
 
 def _ask_api(client: Client, world: World, row: Row, user: User | None) -> Any:
     path = row.route.format(
-        contact_id=world.contact.pk, meeting_id=world.meeting.pk, action_id=world.action.pk
+        contact_id=world.contact.pk,
+        meeting_id=world.meeting.pk,
+        action_id=world.action.pk,
+        run_id=world.run.pk,
     )
     headers = {"Authorization": f"Bearer {world.tokens[user.pk]}"} if user else {}
     body = row.body(world, user) if row.body else None

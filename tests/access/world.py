@@ -1,5 +1,6 @@
 """The world every row of the access matrix is tried in: an owner's contact, a meeting
-they host on their own Zoom account, its invitation, a reusable action, and the people."""
+they host on their own Zoom account, its invitation, a reusable action, the owner's
+launch of it (a run holding that meeting), and the people."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from django.utils import timezone
 
 from convener.connections.models import Connection
 from convener.crm.models import Contact
-from convener.meetings.models import Delivery, Meeting, MeetingAction, MeetingState
+from convener.meetings.models import Delivery, Meeting, MeetingAction, MeetingState, Run
+from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.team.members import permissions
 from convener.team.models import ApiToken, User
 from tests.access.people import Person
@@ -31,6 +33,7 @@ class World:
     meeting: Meeting
     delivery: Delivery
     action: MeetingAction
+    run: Run
 
     def user(self, person: Person) -> User | None:
         """The account `person` asks with, holding exactly their permissions."""
@@ -66,6 +69,26 @@ def build_world() -> World:
     assert connection is not None
     action = MeetingAction.objects.create(name="Spring wave", provider="jitsi")
     tokens = {user.pk: ApiToken.issue(user, "matrix")[1] for user in (admin, owner, other)}
+    run = _launched(owner, action, meeting)
     return World(
-        admin, owner, other, colleague, tokens, contact, connection, meeting, delivery, action
+        admin, owner, other, colleague, tokens, contact, connection, meeting, delivery, action, run
+    )
+
+
+def _launched(owner: User, action: MeetingAction, meeting: Meeting) -> Run:
+    """The owner's launch of the action, holding the world's meeting."""
+    ref = TriggerRef(TriggerKind.BULK, str(action.pk), "matrix")
+    assert meeting.contact_id is not None
+    Meeting.objects.filter(pk=meeting.pk).update(
+        trigger=ref.kind, trigger_source=ref.source, trigger_key=ref.meeting_key(meeting.contact_id)
+    )
+    return Run.objects.create(
+        action=action,
+        label="Matrix wave",
+        trigger=ref.kind,
+        trigger_source=ref.source,
+        occurrence=ref.occurrence,
+        requested_by=owner,
+        requested=1,
+        created=1,
     )
