@@ -3,7 +3,7 @@ providers' pace and daily caps."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -17,10 +17,12 @@ from convener.scheduling.launch import launch
 from convener.scheduling.progress import run_progress
 from convener.scheduling.request import ScheduleRequest
 from convener.team.models import User
+from tests.dates import winter_day
 
 pytestmark = pytest.mark.django_db
 
-NOON = datetime(2031, 3, 4, 12, 0, tzinfo=UTC)
+# Ahead of any time the meetings are due at (now), whenever the tests run.
+NOON = datetime.combine(winter_day(), time(12), UTC)
 
 
 def zoom_run(host: User, count: int) -> Run:
@@ -75,7 +77,7 @@ def test_a_host_over_zooms_daily_cap_finishes_on_a_later_utc_day(member: User) -
     )
     # 40 left today, then 100 on each of the next two UTC days: the last on day 3.
     finish = run_progress(run, now=NOON).estimated_finish
-    assert finish == datetime(2031, 3, 6, 0, 0, tzinfo=UTC)
+    assert finish == datetime.combine(winter_day(2), time(0), UTC)
 
 
 def test_a_meeting_waiting_for_quota_is_done_no_sooner_than_its_next_try(member: User) -> None:
