@@ -49,6 +49,23 @@ PER_HOST = [
     ("owner", "Each host has their own sequence"),
     ("one", "One sequence for everyone"),
 ]
+# The settings of each timing mode; those of a mode not chosen are hidden, never stored,
+# and never an error.
+MODE_FIELDS = {
+    "delay": ("delay_amount", "delay_unit"),
+    "fixed": ("fixed_date", "fixed_time"),
+    "field": ("field_key", "time_of_day"),
+    "smart": (
+        "smart_start_date",
+        "smart_start_time",
+        "gap_minutes",
+        "window_from",
+        "window_to",
+        "days",
+        "per_host",
+        "max_per_day",
+    ),
+}
 DATE = forms.DateInput(attrs={"type": "date"})
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
@@ -110,7 +127,9 @@ class ActionForm(forms.Form):
     )
     smart_start_date = forms.DateField(label="First day", required=False, widget=DATE)
     smart_start_time = forms.TimeField(label="First meeting at", required=False, widget=TIME)
-    gap_minutes = _int(0, 7 * 24 * 60, label="Gap between meetings (minutes)", initial=10)
+    gap_minutes = _int(
+        0, 7 * 24 * 60, label="Gap between meetings (minutes)", initial=10, required=False
+    )
     window_from = forms.TimeField(label="Working hours from", required=False, widget=TIME)
     window_to = forms.TimeField(
         label="until", required=False, widget=TIME, help_text="00:00 as the end means midnight."
@@ -209,6 +228,11 @@ class ActionForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         mode = data.get("timing_mode")
+        for other, names in MODE_FIELDS.items():
+            if other != mode:
+                for name in names:
+                    self.errors.pop(name, None)
+                    data[name] = None
         needed = {
             "delay": [("delay_amount", "Say how long after the trigger.")],
             "fixed": [("fixed_date", "Pick the date."), ("fixed_time", "Pick the time.")],
@@ -236,6 +260,8 @@ class ActionForm(forms.Form):
             name = form_field_for(key)
             if name not in self.fields:
                 name = None  # type: ignore[assignment]
+            # The planner names the window's start "from"; the form calls it working hours.
+            message = message.replace("than from (", "than the start of the working hours (")
             self.add_error(name, message[:1].upper() + message[1:])
         if not problems and data.get("timing_mode") == "fixed":
             self._check_fixed_time(action, data)

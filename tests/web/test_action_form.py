@@ -127,7 +127,7 @@ def test_each_timing_mode_is_stored_with_its_own_settings_only(signed_in: Any) -
 def test_a_window_that_ends_before_it_starts_is_shown_next_to_its_end(signed_in: Any) -> None:
     response = signed_in.post("/actions/new/", form_data(window_from="17:00", window_to="09:00"))
     assert response.status_code == 200
-    assert "later than from (17:00)" in error_for(response, "window_to")
+    assert "later than the start of the working hours (17:00)" in error_for(response, "window_to")
     assert not MeetingAction.objects.exists()
 
 
@@ -307,3 +307,12 @@ def test_every_planner_key_points_at_its_form_field(key: str, field: str) -> Non
 )
 def test_a_stored_timing_survives_the_form_unchanged(timing: dict[str, Any]) -> None:
     assert timing_from_fields(fields_from_timing(timing)) == timing
+
+
+def test_settings_of_a_mode_not_chosen_never_block_saving(signed_in: Any) -> None:
+    response = signed_in.post(
+        "/actions/new/",
+        form_data(timing_mode="immediate", gap_minutes="", delay_amount="", window_to="x"),
+    )
+    assert response.status_code == 302
+    assert MeetingAction.objects.get().timing == {"mode": "immediate"}

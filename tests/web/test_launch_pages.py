@@ -229,7 +229,7 @@ def test_a_time_in_the_past_is_shown_in_words_in_the_viewers_zone(
     people(member, 1)
     html = preview_of(signed_in, action, recipients="all")
     # 10:00 in Shanghai is 03:00 in Berlin, Ann's zone.
-    assert "date in the past: 03:00 on Tue 1 Dec 2020 in Europe/Berlin" in html
+    assert "Date in the past: 03:00 on Tue 1 Dec 2020 in Europe/Berlin" in html
     assert "2020-12-01T02:00:00+00:00" not in html
 
 

@@ -31,10 +31,28 @@ def words(value: datetime | None, zone: str = "") -> str:
     return when.in_words(value, zone or _viewer_zone())
 
 
+# The planner names its settings by their SPEC keys; people know them by the form's words.
+_SETTINGS = {
+    "timing.start": "the first meeting's day and time",
+    "timing.time_of_day": "the time of day",
+}
+
+
+@register.filter
+def said(text: Any) -> str:
+    """A reason or a note with any ISO instant in it said in the viewer's zone, in words,
+    and the planner's setting names said as the form says them."""
+    words = when.instants_in_words(str(text or ""), _viewer_zone())
+    for key, name in _SETTINGS.items():
+        words = words.replace(key, name)
+    return words
+
+
 @register.filter
 def reason_words(text: Any) -> str:
-    """A reason with any ISO instant in it said in the viewer's zone, in words."""
-    return when.instants_in_words(str(text or ""), _viewer_zone())
+    """`said`, as a sentence of its own (a reason starts in lower case)."""
+    words = said(text)
+    return words[:1].upper() + words[1:]
 
 
 def _local(value: datetime, zone: str) -> datetime:
