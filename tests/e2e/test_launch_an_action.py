@@ -20,6 +20,8 @@ from playwright.sync_api import Page, expect
 
 from tests.dates import winter_day
 from tests.e2e.conftest import Screenshots, Server, log_in
+from tests.e2e.test_content_security_policy import RECORD_VIOLATIONS, Violations
+from tests.e2e.test_layout import assert_fits, assert_in_view
 from tests.e2e.ui import create_contact, fact, nav
 
 pytestmark = pytest.mark.browser
@@ -32,16 +34,36 @@ SHOWN = re.compile(
 )
 
 
-@pytest.fixture
-def paris_page(browser: Any, server: Server, shoot: Screenshots) -> Iterator[Page]:
-    """A page signed in as alice, in a browser whose own zone is Europe/Paris."""
+def paris_context(browser: Any, server: Server, width: int, height: int) -> Any:
+    """A browser whose own zone is Europe/Paris, recording what the Content-Security-Policy
+    refuses."""
     context = browser.new_context(
         base_url=server.url,
-        viewport={"width": 1280, "height": 900},
+        viewport={"width": width, "height": height},
         locale="en-GB",
         timezone_id=PARIS,
     )
     context.set_default_timeout(10_000)
+    context.add_init_script(RECORD_VIOLATIONS)
+    return context
+
+
+@pytest.fixture
+def paris_page(browser: Any, server: Server, shoot: Screenshots) -> Iterator[Page]:
+    """A page signed in as alice, 1280 px wide, in Europe/Paris."""
+    context = paris_context(browser, server, 1280, 900)
+    page = context.new_page()
+    try:
+        log_in(page, server, shoot)
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def phone_page(browser: Any, server: Server, shoot: Screenshots) -> Iterator[Page]:
+    """The same on a phone, 390 px wide."""
+    context = paris_context(browser, server, 390, 844)
     page = context.new_page()
     try:
         log_in(page, server, shoot)
@@ -54,7 +76,8 @@ def test_a_smart_action_launched_from_paris_keeps_to_its_rules(
     paris_page: Page, shoot: Screenshots
 ) -> None:
     page = paris_page
-    tag = "".join(secrets.choice(string.ascii_lowercase) for _ in range(6))
+    violations = Violations(page)
+    tag = a_tag()
     day = winter_day()  # a Tuesday
     contacts = {
         f"Pia {tag}": "Europe/Paris",
@@ -100,6 +123,7 @@ def test_a_smart_action_launched_from_paris_keeps_to_its_rules(
     for weekday in ("Sat", "Sun"):
         expect(page.get_by_label(weekday, exact=True)).not_to_be_checked()
     shoot(page, "action-form")
+    violations.assert_none("the action form")
     page.get_by_role("button", name="Save action").click()
 
     expect(page.get_by_role("heading", name=f"Demo day {tag}", level=1)).to_be_visible()
@@ -111,10 +135,13 @@ def test_a_smart_action_launched_from_paris_keeps_to_its_rules(
     page.get_by_role("button", name="Launch…").click()
     page.get_by_role("searchbox").fill(tag)
     results = page.locator("#search-results [data-pick-contact]")
-    expect(results).to_have_count(3)
+    expect(results).to_have_count(3)  # once the search has answered
+    for name in contacts:
+        expect(page.locator("#search-results")).to_contain_text(name)
     for box in results.all():
         box.check()
     shoot(page, "launch-choose")
+    violations.assert_none("the action page and the launch page")
     page.get_by_role("button", name="Preview").click()
     expect(page.get_by_role("heading", name=f"Preview: Demo day {tag}")).to_be_visible()
     expect(page.locator("[data-figure=planned]")).to_have_text("3")
@@ -123,6 +150,7 @@ def test_a_smart_action_launched_from_paris_keeps_to_its_rules(
         expect(page.locator(".day-rows")).to_contain_text(name)
     expect(page.locator("svg.strip rect.slot")).to_have_count(3)
     shoot(page, "preview")
+    violations.assert_none("the preview")
 
     # Launch, and watch the run reach done.
     page.get_by_role("button", name="Launch 3 meetings").click()
@@ -138,6 +166,7 @@ def test_a_smart_action_launched_from_paris_keeps_to_its_rules(
     for row in rows.all():
         expect(row).to_contain_text("Invited")
     shoot(page, "run-done")
+    violations.assert_none("the run page")
     run_url = page.url
 
     # Each meeting, read in the viewer's zone (the browser's, which the action took):
@@ -171,3 +200,52 @@ def test_a_smart_action_launched_from_paris_keeps_to_its_rules(
     expect(row).to_contain_text("alice")
     expect(row).to_contain_text("3 of 3 linked")
     shoot(page, "runs")
+    violations.assert_none("the runs list")
+
+
+def a_tag() -> str:
+    return "".join(secrets.choice(string.ascii_lowercase) for _ in range(6))
+
+
+def test_the_action_pages_fit_a_phone(phone_page: Page, shoot: Screenshots) -> None:
+    page = phone_page
+    tag = a_tag()
+    create_contact(
+        page, shoot, email=f"phone.{tag}@example.org", first="Phoebe", last=tag, zone=PARIS
+    )
+    page.goto("/actions/")
+    assert_fits(page)
+    assert_in_view(page, page.get_by_role("button", name="New action"))
+    page.get_by_role("button", name="New action").click()
+    page.get_by_label("Name", exact=True).fill(f"Phone check {tag}")
+    page.get_by_text("Smart scheduling", exact=True).click()
+    page.locator(".placeholder-picker").first.get_by_text("Insert placeholder").click()
+    shoot(page, "phone-form")
+    assert_fits(page)
+    page.locator(".placeholder-picker").first.get_by_text("Insert placeholder").click()
+    save = page.get_by_role("button", name="Save action")
+    save.scroll_into_view_if_needed()
+    assert_in_view(page, save)
+    save.click()
+    expect(page.get_by_role("heading", name=f"Phone check {tag}", level=1)).to_be_visible()
+    assert_fits(page)
+    page.get_by_role("button", name="Launch…").click()
+    page.get_by_role("searchbox").fill(tag)
+    found = page.locator("#search-results [data-pick-contact]")
+    expect(found).to_have_count(1)  # once the search has answered
+    expect(page.locator("#search-results")).to_contain_text(f"Phoebe {tag}")
+    found.check()
+    assert_fits(page)
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("[data-figure=planned]")).to_have_text("1")
+    expect(page.locator(".day-rows")).to_contain_text(f"Phoebe {tag}")
+    shoot(page, "phone-preview")
+    assert_fits(page)
+    page.get_by_role("button", name="Launch 1 meeting").click()
+    expect(page.locator("#run-status [data-run-status]")).to_have_attribute(
+        "data-run-status", "done", timeout=RUN_TIMEOUT_MS
+    )
+    shoot(page, "phone-run")
+    assert_fits(page)
+    page.goto("/runs/")
+    assert_fits(page)
