@@ -1,5 +1,6 @@
 """Who may see and change what: the one permission check for contacts, meetings, their
-invitations and connected accounts. Every page, API operation and trigger asks here.
+invitations, connected accounts and runs (launches on many contacts). Every page, API
+operation and trigger asks here.
 
 The model is a marketing suite's: for contacts and for meetings, *view own*, *view
 others*, *edit own* and *edit others*. Own is a contact the person owns (Contact.owner)

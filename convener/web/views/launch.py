@@ -115,9 +115,7 @@ def _search(user: User, query: str) -> list[Any]:
     return list(contacts[:SEARCH_RESULTS])
 
 
-def _chooser(
-    request: HttpRequest, action: MeetingAction, form: LaunchForm, status: int = 200
-) -> HttpResponse:
+def _chooser(request: HttpRequest, action: MeetingAction, form: LaunchForm) -> HttpResponse:
     user = _user(request)
     query = request.GET.get("q", "")
     context = {
@@ -127,7 +125,7 @@ def _chooser(
         "results": _search(user, query),
         "editable": access.editable_contacts(user).count(),
     }
-    return render(request, "web/actions/launch.html", context, status=status)
+    return render(request, "web/actions/launch.html", context)
 
 
 def _recipients(user: User, data: dict[str, Any]) -> tuple[list[int], str]:
