@@ -15,10 +15,10 @@ from convener.api.schemas import RowId
 from convener.meetings.models import CredentialsPolicy, MeetingAction
 from convener.meetings.triggers import TriggerKind, TriggerRef, new_occurrence
 from convener.scheduling.accounts import NoUsableConnection
+from convener.scheduling.launch import launch_with_outcome
 from convener.scheduling.limits import DESCRIPTION_MAX, EXTRA_ATTENDEES_MAX, LAUNCH_CONTACT_IDS_MAX
 from convener.scheduling.preview import preview
 from convener.scheduling.request import ScheduleRequest
-from convener.scheduling.schedule import schedule
 from convener.scheduling.validation import validate_action
 from convener.team import access
 from convener.team.models import User
@@ -167,13 +167,15 @@ def preview_launch(request: HttpRequest, action_id: RowId, payload: LaunchIn) ->
 
 @router.post("/actions/{action_id}/schedule", response={201: dict[str, Any]})
 def launch(request: HttpRequest, action_id: RowId, payload: LaunchIn) -> tuple[int, dict[str, Any]]:
-    """Schedule a meeting for each contact with this action, in one transaction."""
+    """Schedule a meeting for each contact with this action, in one transaction, recorded
+    as a run (`run_id`; its progress at GET /runs/{run_id}). The same `trigger_ref` is the
+    same run: launched again, it makes only what is missing."""
     action = get_object_or_404(MeetingAction, pk=action_id)
     try:
-        outcome = schedule(_request(request, action, payload))
+        run, outcome = launch_with_outcome(_request(request, action, payload))
     except NoUsableConnection as exc:
         # The seam refuses a lone recipient no account can host (the popup shows why);
         # the preview lists it as skipped. Nothing was saved.
         field = "all_contacts" if payload.all_contacts else "contact_ids"
         raise ValidationError({field: f"no meeting can be scheduled: {exc}"}) from None
-    return 201, outcome.summary()
+    return 201, {"run_id": run.pk, **outcome.summary()}

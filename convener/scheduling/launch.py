@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from convener.meetings.models import Run
-from convener.scheduling.request import ScheduleRequest
+from convener.scheduling.request import ScheduleOutcome, ScheduleRequest
 from convener.scheduling.schedule import schedule
 
 SKIPS_KEPT = 1000
@@ -15,6 +15,14 @@ def launch(request: ScheduleRequest, *, label: str = "") -> Run:
     """Schedule `request` and record it as a run, in one transaction: a run exists exactly
     when its meetings do. Launching the same trigger reference again schedules only what
     is missing and updates the same run."""
+    return launch_with_outcome(request, label=label)[0]
+
+
+def launch_with_outcome(
+    request: ScheduleRequest, *, label: str = ""
+) -> tuple[Run, ScheduleOutcome]:
+    """`launch`, and what this launch itself did (made, found again, skipped): the run
+    counts every launch of its reference, a caller reporting one launch needs both."""
     ref = request.trigger
     with transaction.atomic():
         outcome = schedule(request)
@@ -33,4 +41,4 @@ def launch(request: ScheduleRequest, *, label: str = "") -> Run:
         run.skipped_count = len(outcome.skipped)
         run.skipped = [s.as_dict() for s in outcome.skipped[:SKIPS_KEPT]]
         run.save()
-    return run
+    return run, outcome

@@ -1,5 +1,6 @@
 """Who may see and change what: the one permission check for contacts, meetings, their
-invitations and connected accounts. Every page, API operation and trigger asks here.
+invitations, connected accounts and runs (launches on many contacts). Every page, API
+operation and trigger asks here.
 
 The model is a marketing suite's: for contacts and for meetings, *view own*, *view
 others*, *edit own* and *edit others*. Own is a contact the person owns (Contact.owner)
@@ -26,7 +27,7 @@ from django.http import Http404
 
 from convener.connections.models import Connection
 from convener.crm.models import Contact
-from convener.meetings.models import Delivery, Meeting
+from convener.meetings.models import Delivery, Meeting, Run
 from convener.team.models import Access
 
 M = TypeVar("M", bound=Model)
@@ -129,6 +130,20 @@ def _connection_filter(user: Any) -> Q | None:
     return Q(level=Connection.Level.ORGANIZATION) | Q(user=user.pk)
 
 
+def _sees_all_runs(user: Any) -> bool:
+    """A run shows its meetings' hosts and contacts: whoever may see other members'
+    meetings may see every run; everyone else the runs they launched."""
+    return is_admin(user) or any(has(user, MEETINGS.perm(f"{verb}_others")) for verb in VIEW)
+
+
+def _run_filter(user: Any) -> Q | None:
+    if _sees_all_runs(user):
+        return Q()
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Q(requested_by=user.pk)
+
+
 def visible(user: Any, queryset: QuerySet[M]) -> QuerySet[M]:
     """`queryset` narrowed to the rows the person may view."""
     model = queryset.model
@@ -141,6 +156,8 @@ def visible(user: Any, queryset: QuerySet[M]) -> QuerySet[M]:
         condition = _rows(user, MEETINGS, VIEW, path="meeting__")
     elif issubclass(model, Connection):
         condition = _connection_filter(user)
+    elif issubclass(model, Run):
+        condition = _run_filter(user)
     else:
         raise TypeError(f"no permission rule for {model.__name__}")
     return queryset.none() if condition is None else queryset.filter(condition)
@@ -158,6 +175,28 @@ def visible_connections(user: Any) -> QuerySet[Connection]:
     """The connections whose account details the person may see: an administrator all,
     everyone else the organization's and their own."""
     return visible(user, Connection.objects.select_related("user"))
+
+
+def visible_runs(user: Any) -> QuerySet[Run]:
+    """The launches the person may follow: their own, or all of them with the permission
+    to see meetings other members host."""
+    return visible(user, Run.objects.select_related("action", "requested_by"))
+
+
+def changeable_meetings(user: Any, queryset: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """`queryset` narrowed to the meetings the person may change: the *edit* permissions,
+    and, for a meeting on another member's connected account, *use other users'
+    accounts*. The same rule as `refusal`, in SQL, to count and act on many at once."""
+    condition = _rows(user, MEETINGS, ("edit",))
+    if condition is None:
+        return queryset.none()
+    if not is_admin(user) and not has(user, USE_OTHERS_CONNECTIONS):
+        condition &= (
+            Q(connection__isnull=True)
+            | Q(connection__level=Connection.Level.ORGANIZATION)
+            | Q(connection__user=user.pk)
+        )
+    return queryset.filter(condition)
 
 
 def editable_contacts(user: Any) -> QuerySet[Contact]:
@@ -181,6 +220,8 @@ def can_view(user: Any, obj: Model | None) -> bool:
         return getattr(user, "is_authenticated", False) and (
             obj.level == Connection.Level.ORGANIZATION or obj.user_id == user.pk
         )
+    if isinstance(obj, Run):
+        return _sees_all_runs(user) or _mine(user, obj.requested_by_id)
     raise TypeError(f"no permission rule for {type(obj).__name__}")
 
 
@@ -311,6 +352,20 @@ def find(user: Any, queryset: QuerySet[M], pk: Any, *, edit: bool = False) -> M:
     if edit:
         require_edit(user, obj)
     return obj
+
+
+def find_contact_ids(user: Any, ids: list[int], field: str = "contact_ids") -> list[int]:
+    """`find_contacts` for a long list, reading ids only: the ids in order and once each,
+    or the same ValidationError on `field` for those the person may not see."""
+    wanted = list(dict.fromkeys(ids))
+    seen: set[int] = set()
+    rows = visible(user, Contact.objects.all())
+    for start in range(0, len(wanted), 1000):
+        seen.update(rows.filter(pk__in=wanted[start : start + 1000]).values_list("pk", flat=True))
+    missing = [str(pk) for pk in wanted if pk not in seen]
+    if missing:
+        raise ValidationError({field: f"no contact with id {', '.join(missing[:10])}"})
+    return wanted
 
 
 def find_contacts(user: Any, ids: list[int], field: str = "contact_ids") -> list[Contact]:

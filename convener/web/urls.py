@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
+from convener.web.actions_urls import urlpatterns as action_pages
 from convener.web.views import (
     bulk_schedule,
     connections,
@@ -53,4 +54,5 @@ urlpatterns = [
     path("outbox/<int:pk>/invite.ics", outbox.outbox_ics, name="outbox_ics"),
     path("team/", team.team, name="team"),
     path("team/<int:pk>/", team.team_member, name="team_member"),
+    *action_pages,
 ]

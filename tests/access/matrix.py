@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from convener.connections.models import Connection
 from convener.crm.models import Contact
-from convener.meetings.models import Meeting
+from convener.meetings.models import Meeting, MeetingAction
 from convener.segments.models import Segment, SegmentMember
 from convener.team.models import User
 from tests.access.people import Person
@@ -25,16 +25,18 @@ if TYPE_CHECKING:
     # What Django's test client answers: a response with .json(), named in django-stubs only.
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
-ALLOWED, HIDDEN, FORBIDDEN, UNKNOWN, ANONYMOUS = (
+ALLOWED, HIDDEN, FORBIDDEN, UNKNOWN, ANONYMOUS, FORM_ERROR = (
     "allowed",
     "hidden",
     "forbidden",
     "unknown",
     "anonymous",
+    "form error",
 )
 # What a refused person gets. UNKNOWN: an id in a request body that names something the
-# person may not see is refused as if it did not exist.
-REFUSED = {HIDDEN: 404, FORBIDDEN: 403, UNKNOWN: 422}
+# person may not see is refused as if it did not exist. FORM_ERROR: a page's form shown
+# again with that refusal next to the field.
+REFUSED = {HIDDEN: 404, FORBIDDEN: 403, UNKNOWN: 422, FORM_ERROR: 200}
 
 Rule = Callable[[Person], str]
 Body = Callable[[World, User | None], dict[str, Any]]
@@ -120,6 +122,8 @@ def deletes_contact(person: Person) -> bool:
 def lists_with_its_meeting(person: Person) -> bool:
     """A filter on meetings counts only the meetings the person may see."""
     return person.sees("contacts") and person.sees("meetings")
+
+
 def segment_owner(person: Person) -> str:
     """A segment is changed by its owner and by administrators; every member sees it."""
     if not person.signed_in:
@@ -133,6 +137,33 @@ def segment_members(person: Person) -> str:
     if verdict != ALLOWED:
         return verdict
     return ALLOWED if person.sees("contacts") else UNKNOWN
+
+
+def launch_page_for_contact(person: Person) -> str:
+    """The launch page: a contact id the person may not see is an error on the form."""
+    if not person.signed_in:
+        return ANONYMOUS
+    return ALLOWED if person.sees("contacts") else FORM_ERROR
+
+
+def follows_run(person: Person) -> bool:
+    """The owner launched the world's run; others follow it if they see others' meetings."""
+    return (
+        person.admin
+        or person.role == "owner"
+        or person.holds("team.view_others_meetings")
+        or person.holds("team.edit_others_meetings")
+    )
+
+
+def run_rule(person: Person) -> str:
+    if not person.signed_in:
+        return ANONYMOUS
+    return ALLOWED if follows_run(person) else HIDDEN
+
+
+def changes_runs_meetings(person: Person) -> bool:
+    return follows_run(person) and person.changes("meetings")
 
 
 def lists(kind: str) -> Callable[[Person], bool]:
@@ -204,7 +235,8 @@ def meeting_titled(title: str) -> Effect:
 
 
 def bulk_meeting_made(world: World, response: TestResponse) -> bool:
-    return Meeting.objects.filter(contact=world.contact, trigger="bulk").exists()
+    made = Meeting.objects.filter(contact=world.contact, trigger="bulk")
+    return made.exclude(pk=world.meeting.pk).exists()  # the world's run holds that one
 
 
 def bulk_meeting_titled(title: str) -> Effect:
@@ -274,6 +306,7 @@ def segment_meeting_made(world: World, response: TestResponse) -> bool:
 
 
 MEETING_TITLE = shows(lambda w: w.meeting.title)
+RUN_LABEL = shows(lambda w: w.run.label)
 CONTACT_EMAIL = shows(lambda w: w.contact.email)
 
 
@@ -349,6 +382,32 @@ def newcomer_form(world: World, user: User | None) -> dict[str, Any]:
 
 def segment_form(name: str) -> Body:
     return fixed({"name": name, "kind": "static", "timezone": "UTC"})
+
+
+def action_form(name: str) -> Body:
+    def body(world: World, user: User | None) -> dict[str, Any]:
+        return {
+            "name": name,
+            "provider": "jitsi",
+            "credentials": "organization",
+            "title_template": "Meeting with {{ contact.name }}",
+            "duration_minutes": 30,
+            "timing_mode": "immediate",
+            "delay_unit": "hours",
+            "gap_minutes": 0,
+            "per_host": "owner",
+            "timezone_chain": ["contact", "default"],
+        }
+
+    return body
+
+
+def action_named(name: str) -> Effect:
+    return lambda world, response: MeetingAction.objects.filter(name=name).exists()
+
+
+def launch_form(step: str) -> Body:
+    return lambda world, user: {"contact_ids": [world.contact.pk], "step": step}
 
 
 def fixed(data: dict[str, Any]) -> Body:
@@ -510,6 +569,8 @@ API = [
         effect=segment_meeting_made,
         expect_effect=changes("contacts"),
     ),
+    Row("GET", "/api/v1/runs", signed_in, 200, effect=RUN_LABEL, expect_effect=follows_run),
+    Row("GET", "/api/v1/runs/{run_id}", run_rule, 200),
 ]
 
 
@@ -810,6 +871,72 @@ PAGES = [
         target="colleague",
         body=fixed({"perm": ["team.view_own_contacts"]}),
         effect=colleague_holds_only_view_own_contacts,
+    ),
+    Row("GET", "actions", signed_in, 200, effect=shows(lambda w: w.action.name)),
+    Row("GET", "action_new", signed_in, 200),
+    Row(
+        "POST",
+        "action_new",
+        signed_in,
+        302,
+        body=action_form("Autumn wave"),
+        effect=action_named("Autumn wave"),
+    ),
+    Row("GET", "action", signed_in, 200, target="action"),
+    Row("GET", "action_edit", signed_in, 200, target="action"),
+    Row(
+        "POST",
+        "action_edit",
+        signed_in,
+        302,
+        target="action",
+        body=action_form("Renamed wave"),
+        effect=action_named("Renamed wave"),
+    ),
+    Row("GET", "action_duplicate", signed_in, 200, target="action"),
+    Row("GET", "action_launch", signed_in, 200, target="action"),
+    Row(
+        "POST",
+        "action_launch",
+        launch_page_for_contact,
+        200,
+        target="action",
+        body=launch_form("preview"),
+        effect=shows(lambda w: "Launch 1 meeting<"),
+        expect_effect=changes("contacts"),
+    ),
+    Row(
+        "POST",
+        "action_launch",
+        launch_page_for_contact,
+        302,
+        target="action",
+        query="?step=launch",
+        body=launch_form("launch"),
+        effect=bulk_meeting_made,
+        expect_effect=changes("contacts"),
+    ),
+    Row("GET", "runs", signed_in, 200, effect=RUN_LABEL, expect_effect=follows_run),
+    Row("GET", "run", run_rule, 200, target="run"),
+    Row("GET", "run_retry", run_rule, 200, target="run"),
+    Row(
+        "POST",
+        "run_retry",
+        run_rule,
+        302,
+        target="run",
+        effect=meeting_has(attempts=0),
+        expect_effect=changes_runs_meetings,
+    ),
+    Row("GET", "run_cancel", run_rule, 200, target="run"),
+    Row(
+        "POST",
+        "run_cancel",
+        run_rule,
+        302,
+        target="run",
+        effect=meeting_has(cancel_requested=True),
+        expect_effect=changes_runs_meetings,
     ),
     Row("GET", "api-1:openapi-json", public, 200),
     Row("GET", "api-1:openapi-view", public, 200),

@@ -98,6 +98,7 @@ def _ask_api(client: Client, world: World, row: Row, user: User | None) -> Any:
         meeting_id=world.meeting.pk,
         action_id=world.action.pk,
         segment_id=world.segment.pk,
+        run_id=world.run.pk,
     )
     headers = {"Authorization": f"Bearer {world.tokens[user.pk]}"} if user else {}
     body = row.body(world, user) if row.body else None

@@ -1,5 +1,6 @@
 """The world every row of the access matrix is tried in: an owner's contact, a meeting
-they host on their own Zoom account, its invitation, a reusable action, and the people."""
+they host on their own Zoom account, its invitation, a reusable action, the owner's
+launch of it (a run holding that meeting), and the people."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from django.utils import timezone
 
 from convener.connections.models import Connection
 from convener.crm.models import Contact
-from convener.meetings.models import Delivery, Meeting, MeetingAction, MeetingState
+from convener.meetings.models import Delivery, Meeting, MeetingAction, MeetingState, Run
+from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.segments.models import Segment, SegmentMember
 from convener.team.members import permissions
 from convener.team.models import ApiToken, User
@@ -33,6 +35,7 @@ class World:
     delivery: Delivery
     action: MeetingAction
     segment: Segment  # the owner's static segment, holding the contact
+    run: Run
 
     def user(self, person: Person) -> User | None:
         """The account `person` asks with, holding exactly their permissions."""
@@ -82,4 +85,24 @@ def build_world() -> World:
         delivery,
         action,
         segment,
+        _launched(owner, action, meeting),
+    )
+
+
+def _launched(owner: User, action: MeetingAction, meeting: Meeting) -> Run:
+    """The owner's launch of the action, holding the world's meeting."""
+    ref = TriggerRef(TriggerKind.BULK, str(action.pk), "matrix")
+    assert meeting.contact_id is not None
+    Meeting.objects.filter(pk=meeting.pk).update(
+        trigger=ref.kind, trigger_source=ref.source, trigger_key=ref.meeting_key(meeting.contact_id)
+    )
+    return Run.objects.create(
+        action=action,
+        label="Matrix wave",
+        trigger=ref.kind,
+        trigger_source=ref.source,
+        occurrence=ref.occurrence,
+        requested_by=owner,
+        requested=1,
+        created=1,
     )

@@ -33,7 +33,7 @@ from schemathesis.core.result import Err
 
 REPO = Path(__file__).resolve().parents[2]
 FIGURES = REPO / "test-artifacts" / "fuzzing.json"
-# Per operation and generation mode (valid, invalid): 16 operations make 1,280 cases.
+# Per operation and generation mode (valid, invalid): 18 operations make 1,440 cases.
 # FUZZ_EXAMPLES=500 digs deeper, for a run by hand.
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 MIN_CASES = 1000
@@ -46,6 +46,7 @@ class Seeded:
     meetings: list[int]
     actions: list[int]
     segments: list[int]
+    runs: list[int]
 
 
 @dataclass
@@ -71,7 +72,9 @@ def _seed() -> Seeded:
     from convener.crm.models import Contact, CustomField
     from convener.meetings.models import MeetingAction
     from convener.meetings.triggers import TriggerKind, TriggerRef
+    from convener.scheduling.launch import launch
     from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
+    from convener.scheduling.request import ScheduleRequest
     from convener.team.models import ApiToken, User
     from tests.dates import winter_day
 
@@ -92,12 +95,22 @@ def _seed() -> Seeded:
         trigger=TriggerRef(TriggerKind.API, "tests"),
     )
     action = MeetingAction.objects.create(name="Seeded", title_template="Hi {{ contact.name }}")
+    run = launch(
+        ScheduleRequest(
+            action,
+            [c.pk for c in contacts],
+            TriggerRef(TriggerKind.BULK, str(action.pk), "seeded"),
+            requested_by=user,
+        ),
+        label="Seeded run",
+    )
     return Seeded(
         token=ApiToken.issue(user, "fuzzing")[1],
         contacts=[c.pk for c in contacts],
         meetings=outcome.created_ids,
         actions=[action.pk],
         segments=_seed_segments(user, contacts),
+        runs=[run.pk],
     )
 
 
@@ -154,6 +167,7 @@ _ROWS = {
     "contact_id": "contacts",
     "action_id": "actions",
     "segment_id": "segments",
+    "run_id": "runs",
 }
 
 
