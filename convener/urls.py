@@ -6,5 +6,6 @@ from convener.api.router import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("contacts/import/", include("convener.imports.urls")),
     path("", include("convener.web.urls")),
 ]

@@ -9,6 +9,7 @@ without a row here fails tests/access/test_matrix.py.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from django.http import HttpResponse
 
 from convener.connections.models import Connection
 from convener.crm.models import Contact
+from convener.imports.models import ContactImport
 from convener.meetings.models import Meeting
 from convener.team.models import User
 from tests.access.people import Person
@@ -100,6 +102,21 @@ def launch_for_contact(person: Person) -> str:
     return ALLOWED if person.sees("contacts") else UNKNOWN
 
 
+def own_import(person: Person) -> str:
+    """A contact import is seen by its uploader (the owner) and the administrators."""
+    if not person.signed_in:
+        return ANONYMOUS
+    return ALLOWED if person.role in {"administrator", "owner"} else HIDDEN
+
+
+def use_own_import(person: Person) -> str:
+    """Mapping and starting an import also needs the permission to add contacts."""
+    verdict = own_import(person)
+    if verdict != ALLOWED or person.admin:
+        return verdict
+    return ALLOWED if person.adds_contacts() else FORBIDDEN
+
+
 def lists(kind: str) -> Callable[[Person], bool]:
     return lambda person: person.sees(kind)
 
@@ -176,6 +193,22 @@ def previewed_one(world: World, response: HttpResponse) -> bool:
     return response.status_code == 200 and response.json()["planned"] == 1
 
 
+def import_has(**wanted: Any) -> Effect:
+    def effect(world: World, response: HttpResponse) -> bool:
+        found = ContactImport.objects.filter(pk=world.contact_import.pk).first()
+        return found is not None and all(getattr(found, k) == v for k, v in wanted.items())
+
+    return effect
+
+
+def import_deleted(world: World, response: HttpResponse) -> bool:
+    return not ContactImport.objects.filter(pk=world.contact_import.pk).exists()
+
+
+def import_uploaded(world: World, response: HttpResponse) -> bool:
+    return ContactImport.objects.filter(file_name="upload.csv").exists()
+
+
 def connection_removed(world: World, response: HttpResponse) -> bool:
     return not Connection.objects.filter(pk=world.connection.pk).exists()
 
@@ -230,6 +263,15 @@ def popup_form(world: World, user: User | None) -> dict[str, Any]:
 
 def launch_body(world: World, user: User | None) -> dict[str, Any]:
     return {"contact_ids": [world.contact.pk]}
+
+
+def csv_upload(world: World, user: User | None) -> dict[str, Any]:
+    file = io.BytesIO(b"email,first_name\r\nnew@client.example,Nia\r\n")
+    file.name = "upload.csv"
+    return {"file": file}
+
+
+IMPORT_MAPPING = {"column-0": "email", "column-1": "company"}
 
 
 def fixed(data: dict[str, Any]) -> Body:
@@ -360,6 +402,36 @@ PAGES = [
         302,
         body=new_contact_form,
         effect=contact_exists("new@client.example"),
+    ),
+    Row("GET", "contact_import", add_contacts, 200),
+    Row("POST", "contact_import", add_contacts, 302, body=csv_upload, effect=import_uploaded),
+    Row("GET", "contact_import_detail", own_import, 200, target="contact_import"),
+    Row(
+        "POST",
+        "contact_import_preview",
+        use_own_import,
+        200,
+        target="contact_import",
+        body=fixed(IMPORT_MAPPING),
+        effect=import_has(mapping=["email", "company"]),
+    ),
+    Row(
+        "POST",
+        "contact_import_start",
+        use_own_import,
+        302,
+        target="contact_import",
+        body=fixed(IMPORT_MAPPING),
+        effect=import_has(status="queued"),
+    ),
+    Row("GET", "contact_import_report", own_import, 200, target="contact_import"),
+    Row(
+        "POST",
+        "contact_import_delete",
+        own_import,
+        302,
+        target="contact_import",
+        effect=import_deleted,
     ),
     Row("GET", "contact", view("contacts"), 200, target="contact"),
     Row("GET", "contact_edit", edit("contacts"), 200, target="contact"),

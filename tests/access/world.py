@@ -10,13 +10,16 @@ from django.utils import timezone
 
 from convener.connections.models import Connection
 from convener.crm.models import Contact
+from convener.imports.models import ContactImport
 from convener.meetings.models import Delivery, Meeting, MeetingAction, MeetingState
 from convener.team.members import permissions
 from convener.team.models import ApiToken, User
 from tests.access.people import Person
 from tests.access.support import zoom_meeting_on_own_account
+from tests.imports.support import csv_bytes, stored_import
 
 CONNECTION_EMAIL = "owner-zoom@example.com"
+IMPORTED_CSV = csv_bytes([["Email", "First name"], ["imported@client.example", "Ivy"]])
 
 
 @dataclass
@@ -31,6 +34,7 @@ class World:
     meeting: Meeting
     delivery: Delivery
     action: MeetingAction
+    contact_import: ContactImport  # the owner's uploaded CSV file, not imported yet
 
     def user(self, person: Person) -> User | None:
         """The account `person` asks with, holding exactly their permissions."""
@@ -66,6 +70,17 @@ def build_world() -> World:
     assert connection is not None
     action = MeetingAction.objects.create(name="Spring wave", provider="jitsi")
     tokens = {user.pk: ApiToken.issue(user, "matrix")[1] for user in (admin, owner, other)}
+    contact_import = stored_import(owner, IMPORTED_CSV)
     return World(
-        admin, owner, other, colleague, tokens, contact, connection, meeting, delivery, action
+        admin,
+        owner,
+        other,
+        colleague,
+        tokens,
+        contact,
+        connection,
+        meeting,
+        delivery,
+        action,
+        contact_import,
     )
