@@ -242,3 +242,23 @@ def test_the_report_has_every_row_with_its_outcome(
             "reason": ALSO_ON.format(3),
         },
     ]
+
+
+def test_an_address_added_by_someone_else_during_the_import_becomes_an_update(
+    imported: Any, monkeypatch: Any, member: Any
+) -> None:
+    from convener.imports import run
+    from convener.imports.decide import decide
+
+    def decide_then_someone_adds_ann(*args: Any) -> Any:
+        decisions = decide(*args)
+        if not Contact.objects.with_email("ann@example.org").exists():
+            # Between this chunk's decision and its write, a colleague saves Ann by hand.
+            Contact.objects.create(email="Ann@Example.org", company="By hand", owner=member)
+        return decisions
+
+    monkeypatch.setattr(run, "decide", decide_then_someone_adds_ann)
+    job = imported([["Email", "Company"], ["ann@example.org", "Acme"], ["bob@example.org", "B"]])
+    assert (job.status, job.created_contacts, job.updated_contacts) == ("done", 1, 1)
+    assert Contact.objects.get(email__iexact="ann@example.org").company == "Acme"
+    assert Contact.objects.count() == 2
