@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "convener.dispatch",
     "convener.segments",
     "convener.web",
+    "convener.imports",
 ]
 
 MIDDLEWARE = [
@@ -240,6 +241,13 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
 LEASE_SECONDS = env_float("CONVENER_LEASE_SECONDS", 120.0)
 RETRY_BASE_SECONDS = env_float("CONVENER_RETRY_BASE_SECONDS", 15.0)
 RETRY_MAX_ATTEMPTS = env_int("CONVENER_RETRY_MAX_ATTEMPTS", 8)
+
+# Contact imports: the uploaded CSV files and their reports wait here, owner-only, while
+# the worker reads them. With workers on several machines this must be shared storage.
+IMPORT_DIR = Path(env_str("CONVENER_IMPORT_DIR", str(DATA_DIR / "imports"))).resolve()
+IMPORT_MAX_BYTES = env_int("CONVENER_IMPORT_MAX_MB", 200) * 2**20
+if IMPORT_MAX_BYTES < 2**20:
+    raise SettingError("CONVENER_IMPORT_MAX_MB: must be 1 or more")
 
 # Mail. Without an SMTP host the invitations stay in the outbox page.
 EMAIL_FROM = env_str("CONVENER_EMAIL_FROM", "Convener <meetings@localhost>")

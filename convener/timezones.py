@@ -35,3 +35,74 @@ def timezone_names() -> tuple[str, ...]:
         if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/", "posixrules"))
     )
     return (*names, "UTC")
+
+
+# What people write for a zone in a spreadsheet, and the city zone they most likely mean.
+# The tz database knows some of these names (EST, CET, US/Eastern), but as fixed offsets
+# or rules without a place: EST never moves to daylight saving time, so a contact in New
+# York written as EST would be an hour off all summer.
+_CITY_FOR_ABBREVIATION = {
+    **dict.fromkeys(("EST", "EDT", "ET", "EST5EDT", "US/EASTERN"), "America/New_York"),
+    **dict.fromkeys(("CST", "CDT", "CT", "CST6CDT", "US/CENTRAL"), "America/Chicago"),
+    **dict.fromkeys(("MST", "MDT", "MT", "MST7MDT", "US/MOUNTAIN"), "America/Denver"),
+    **dict.fromkeys(("PST", "PDT", "PT", "PST8PDT", "US/PACIFIC"), "America/Los_Angeles"),
+    **dict.fromkeys(("AKST", "AKDT", "US/ALASKA"), "America/Anchorage"),
+    **dict.fromkeys(("HST", "US/HAWAII"), "Pacific/Honolulu"),
+    "US/ARIZONA": "America/Phoenix",
+    **dict.fromkeys(("GMT", "BST", "GB", "GMT0", "GREENWICH"), "Europe/London"),
+    **dict.fromkeys(("WET", "WEST"), "Europe/Lisbon"),
+    **dict.fromkeys(("CET", "CEST", "MET", "MEST"), "Europe/Paris"),
+    **dict.fromkeys(("EET", "EEST"), "Europe/Athens"),
+    "MSK": "Europe/Moscow",
+    "IST": "Asia/Kolkata",
+    **dict.fromkeys(("JST", "JAPAN"), "Asia/Tokyo"),
+    "KST": "Asia/Seoul",
+    "HKT": "Asia/Hong_Kong",
+    "SGT": "Asia/Singapore",
+    **dict.fromkeys(("AEST", "AEDT"), "Australia/Sydney"),
+    "ACST": "Australia/Adelaide",
+    "AWST": "Australia/Perth",
+    **dict.fromkeys(("NZST", "NZDT", "NZ"), "Pacific/Auckland"),
+    "BRT": "America/Sao_Paulo",
+}
+_UTC_ALIASES = frozenset(
+    ("Z", "UCT", "ZULU", "UNIVERSAL", "ETC/UTC", "ETC/UCT", "ETC/ZULU", "ETC/UNIVERSAL")
+)
+
+
+@cache
+def _city_zones() -> frozenset[str]:
+    return frozenset(timezone_names())
+
+
+@cache
+def _city_zones_by_folded_name() -> dict[str, str]:
+    return {name.casefold(): name for name in timezone_names()}
+
+
+def zone_refusal(value: str) -> str:
+    """Why `value` is not a zone Convener takes from people's files: a city zone of the tz
+    database such as Europe/Paris, or UTC. "" when it is one. An abbreviation or an old
+    alias is refused with the city zone it most likely means, and a name in the wrong
+    letter case with the right spelling."""
+    if value in _city_zones():
+        return ""
+    if value.strip().upper() in _UTC_ALIASES:
+        return f"{value} is another name of UTC; write UTC"
+    city = _CITY_FOR_ABBREVIATION.get(value.strip().upper())
+    if city and "/" in value:
+        return f"{value} is an old alias; use a city zone such as {city}"
+    if city:
+        return (
+            f"{value} is an abbreviation, not a place; use a city zone such as {city}, "
+            "which follows that place's daylight saving time"
+        )
+    spelled = _city_zones_by_folded_name().get(value.strip().casefold())
+    if spelled:
+        return f"{value} is not a time zone; did you mean {spelled}?"
+    if is_iana_zone(value):
+        return (
+            f"{value} is an old alias of the tz database; use a city zone such as "
+            "Europe/Berlin or America/New_York"
+        )
+    return f"{value} is not a time zone; use an IANA name such as Europe/Berlin"

@@ -9,12 +9,14 @@ without a row here fails tests/access/test_matrix.py.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from convener.connections.models import Connection
 from convener.crm.models import Contact
+from convener.imports.models import ContactImport
 from convener.meetings.models import Meeting, MeetingAction
 from convener.segments.models import Segment, SegmentMember
 from convener.team.models import User
@@ -166,6 +168,21 @@ def changes_runs_meetings(person: Person) -> bool:
     return follows_run(person) and person.changes("meetings")
 
 
+def own_import(person: Person) -> str:
+    """A contact import is seen by its uploader (the owner) and the administrators."""
+    if not person.signed_in:
+        return ANONYMOUS
+    return ALLOWED if person.role in {"administrator", "owner"} else HIDDEN
+
+
+def use_own_import(person: Person) -> str:
+    """Mapping and starting an import also needs the permission to add contacts."""
+    verdict = own_import(person)
+    if verdict != ALLOWED or person.admin:
+        return verdict
+    return ALLOWED if person.adds_contacts() else FORBIDDEN
+
+
 def lists(kind: str) -> Callable[[Person], bool]:
     return lambda person: person.sees(kind)
 
@@ -255,6 +272,22 @@ def contact_deleted(world: World, response: TestResponse) -> bool:
 
 def previewed_one(world: World, response: TestResponse) -> bool:
     return response.status_code == 200 and response.json()["planned"] == 1
+
+
+def import_has(**wanted: Any) -> Effect:
+    def effect(world: World, response: TestResponse) -> bool:
+        found = ContactImport.objects.filter(pk=world.contact_import.pk).first()
+        return found is not None and all(getattr(found, k) == v for k, v in wanted.items())
+
+    return effect
+
+
+def import_deleted(world: World, response: TestResponse) -> bool:
+    return not ContactImport.objects.filter(pk=world.contact_import.pk).exists()
+
+
+def import_uploaded(world: World, response: TestResponse) -> bool:
+    return ContactImport.objects.filter(file_name="upload.csv").exists()
 
 
 def connection_removed(world: World, response: TestResponse) -> bool:
@@ -408,6 +441,15 @@ def action_named(name: str) -> Effect:
 
 def launch_form(step: str) -> Body:
     return lambda world, user: {"contact_ids": [world.contact.pk], "step": step}
+
+
+def csv_upload(world: World, user: User | None) -> dict[str, Any]:
+    file = io.BytesIO(b"email,first_name\r\nnew@client.example,Nia\r\n")
+    file.name = "upload.csv"
+    return {"file": file}
+
+
+IMPORT_MAPPING = {"column-0": "email", "column-1": "company"}
 
 
 def fixed(data: dict[str, Any]) -> Body:
@@ -616,6 +658,36 @@ PAGES = [
         302,
         body=new_contact_form,
         effect=contact_exists("new@client.example"),
+    ),
+    Row("GET", "contact_import", add_contacts, 200),
+    Row("POST", "contact_import", add_contacts, 302, body=csv_upload, effect=import_uploaded),
+    Row("GET", "contact_import_detail", own_import, 200, target="contact_import"),
+    Row(
+        "POST",
+        "contact_import_preview",
+        use_own_import,
+        200,
+        target="contact_import",
+        body=fixed(IMPORT_MAPPING),
+        effect=import_has(mapping=["email", "company"]),
+    ),
+    Row(
+        "POST",
+        "contact_import_start",
+        use_own_import,
+        302,
+        target="contact_import",
+        body=fixed(IMPORT_MAPPING),
+        effect=import_has(status="queued"),
+    ),
+    Row("GET", "contact_import_report", own_import, 200, target="contact_import"),
+    Row(
+        "POST",
+        "contact_import_delete",
+        own_import,
+        302,
+        target="contact_import",
+        effect=import_deleted,
     ),
     Row("GET", "contact", view("contacts"), 200, target="contact"),
     Row("GET", "contact_edit", edit("contacts"), 200, target="contact"),

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from convener.connections.models import Connection
 from convener.crm.models import Contact
+from convener.imports.models import ContactImport
 from convener.meetings.models import Delivery, Meeting, MeetingAction, MeetingState, Run
 from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.segments.models import Segment, SegmentMember
@@ -18,8 +19,10 @@ from convener.team.members import permissions
 from convener.team.models import ApiToken, User
 from tests.access.people import Person
 from tests.access.support import zoom_meeting_on_own_account
+from tests.imports.support import csv_bytes, stored_import
 
 CONNECTION_EMAIL = "owner-zoom@example.com"
+IMPORTED_CSV = csv_bytes([["Email", "First name"], ["imported@client.example", "Ivy"]])
 
 
 @dataclass
@@ -36,6 +39,7 @@ class World:
     action: MeetingAction
     segment: Segment  # the owner's static segment, holding the contact
     run: Run
+    contact_import: ContactImport  # the owner's uploaded CSV file, not imported yet
 
     def user(self, person: Person) -> User | None:
         """The account `person` asks with, holding exactly their permissions."""
@@ -73,6 +77,7 @@ def build_world() -> World:
     tokens = {user.pk: ApiToken.issue(user, "matrix")[1] for user in (admin, owner, other)}
     segment = Segment.objects.create(name="Key accounts", kind=Segment.Kind.STATIC, owner=owner)
     SegmentMember.objects.create(segment=segment, contact=contact)
+    contact_import = stored_import(owner, IMPORTED_CSV)
     return World(
         admin,
         owner,
@@ -86,6 +91,7 @@ def build_world() -> World:
         action,
         segment,
         _launched(owner, action, meeting),
+        contact_import,
     )
 
 

@@ -69,6 +69,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "convener.calendar",
         "convener.hooks",
         "convener.segments",
+        "convener.imports",
     ),
 }
 
