@@ -52,12 +52,24 @@ class _Choice:
 
 
 def _contacts(ids: Sequence[int]) -> Iterator[Contact]:
+    """The contacts of `ids` in that order, each with its owner. A team has few owners
+    and many contacts, so each owner is read once and shared by all their contacts:
+    joining the owner into every row built a User object per contact, which was most of
+    the time a preview of ten thousand contacts took."""
+    owners: dict[int, User] = {}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        found = Contact.objects.select_related("owner").in_bulk(chunk)
+        found = Contact.objects.in_bulk(chunk)
+        unknown = {c.owner_id for c in found.values() if c.owner_id is not None} - owners.keys()
+        if unknown:
+            owners.update(User.objects.in_bulk(unknown))
         for pk in chunk:
-            if pk in found:
-                yield found[pk]
+            contact = found.get(pk)
+            if contact is not None:
+                if contact.owner_id is not None:
+                    # Set as Django's own join would, without a query per contact.
+                    Contact.owner.field.set_cached_value(contact, owners.get(contact.owner_id))
+                yield contact
 
 
 def placeholder_values(contact: Contact, host: User | None, provider: str) -> dict[str, str]:
@@ -172,9 +184,9 @@ def plan_recipients(
     skipped: list[Skip] = []
     recipients: list[timeplan.Recipient] = []
     needs_fields = request.start is None and (action.timing or {}).get("mode") == "field"
-    person = request.requested_by
+    refusal = access.ScheduleRefusals(request.requested_by)
     for contact in _contacts(request.contact_ids):
-        refused = access.schedule_refusal(person, contact) if person is not None else ""
+        refused = refusal(contact)
         if refused:
             skipped.append(Skip(contact.pk, refused, refused=True))
             continue
