@@ -1,6 +1,8 @@
 """Issue: "create an action with smart scheduling (weekdays only, 09:00 to 17:00, gap), preview
 it for a few contacts, launch, watch the run page reach done, and check a meeting's time
-against the rules in the viewer's zone", with the browser in Europe/Paris.
+against the rules in the viewer's zone", with the browser in Europe/Paris; then open a
+resulting invitation in the outbox and check its time in the recipient's zone and its
+calendar file.
 
 Everything is done and read as a person does it, on a real `convener serve` (its worker
 makes the Jitsi links and the invitations).
@@ -12,10 +14,12 @@ import re
 import secrets
 import string
 from collections.abc import Iterator
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
 from tests.dates import winter_day
@@ -172,12 +176,12 @@ def test_a_smart_action_launched_from_paris_keeps_to_its_rules(
     # Each meeting, read in the viewer's zone (the browser's, which the action took):
     # on a weekday, inside 09:00 to 17:00, 45 minutes long, a 15-minute gap after each.
     starts: list[tuple[str, str]] = []
+    start_of: dict[str, datetime] = {}  # each contact's first name: their meeting's start
     for index in range(3):
         page.goto(run_url)
         page.locator("table.outcomes tbody tr").nth(index).get_by_role("link").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text(
-            re.compile(r"^Demo with (Pia|Nate|Tomo)$")
-        )
+        heading = page.get_by_role("heading", level=1)
+        expect(heading).to_have_text(re.compile(r"^Demo with (Pia|Nate|Tomo)$"))
         shown = fact(page, re.compile(re.escape(PARIS))).locator(".when-time").inner_text()
         when = SHOWN.search(shown)
         assert when, shown
@@ -188,10 +192,35 @@ def test_a_smart_action_launched_from_paris_keeps_to_its_rules(
         assert (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute) == 45
         assert when["abbr"] == "CET"
         starts.append((when["day"], when["start"]))
+        local_start = datetime.combine(on, start, tzinfo=ZoneInfo(PARIS))
+        start_of[heading.inner_text().removeprefix("Demo with ")] = local_start
         shoot(page, f"meeting-{index}")
     assert sorted(starts) == [
         (f"{day:%A} {day.day} {day:%B} {day.year}", hhmm) for hhmm in ("09:00", "10:00", "11:00")
     ]
+
+    # The invitation Nate receives, opened in the outbox: the time in his own zone, the
+    # planner's zone beside it, and a calendar file for the same instant.
+    nate = start_of["Nate"]
+    nav(page, "Outbox")
+    page.get_by_role("link", name="Demo with Nate").first.click()
+    expect(page.get_by_role("heading", name="Demo with Nate", level=1)).to_be_visible()
+    expect(page.get_by_label("Envelope")).to_contain_text(f"nate.{tag}@example.org")
+    page.get_by_text("Plain text", exact=True).click()
+    in_new_york = nate.astimezone(ZoneInfo("America/New_York"))
+    text = page.locator("details pre").first
+    expect(text).to_contain_text(
+        f"When: {in_new_york:%A} {in_new_york.day} {in_new_york:%B %Y}, {in_new_york:%H:%M}"
+    )
+    expect(text).to_contain_text("(EST)")
+    expect(text).to_contain_text(f"planned in {PARIS}")
+    page.get_by_text("Invitation file (ICS)", exact=True).click()
+    ics = Calendar.from_ical(page.locator("pre.ics").inner_text())
+    event = next(iter(ics.walk("VEVENT")))
+    assert event.decoded("DTSTART") == nate, (event.decoded("DTSTART"), nate)
+    assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(minutes=45)
+    shoot(page, "invitation")
+    violations.assert_none("the outbox")
 
     # The run is listed with who launched it.
     nav(page, "Actions")
