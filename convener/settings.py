@@ -231,6 +231,10 @@ WORKER_POLL_SECONDS = env_float("CONVENER_WORKER_POLL_SECONDS", 0.2)
 # lane (one connection's calls) within it.
 WORKER_POOL_SIZE = env_int("CONVENER_WORKER_POOL_SIZE", 16)
 LANE_CONCURRENCY = env_int("CONVENER_LANE_CONCURRENCY", 4)
+# A launch from a page on more contacts than this is scheduled by the worker, and the page
+# follows its run (convener.scheduling.background): planning and saving takes a few
+# milliseconds a meeting, which a request of a hundred thousand should not wait for.
+LAUNCH_IN_BACKGROUND_OVER = env_int("CONVENER_LAUNCH_IN_BACKGROUND_OVER", 2000)
 # How long a worker may hold a meeting before another may take it over (a worker that
 # died), and the first retry delay after a provider failure (doubling up to an hour).
 # Pacing of provider calls in Redis instead of the database (redis://, rediss:// or

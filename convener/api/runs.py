@@ -37,8 +37,10 @@ class ProgressOut(Schema):
     outstanding: int = Field(description="meetings the worker still has a step for")
     percent: int
     status: str = Field(
-        description="running (work left), attention (nothing left to do on its own, but "
-        "some meetings failed or wait for a reconnect) or done"
+        description="scheduling (a large launch from a page: the worker is still planning "
+        "and saving its meetings), not_scheduled (that failed and saved nothing: see the "
+        "run's `failure`), running (work left), attention (nothing left to do on its own, "
+        "but some meetings failed or wait for a reconnect) or done"
     )
     estimated_finish: datetime | None = Field(
         description="when the last link should exist, at the providers' pace; null once "
@@ -56,6 +58,7 @@ class RunOut(Schema):
     requested: int = Field(description="contacts asked for, last launch")
     created: int = Field(description="meetings it made, all launches")
     skipped_count: int = Field(description="contacts skipped, last launch")
+    failure: str = Field(description="why a launch in the background saved nothing; empty")
     created_at: datetime
     updated_at: datetime
     progress: ProgressOut
@@ -76,6 +79,7 @@ def run_out(run: Run) -> dict[str, Any]:
         "requested": run.requested,
         "created": run.created,
         "skipped_count": run.skipped_count,
+        "failure": run.failure,
         "created_at": run.created_at,
         "updated_at": run.updated_at,
         "progress": run_progress(run).as_dict(),

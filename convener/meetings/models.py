@@ -252,6 +252,20 @@ class Run(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    class Status(models.TextChoices):
+        # A large launch is scheduled by the worker: the run is recorded at once, its
+        # meetings when the worker has planned and saved them all (in one transaction).
+        QUEUED = "queued", "Waiting for the worker"
+        SCHEDULING = "scheduling", "Scheduling"
+        DONE = "done", "Scheduled"
+        FAILED = "failed", "Not scheduled"
+
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DONE)
+    failure = models.TextField(blank=True)  # why a launch in the background failed
+    # The launch the worker has still to do (contacts, settings, who asked); emptied
+    # when it is done.
+    pending = models.JSONField(null=True, blank=True)
     requested = models.PositiveIntegerField(default=0)  # contacts asked for, last launch
     created = models.PositiveIntegerField(default=0)  # its meetings, all launches
     skipped_count = models.PositiveIntegerField(default=0)
@@ -277,6 +291,11 @@ class Run(models.Model):
 
     def meetings(self) -> models.QuerySet[Meeting]:
         return Meeting.objects.filter(trigger_key__startswith=self.reference.prefix)
+
+    @property
+    def waiting_for_worker(self) -> bool:
+        """Recorded, but its meetings are still being planned by the worker."""
+        return self.status in {self.Status.QUEUED, self.Status.SCHEDULING}
 
     def progress(self) -> dict[str, int]:
         """How many of its meetings are in each state (every state present, 0 or more)."""

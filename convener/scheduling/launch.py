@@ -40,5 +40,7 @@ def launch_with_outcome(
         run.created = run.meetings().count()
         run.skipped_count = len(outcome.skipped)
         run.skipped = [s.as_dict() for s in outcome.skipped[:SKIPS_KEPT]]
+        # Scheduled, whether in the request or by the worker (scheduling.background).
+        run.status, run.failure, run.pending = Run.Status.DONE, "", None
         run.save()
     return run, outcome

@@ -45,6 +45,8 @@ class RunProgress:
     outstanding: int = 0
     estimated_finish: datetime | None = None
     notes: list[str] = field(default_factory=list)
+    # The launch itself (Run.Status): a large one is planned by the worker first.
+    launch: str = Run.Status.DONE
 
     @property
     def total(self) -> int:
@@ -95,8 +97,14 @@ class RunProgress:
 
     @property
     def status(self) -> str:
-        """running: the worker has work left; attention: it has none, but some meetings
-        failed or wait for a reconnect; done: everything happened."""
+        """scheduling: the worker is still planning and saving the run's meetings;
+        not_scheduled: that failed, and nothing was saved; running: the worker has work
+        left; attention: it has none, but some meetings failed or wait for a reconnect;
+        done: everything happened."""
+        if self.launch in {Run.Status.QUEUED, Run.Status.SCHEDULING}:
+            return "scheduling"
+        if self.launch == Run.Status.FAILED:
+            return "not_scheduled"
         if self.outstanding:
             return "running"
         if self.failed or self.waiting_connection:
@@ -105,7 +113,7 @@ class RunProgress:
 
     @property
     def finished(self) -> bool:
-        return self.outstanding == 0
+        return self.outstanding == 0 and self.status != "scheduling"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -146,7 +154,7 @@ def run_progress(run: Run, *, now: datetime | None = None) -> RunProgress:
     for state, count, due in rows:
         states[state] = count
         outstanding += due
-    progress = RunProgress(states=states, outstanding=outstanding)
+    progress = RunProgress(states=states, outstanding=outstanding, launch=run.status)
     if outstanding:
         progress.estimated_finish = _estimate(run_meetings(run), now)
     return progress

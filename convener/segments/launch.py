@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from convener.meetings.models import MeetingAction, Run
 from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.scheduling.accounts import NoUsableConnection
+from convener.scheduling.background import launch_from_page
 from convener.scheduling.launch import launch
 from convener.scheduling.request import ScheduleRequest
 from convener.segments.membership import members
@@ -58,11 +59,13 @@ def schedule_segment(
     *,
     browser_timezone: str | None = None,
     field: str = "action",
+    from_page: bool = False,
 ) -> SegmentLaunch:
     """Launch `action` on the members of `segment` that `person` may see; those they may
     not edit are skipped by the seam, with the reason. A segment without a member for
     them, or a lone member no account can host, is a ValidationError on `field`: nothing
-    is saved."""
+    is saved. `from_page`: a large segment is scheduled by the worker, and the run
+    records what it made when it is done."""
     ids = list(members(segment, person).order_by("pk").values_list("pk", flat=True))
     if not ids:
         raise ValidationError(
@@ -82,10 +85,12 @@ def schedule_segment(
         browser_timezone=browser_timezone if is_iana_zone(browser_timezone) else None,
     )
     try:
-        run = launch(request, label=segment.name)
+        run = (launch_from_page if from_page else launch)(request, label=segment.name)
     except NoUsableConnection as exc:
         # The seam refuses a lone recipient no account can host; nothing was saved.
         raise ValidationError({field: f"No meeting can be scheduled: {exc}"}) from None
+    if run.waiting_for_worker:
+        return SegmentLaunch(run, 0, 0)
     made = max(run.created - before, 0)
     # Every contact asked for is made, found again or skipped, once.
     found = max(run.requested - run.skipped_count - made, 0)

@@ -53,6 +53,7 @@ def segment_schedule(request: HttpRequest, pk: int) -> HttpResponse:
                 user,
                 data["occurrence"] or new_occurrence(),
                 browser_timezone=data["browser_timezone"],
+                from_page=True,
             )
         except ValidationError as exc:
             for message in exc.message_dict.get("action", exc.messages):

@@ -27,7 +27,7 @@ from convener.crm.models import Contact
 from convener.meetings.models import MeetingAction, Run
 from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.scheduling.accounts import NoUsableConnection
-from convener.scheduling.launch import launch
+from convener.scheduling.background import launch_from_page
 from convener.scheduling.oneoff import validate
 from convener.scheduling.request import FixedStart, ScheduleRequest
 from convener.scheduling.starts import start_instant
@@ -183,7 +183,7 @@ def _run_action(user: User, how: BulkLaunchForm, recipients: Recipients) -> Run 
         browser_timezone=how.cleaned_data["browser_timezone"] or None,
     )
     try:
-        return launch(request, label=f"{action.name}: {len(ids)} selected contacts")
+        return launch_from_page(request, label=f"{action.name}: {len(ids)} selected contacts")
     except NoUsableConnection as exc:
         how.add_error("action", f"No meeting can be scheduled: {exc}.")
         return None
@@ -220,7 +220,7 @@ def _run_options(
         browser_timezone=how.cleaned_data["browser_timezone"] or None,
     )
     try:
-        return launch(request, label=params.title)
+        return launch_from_page(request, label=params.title)
     except NoUsableConnection as exc:
         options.add_error("provider", str(exc))
         return None

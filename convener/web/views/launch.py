@@ -30,6 +30,7 @@ from convener.meetings.models import MeetingAction
 from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.plaintext import one_line
 from convener.scheduling.accounts import NoUsableConnection
+from convener.scheduling.background import in_background, launch_later
 from convener.scheduling.launch import launch_with_outcome
 from convener.scheduling.limits import LAUNCH_CONTACT_IDS_MAX
 from convener.scheduling.preview import preview
@@ -169,6 +170,14 @@ def launch(request: HttpRequest, pk: int) -> HttpResponse:
     )
     problems = action_problems(action, action.internal_attendees.count())
     error = ""
+    if data["step"] == "launch" and not problems and in_background(schedule_request):
+        run = launch_later(schedule_request, label=label)
+        messages.success(
+            request,
+            f"Launched: the worker is scheduling meetings for {len(ids)} contacts. This page "
+            "follows them; links and invitations follow at the providers' pace.",
+        )
+        return redirect("run", pk=run.pk)
     if data["step"] == "launch" and not problems:
         try:
             run, outcome = launch_with_outcome(schedule_request, label=label)

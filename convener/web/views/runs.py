@@ -24,6 +24,7 @@ from django.shortcuts import redirect, render
 
 from convener.meetings.models import Meeting, MeetingState, Run
 from convener.scheduling import lifecycle
+from convener.scheduling.background import recover_if_stalled
 from convener.scheduling.progress import (
     meetings_not_started,
     meetings_to_retry,
@@ -66,7 +67,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _run(request, pk)
+    run = recover_if_stalled(_run(request, pk))
     stage = request.GET.get("stage", "")
     meetings = run_meetings(run).select_related("contact", "host").order_by("start", "pk")
     if stage in STAGES:

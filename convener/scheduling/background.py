@@ -1,0 +1,186 @@
+"""Large launches, scheduled by the worker: the run is recorded at once and the person
+follows it on its page, instead of a request that plans and saves a hundred thousand
+meetings while the browser waits.
+
+The request is kept on the run as plain values (`pending`) and handed to the worker as the
+run's id. The worker makes it exactly as a launch in the request would (`launch_with_outcome`,
+one transaction), so a run is "scheduled" exactly when its meetings exist. Launching is
+idempotent by the trigger reference: a task that runs twice, or a run picked up again after
+its worker died, makes only what is missing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from convener.meetings.models import MeetingAction, Run
+from convener.scheduling.accounts import NoUsableConnection
+from convener.scheduling.launch import launch, launch_with_outcome
+from convener.scheduling.request import FixedStart, ScheduleRequest
+from convener.team.models import User
+
+logger = logging.getLogger(__name__)
+
+Status = Run.Status
+# A run still waiting after this long lost its worker (a launch of 100,000 contacts takes
+# a few minutes): it is given to the worker again when someone looks at it.
+STALLED_AFTER = timedelta(minutes=20)
+# The settings an unsaved action (the popup's options) carries to the worker.
+_ACTION_FIELDS = (
+    "name",
+    "provider",
+    "credentials",
+    "named_user_id",
+    "fallback",
+    "title_template",
+    "description_template",
+    "duration_minutes",
+    "timing",
+    "timezone",
+    "timezone_chain",
+    "send_invitations",
+    "include_attendees",
+    "external_emails",
+    "passcode",
+)
+
+
+def in_background(request: ScheduleRequest) -> bool:
+    """Whether a launch from a page goes to the worker: more contacts than a request
+    plans and saves in a few seconds."""
+    return len(request.contact_ids) > settings.LAUNCH_IN_BACKGROUND_OVER
+
+
+def launch_from_page(request: ScheduleRequest, *, label: str = "") -> Run:
+    """A launch a person started on a page: in the request when it is small (the page
+    reports what it made at once), by the worker when it is large (`in_background`)."""
+    if in_background(request):
+        return launch_later(request, label=label)
+    return launch(request, label=label)
+
+
+def launch_later(request: ScheduleRequest, *, label: str = "") -> Run:
+    """Record the run of `request` now and let the worker schedule it. The same trigger
+    reference launched again is the same run, queued again."""
+    ref = request.trigger
+    with transaction.atomic():
+        run, _ = Run.objects.select_for_update().get_or_create(
+            trigger=ref.kind,
+            trigger_source=ref.source,
+            occurrence=ref.occurrence,
+            defaults={
+                "action": request.saved_action,
+                "label": label[:200],
+                "requested_by": request.requested_by,
+            },
+        )
+        run.status = Status.QUEUED
+        run.failure = ""
+        run.pending = _kept(request)
+        run.requested = len(request.contact_ids)
+        run.save()
+        pk = run.pk
+        transaction.on_commit(lambda: schedule_run.enqueue(pk))
+    return run
+
+
+@task()
+def schedule_run(run_id: int) -> None:
+    """The worker's part: plan and save the run's meetings."""
+    with transaction.atomic():
+        run = Run.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or not run.waiting_for_worker or run.pending is None:
+            return  # done meanwhile (a second task for the same run), or removed
+        run.status = Status.SCHEDULING
+        run.save(update_fields=["status", "updated_at"])
+    try:
+        request = _request(run)
+        launch_with_outcome(request, label=run.label)
+    except NoUsableConnection as exc:
+        _failed(run_id, f"No meeting can be scheduled: {exc}.")
+    except _Gone as exc:
+        _failed(run_id, str(exc))
+    except Exception:
+        # Nothing was saved (one transaction); the page says so, the log says why.
+        logger.exception("scheduling run %s failed", run_id)
+        _failed(run_id, "Scheduling stopped on an unexpected error; nothing was saved.")
+        raise
+
+
+def recover_if_stalled(run: Run, *, now: datetime | None = None) -> Run:
+    """`run`, given to the worker again when it has waited for it longer than any launch
+    takes (its worker stopped). Pages that show a run call this."""
+    if not run.waiting_for_worker or run.updated_at > (now or timezone.now()) - STALLED_AFTER:
+        return run
+    with transaction.atomic():
+        found = Run.objects.select_for_update().filter(pk=run.pk).first()
+        if found is None or not found.waiting_for_worker:
+            return found or run
+        found.status = Status.QUEUED
+        found.save(update_fields=["status", "updated_at"])
+        pk = found.pk
+        transaction.on_commit(lambda: schedule_run.enqueue(pk))
+    return found
+
+
+class _Gone(Exception):
+    """What the kept request names no longer exists."""
+
+
+def _failed(run_id: int, reason: str) -> None:
+    Run.objects.filter(pk=run_id).update(
+        status=Status.FAILED, failure=reason, pending=None, updated_at=timezone.now()
+    )
+
+
+def _kept(request: ScheduleRequest) -> dict[str, Any]:
+    """`request` as plain values. A saved action is kept by its id, so an edit made before
+    the worker starts is what runs, as it would be for a meeting planned a day ahead."""
+    action = request.action
+    start = request.start
+    return {
+        "action_id": action.pk,
+        "action": None
+        if action.pk is not None
+        else {name: getattr(action, name) for name in _ACTION_FIELDS},
+        "contact_ids": list(request.contact_ids),
+        "requested_by": request.requested_by.pk if request.requested_by else None,
+        "start": {"at": start.at.isoformat(), "timezone": start.timezone} if start else None,
+        "internal_attendees": None
+        if request.internal_attendees is None
+        else [user.pk for user in request.internal_attendees],
+        "browser_timezone": request.browser_timezone,
+    }
+
+
+def _request(run: Run) -> ScheduleRequest:
+    kept = dict(run.pending or {})
+    if kept.get("action_id") is not None:
+        action = MeetingAction.objects.filter(pk=kept["action_id"]).first()
+        if action is None:
+            raise _Gone("The action was deleted before the worker scheduled its meetings.")
+    else:
+        action = MeetingAction(**kept["action"])
+    person = None
+    if kept.get("requested_by") is not None:
+        person = User.objects.filter(pk=kept["requested_by"], is_active=True).first()
+        if person is None:
+            raise _Gone("The person who launched it no longer has an account.")
+    start = kept.get("start")
+    team = kept.get("internal_attendees")
+    return ScheduleRequest(
+        action=action,
+        contact_ids=[int(pk) for pk in kept["contact_ids"]],
+        trigger=run.reference,
+        requested_by=person,
+        start=FixedStart(datetime.fromisoformat(start["at"]), start["timezone"]) if start else None,
+        internal_attendees=None if team is None else list(User.objects.filter(pk__in=team)),
+        browser_timezone=kept.get("browser_timezone"),
+    )

@@ -1,0 +1,217 @@
+"""A large launch from a page is scheduled by the worker: the run is recorded at once and
+its page says so, the meetings exist when the worker has saved them all, a task that runs
+twice (or a run picked up again after its worker died) makes nothing twice, and a launch
+the worker cannot do says why and saves nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from convener.crm.models import Contact
+from convener.meetings.models import Meeting, MeetingAction, Run
+from convener.scheduling.background import STALLED_AFTER, schedule_run
+from convener.segments.models import Segment, SegmentMember
+from convener.team.models import User
+from tests.access.support import api
+from tests.dates import winter_day
+from tests.web.test_bulk_schedule import HTMX, options
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("small_background_limit")]
+
+DAY = winter_day()
+
+
+@pytest.fixture
+def small_background_limit() -> Any:
+    # More than two contacts go to the worker: a test's few contacts stand for many.
+    with override_settings(LAUNCH_IN_BACKGROUND_OVER=2):
+        yield
+
+
+@pytest.fixture
+def leads(member: User) -> list[Contact]:
+    return [
+        Contact.objects.create(
+            email=f"{name.lower()}@acme.example",
+            first_name=name,
+            company="Acme",
+            timezone="Europe/Paris",
+            owner=member,
+        )
+        for name in ("Ada", "Ben", "Cy")
+    ]
+
+
+@pytest.fixture
+def logged_in(client: Any, member: User) -> Any:
+    client.force_login(member)
+    return client
+
+
+def status_on_page(client: Any, run: Run) -> str:
+    html = client.get(f"/runs/{run.pk}/").content.decode()
+    return str(html.split('data-run-status="', 1)[1].split('"', 1)[0])
+
+
+def test_the_popup_hands_a_large_selection_to_the_worker_and_its_run_follows_it(
+    logged_in: Any,
+    leads: list[Contact],
+    worker: Callable[[], int],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = logged_in.post(
+            "/contacts/schedule/", options({"q": "acme", "all": "1"}), headers=HTMX
+        )
+    html = answer.content.decode()
+    assert "Scheduling meetings for 3 contacts" in html
+    run = Run.objects.get()
+    assert run.status == Run.Status.QUEUED and not Meeting.objects.exists()
+    page = logged_in.get(f"/runs/{run.pk}/").content.decode()
+    assert "Planning and saving the meetings for 3 contacts" in page
+    assert status_on_page(logged_in, run) == "scheduling"
+
+    assert worker() == 1
+    run.refresh_from_db()
+    assert (run.status, run.created, run.pending) == (Run.Status.DONE, 3, None)
+    meetings = list(run.meetings())
+    assert sorted(m.contact.email for m in meetings if m.contact) == [c.email for c in leads]
+    for meeting in meetings:
+        # The popup's options travelled with the run: the time picked, in its zone.
+        assert meeting.local_start.strftime("%Y-%m-%d %H:%M %Z") == f"{DAY.isoformat()} 10:00 CET"
+        assert meeting.title == "Autumn demo" and meeting.duration_minutes == 45
+        assert "sales@acme.example" in set(meeting.attendees.values_list("email", flat=True))
+    assert status_on_page(logged_in, run) != "scheduling"
+    assert MeetingAction.objects.count() == 0  # still nothing saved as an action
+
+
+def test_an_action_launched_on_many_contacts_redirects_to_its_run_at_once(
+    logged_in: Any,
+    leads: list[Contact],
+    worker: Callable[[], int],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    action = MeetingAction.objects.create(
+        name="Spring wave", provider="jitsi", title_template="Hello {{ contact.first_name }}"
+    )
+    body = {
+        "recipients": "chosen",
+        "contact_ids": ",".join(str(c.pk) for c in leads),
+        "step": "launch",
+        "occurrence": "wave-1",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = logged_in.post(f"/actions/{action.pk}/launch/", body, follow=True)
+    assert answer.redirect_chain[-1][0].startswith("/runs/")
+    assert "the worker is scheduling meetings for 3 contacts" in answer.content.decode()
+    assert not Meeting.objects.exists()
+
+    worker()
+    assert sorted(Meeting.objects.values_list("title", flat=True)) == [
+        "Hello Ada",
+        "Hello Ben",
+        "Hello Cy",
+    ]
+
+
+def test_a_task_that_runs_twice_makes_each_meeting_once(
+    logged_in: Any,
+    leads: list[Contact],
+    worker: Callable[[], int],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        logged_in.post("/contacts/schedule/", options({"q": "acme", "all": "1"}), headers=HTMX)
+    run = Run.objects.get()
+    pending = run.pending
+    worker()
+    # The same task again, as if delivered twice: the run is done, nothing is made.
+    schedule_run.call(run.pk)
+    # The same launch queued again (the same popup submitted after a timeout).
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.QUEUED, pending=pending)
+    schedule_run.call(run.pk)
+    assert Meeting.objects.count() == 3
+    run.refresh_from_db()
+    assert (run.status, run.created) == (Run.Status.DONE, 3)
+
+
+def test_a_run_whose_worker_died_is_picked_up_again_when_looked_at(
+    logged_in: Any,
+    leads: list[Contact],
+    worker: Callable[[], int],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        logged_in.post("/contacts/schedule/", options({"q": "acme", "all": "1"}), headers=HTMX)
+    run = Run.objects.get()
+    # The worker took it and died: the task is gone, the run says "scheduling".
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.all().delete()
+    long_ago = timezone.now() - STALLED_AFTER - timedelta(minutes=1)
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.SCHEDULING, updated_at=long_ago)
+    assert worker() == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert status_on_page(logged_in, run) == "scheduling"
+    assert worker() == 1
+    assert Meeting.objects.count() == 3
+    run.refresh_from_db()
+    assert run.status == Run.Status.DONE
+
+
+def test_a_launch_the_worker_cannot_do_says_why_and_saves_nothing(
+    logged_in: Any,
+    member: User,
+    leads: list[Contact],
+    worker: Callable[[], int],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    action = MeetingAction.objects.create(name="Spring wave", provider="jitsi")
+    body = {
+        "recipients": "chosen",
+        "contact_ids": ",".join(str(c.pk) for c in leads),
+        "step": "launch",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        logged_in.post(f"/actions/{action.pk}/launch/", body)
+    run = Run.objects.get()
+    action.delete()  # before the worker gets to it
+    worker()
+    run.refresh_from_db()
+    assert run.status == Run.Status.FAILED and not Meeting.objects.exists()
+    page = logged_in.get(f"/runs/{run.pk}/").content.decode()
+    assert "The action was deleted before the worker scheduled its meetings." in page
+    assert status_on_page(logged_in, run) == "not_scheduled"
+    answer = api(logged_in, "get", f"/api/v1/runs/{run.pk}", member).json()
+    assert answer["progress"]["status"] == "not_scheduled"
+    assert answer["failure"] == "The action was deleted before the worker scheduled its meetings."
+
+
+def test_a_large_segment_is_scheduled_by_the_worker(
+    logged_in: Any,
+    member: User,
+    leads: list[Contact],
+    worker: Callable[[], int],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    segment = Segment.objects.create(name="Acme people", kind=Segment.Kind.STATIC, owner=member)
+    SegmentMember.objects.bulk_create(SegmentMember(segment=segment, contact=c) for c in leads)
+    action = MeetingAction.objects.create(name="Spring wave", provider="jitsi")
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = logged_in.post(
+            f"/segments/{segment.pk}/schedule/",
+            {"action": action.pk, "occurrence": "s-1"},
+            headers=HTMX,
+        )
+    html = answer.content.decode()
+    assert "Scheduling meetings for the <strong>3</strong> members of “Acme people”" in html
+    assert not Meeting.objects.exists()
+    worker()
+    assert Meeting.objects.filter(trigger="segment").count() == 3
