@@ -16,7 +16,8 @@ member who may change only their own contacts:
   confirmation for every contact (the selection travels as the filter and is resolved on
   the server);
 * with --launch, scheduling a Jitsi meeting for every contact from the popup (options set
-  once), which is the launch the memory benchmark measures through the API.
+  once): the popup's answer (a launch this large is handed to the worker), then the
+  worker's task saving them, run in this process.
 
 Each figure is the median of 3 runs. Targets: a list page ≤ 1 s, a popup ≤ 3 s.
 """
@@ -142,10 +143,20 @@ def main() -> int:
                 },
                 headers=HTMX,
             )
-            seconds = time.perf_counter() - started
+            answered = time.perf_counter() - started
             assert answer.status_code == 200, answer.content[:300]
+            print(f"  the popup answered in {answered:.2f}s (the run recorded, for the worker)")
+            # What the worker does with it, in this process: the same task.
+            from convener.meetings.models import Run
+            from convener.scheduling.background import schedule_run
+
+            run = Run.objects.get(occurrence="bench")
+            started = time.perf_counter()
+            schedule_run.call(run.pk)
+            seconds = time.perf_counter() - started
             made = Meeting.objects.count()
-            print(f"  {made:,} meetings saved in {seconds:.1f}s ({made / seconds:.0f}/s)")
+            rate = made / seconds
+            print(f"  the worker saved {made:,} meetings in {seconds:.1f}s ({rate:.0f}/s)")
         assert Contact.objects.count() == total
     return 0
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from convener import timeplan
+from convener.connections.models import Connection
 from convener.crm.models import Contact
 from convener.dispatch.pacing import daily_used
 from convener.meetings.models import MeetingAction
@@ -153,6 +154,7 @@ def preview(request: ScheduleRequest) -> Preview:
         *_unhosted(refused),
         *_over_provider_quota(action, meetings, choices, users),
         *_over_daily_cap(action, result.hosts),
+        *_account_problems(choices),
     ]
     _describe(result, skips)
     return result
@@ -239,6 +241,25 @@ def _unhosted(refused: Iterable[Skip]) -> list[str]:
         f"{count} contact{'s' if count != 1 else ''} skipped: {reason}"
         for reason, count in reasons.most_common(REASONS_LISTED)
     ]
+
+
+def _account_problems(choices: dict[int, Any]) -> list[str]:
+    """Accounts the plan would use that reported a missing capability when they were
+    connected (a Microsoft account without Teams, an app without its Teams access policy):
+    their meetings would fail at the provider, so the preview says it before the launch."""
+    used = Counter(choice.connection_id for choice in choices.values() if choice.connection_id)
+    if not used:
+        return []
+    warnings = []
+    for connection in Connection.objects.filter(pk__in=used):
+        count = used[connection.pk]
+        account = connection.account_email or connection.account_name or "an account"
+        for problem in connection.problems or []:
+            warnings.append(
+                f"{count} meeting{'s' if count != 1 else ''} would use {account}, which "
+                f"cannot make them yet: {problem}"
+            )
+    return warnings
 
 
 def _over_provider_quota(
