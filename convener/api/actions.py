@@ -15,6 +15,7 @@ from convener.api.schemas import RowId
 from convener.meetings.models import CredentialsPolicy, MeetingAction
 from convener.meetings.triggers import TriggerKind, TriggerRef, new_occurrence
 from convener.scheduling.accounts import NoUsableConnection
+from convener.scheduling.background import launch_later
 from convener.scheduling.launch import launch_with_outcome
 from convener.scheduling.limits import DESCRIPTION_MAX, EXTRA_ATTENDEES_MAX, LAUNCH_CONTACT_IDS_MAX
 from convener.scheduling.preview import preview
@@ -78,6 +79,12 @@ class LaunchIn(Schema):
         None, max_length=100, description="run the same launch again and no meeting is doubled"
     )
     browser_timezone: str | None = None
+    in_background: bool = Field(
+        False,
+        description="schedule in the worker and answer 202 at once with the run's id (follow "
+        "it at GET /runs/{run_id}); for launches on many thousands of contacts. Without it the "
+        "meetings are saved before the answer (201)",
+    )
 
 
 def _out(action: MeetingAction) -> dict[str, Any]:
@@ -165,12 +172,16 @@ def preview_launch(request: HttpRequest, action_id: RowId, payload: LaunchIn) ->
     return preview(_request(request, action, payload)).as_dict()
 
 
-@router.post("/actions/{action_id}/schedule", response={201: dict[str, Any]})
+@router.post("/actions/{action_id}/schedule", response={201: dict[str, Any], 202: dict[str, Any]})
 def launch(request: HttpRequest, action_id: RowId, payload: LaunchIn) -> tuple[int, dict[str, Any]]:
     """Schedule a meeting for each contact with this action, in one transaction, recorded
     as a run (`run_id`; its progress at GET /runs/{run_id}). The same `trigger_ref` is the
-    same run: launched again, it makes only what is missing."""
+    same run: launched again, it makes only what is missing. With `in_background`, the
+    worker schedules them and the answer (202) comes at once."""
     action = get_object_or_404(MeetingAction, pk=action_id)
+    if payload.in_background:
+        run = launch_later(_request(request, action, payload))
+        return 202, {"run_id": run.pk, "status": run.status, "requested": run.requested}
     try:
         run, outcome = launch_with_outcome(_request(request, action, payload))
     except NoUsableConnection as exc:

@@ -118,3 +118,24 @@ def test_the_preview_answers_each_hosts_share_and_makes_no_run(call: Any, member
     }
     assert any("in the past" in note for note in answer["notes"])  # the start: now instead
     assert not Run.objects.exists()
+
+
+def test_a_launch_in_the_background_answers_at_once_and_the_worker_makes_it(
+    call: Any, member: User, worker: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    ids = contacts(member, 3)
+    action = call("post", "/actions", {"name": "Big wave"}).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        launched = call(
+            "post", f"/actions/{action['id']}/schedule", {"contact_ids": ids, "in_background": True}
+        )
+    assert launched.status_code == 202, launched.content
+    body = launched.json()
+    assert (body["status"], body["requested"]) == ("queued", 3)
+    answer = call("get", f"/runs/{body['run_id']}").json()
+    assert (answer["progress"]["status"], answer["progress"]["total"]) == ("scheduling", 0)
+
+    assert worker() == 1
+    answer = call("get", f"/runs/{body['run_id']}").json()
+    assert (answer["created"], answer["progress"]["status"]) == (3, "running")
+    assert answer["failure"] == ""
