@@ -36,13 +36,11 @@ class TokenForm(forms.Form):
         label="Token name",
         max_length=ApiToken._meta.get_field("name").max_length,
         help_text="What uses it, e.g. “CRM sync”: you will recognise it in the list.",
+        error_messages={"required": "Give the token a name."},
     )
 
     def clean_name(self) -> str:
-        name = " ".join(str(self.cleaned_data["name"]).split())
-        if not name:
-            raise forms.ValidationError("Give the token a name.")
-        return name
+        return " ".join(str(self.cleaned_data["name"]).split())
 
 
 class ZoneOfferForm(forms.Form):

@@ -345,7 +345,7 @@ def token_owner(person: Person) -> str:
     return ALLOWED if person.role == "owner" else HIDDEN
 
 
-NEW_PASSWORD = "a long Matrix passphrase 42"  # noqa: S105 (a test's password)
+NEW_PASSWORD = "a long Matrix passphrase 42"
 
 
 def someone_has_the_new_password(world: World, response: TestResponse) -> bool:

@@ -39,7 +39,9 @@ def _page(request: HttpRequest, user: User, **context: Any) -> HttpResponse:
     context.setdefault("form", ProfileForm(instance=user))
     context.setdefault("token_form", TokenForm())
     context["tokens"] = _tokens(user)
-    response = render(request, "web/profile/page.html", context)
+    htmx = bool(getattr(request, "htmx", False))  # set by django-htmx's middleware
+    template = "web/profile/tokens.html" if htmx else "web/profile/page.html"
+    response = render(request, template, context)
     # A page that may hold a new token's secret is kept by no cache and no back button.
     add_never_cache_headers(response)
     return response
