@@ -4,6 +4,7 @@ the viewer may see and change (so a page offers only what will work)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -98,10 +99,17 @@ def zone_datalist() -> SafeString:
     """The zones every time-zone field offers, with their offset now. A datalist works
     without script; static/web/zone-picker.js turns it into a searchable list that also
     finds "New York" and "+01"."""
+    # Offsets change only at a zone's transitions, which fall on whole minutes: the list
+    # made for this minute is the list for every page made in it.
+    return _zone_datalist(timezone.now().replace(second=0, microsecond=0))
+
+
+@lru_cache(maxsize=2)
+def _zone_datalist(minute: datetime) -> SafeString:
     options = format_html_join(
         "",
-        '<option value="{}" label="{}" data-words="{}">',
-        ((o.name, o.label, o.words) for o in zone_options(timezone.now())),
+        '<option value="{}" label="{}">',
+        ((o.name, o.label) for o in zone_options(minute)),
     )
     return format_html('<datalist id="iana-zones">{}</datalist>', options)
 

@@ -1,7 +1,7 @@
 // The time-zone picker: an input with data-zone-picker and a datalist of zones (each
-// option: value "Europe/Paris", label "Europe/Paris (UTC+01:00)", data-words "Europe
-// Paris UTC+01:00") becomes a combobox whose list finds a zone by any part of its name,
-// a city written with spaces ("new york") or an offset ("+01"). Without this script the
+// option: value "Europe/Paris", label "Europe/Paris (UTC+01:00)") becomes a combobox
+// whose list finds a zone by every word typed, each found in its name or label: part of
+// a name, a city written with spaces ("new york") or an offset ("+01"). Without this script the
 // browser's own datalist still offers the zones. Delegated, so that forms htmx swaps in
 // later (the scheduling popup) get it too.
 "use strict";
@@ -44,7 +44,7 @@
     const wanted = words(input.value);
     if (!wanted.length) return [];
     return zones(input).filter(function (option) {
-      const haystack = (option.value + " " + (option.dataset.words || "")).toLowerCase();
+      const haystack = (option.value + " " + option.label).toLowerCase().replace(/[_/]/g, " ");
       return wanted.every(function (word) { return haystack.includes(word); });
     });
   }
