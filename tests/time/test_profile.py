@@ -156,3 +156,11 @@ def test_a_list_shows_the_meetings_own_time_when_its_zone_is_not_the_viewers(
         assert shown in html
     else:
         assert html.strip() == ""
+
+
+def test_a_token_made_with_htmx_answers_only_the_tokens_section(signed_in: Any) -> None:
+    answer = signed_in.post("/profile/tokens/", {"name": "Zap"}, headers={"HX-Request": "true"})
+    html = answer.content.decode()
+    assert '<section class="card" aria-labelledby="tokens-title" id="tokens">' in html
+    assert "<html" not in html and "Your new token “Zap”" in html
+    assert "no-store" in answer["Cache-Control"]
