@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from importlib import resources
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
@@ -24,6 +25,36 @@ def validate_timezone(value: str) -> None:
             code="invalid_timezone",
             params={"value": value},
         )
+
+
+def validate_city_zone(value: str) -> None:
+    """The check of a zone a person types in a form or sends to the API: a city zone or
+    UTC, with the hint to the city zone when they wrote an abbreviation or an old alias
+    (the same words as the CSV import's). Values stored before stay readable: the models
+    keep the looser `validate_timezone`, and only what is typed again must be a city."""
+    if value and (refusal := zone_refusal(value)):
+        raise ValidationError(refusal, code="invalid_timezone")
+
+
+@cache
+def picker_zone_names() -> tuple[str, ...]:
+    """The zones a person picks from: one per place of the tz database's zone.tab (the
+    canonical names, Asia/Kolkata and not its alias Asia/Calcutta), sorted, then UTC.
+    Every one of them is also a name `zone_refusal` accepts."""
+    try:
+        table = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text()
+    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover (tzdata is required)
+        return timezone_names()
+    accepted = _city_zones()
+    names = {
+        columns[2]
+        for line in table.splitlines()
+        if line
+        and not line.startswith("#")
+        and len(columns := line.split("\t")) >= 3
+        and columns[2] in accepted
+    }
+    return (*sorted(names), "UTC")
 
 
 @cache

@@ -17,6 +17,7 @@ from convener.crm.fields import clean_field_values
 from convener.crm.models import Contact
 from convener.team import access
 from convener.team.models import User
+from convener.timezones import zone_refusal
 
 router = Router(tags=["contacts"])
 
@@ -51,8 +52,12 @@ def _apply(contact: Contact, data: dict[str, Any]) -> None:
             errors.update(exc.message_dict)
     for name, value in data.items():
         setattr(contact, name, value.strip() if isinstance(value, str) else value)
+    # A zone sent now must be a city zone (the words of the web form and the CSV import);
+    # one stored earlier as an alias stays readable until it is sent again.
+    if "timezone" in data and contact.timezone and (refusal := zone_refusal(contact.timezone)):
+        errors["timezone"] = [refusal]
     try:
-        contact.full_clean()
+        contact.full_clean(exclude=["timezone"] if "timezone" in errors else None)
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             errors.setdefault(name, []).extend(messages)

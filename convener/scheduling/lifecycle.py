@@ -47,7 +47,7 @@ from convener.scheduling.validation import duration_problem
 from convener.team import access
 from convener.team.models import User
 from convener.timeplan.bounds import LONGEST_MEETING_MINUTES, SHORTEST_MEETING_MINUTES
-from convener.timezones import is_iana_zone
+from convener.timezones import zone_refusal
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +113,8 @@ def _target(meeting: Meeting, changes: Mapping[str, Any]) -> _Target:
     zone = meeting.timezone
     if changes.get("timezone") not in (None, ""):
         zone = str(changes["timezone"])
-        if not is_iana_zone(zone):
-            errors["timezone"] = (
-                f"{zone!r} is not a time zone; use an IANA name such as Europe/Berlin"
-            )
+        if refusal := zone_refusal(zone):
+            errors["timezone"] = refusal
             zone = meeting.timezone
 
     start, note = meeting.start, None

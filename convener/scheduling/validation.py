@@ -23,14 +23,14 @@ from convener.scheduling.limits import (
     title_problems,
 )
 from convener.timeplan.bounds import LONGEST_MEETING_MINUTES, SHORTEST_MEETING_MINUTES
-from convener.timezones import is_iana_zone
+from convener.timezones import zone_refusal
 
 
 def zone_problem(name: str) -> str:
-    """Why `name` is not a zone a meeting can be planned in ("" when it is one)."""
-    if is_iana_zone(name):
-        return ""
-    return f"{name!r} is not a time zone; use an IANA name such as Europe/Berlin"
+    """Why `name` is not a zone a meeting can be planned in ("" when it is one): a city
+    zone or UTC, in the words of `zone_refusal`, which the web forms and the CSV import
+    use too."""
+    return zone_refusal(name)
 
 
 def duration_problem(minutes: int) -> str:

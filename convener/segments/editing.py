@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from convener.plaintext import single_line_error
 from convener.segments import rules
 from convener.segments.models import NAME_MAX, Segment
-from convener.timezones import is_iana_zone
+from convener.timezones import zone_refusal
 
 
 @dataclass(frozen=True)
@@ -55,12 +55,10 @@ def apply_change(segment: Segment, change: SegmentChange) -> None:
             segment.kind = change.kind
     if change.timezone:
         zone = change.timezone.strip()
-        if is_iana_zone(zone):
-            segment.timezone = zone
+        if refusal := zone_refusal(zone):
+            errors["timezone"] = refusal
         else:
-            errors["timezone"] = (
-                f"{zone!r} is not a time zone; use an IANA name such as Europe/Paris."
-            )
+            segment.timezone = zone
     if segment.is_dynamic:
         if change.rules is not None:
             try:

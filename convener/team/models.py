@@ -25,6 +25,10 @@ class User(AbstractUser):
     timezone = models.CharField(
         max_length=64, default=_default_timezone, validators=[validate_timezone]
     )
+    # Whether the member chose `timezone` themselves (on their profile, or by answering the
+    # browser's offer). Until then pages offer the browser's zone once: a zone nobody
+    # chose is the installation's default, and times read in it may be hours off.
+    timezone_chosen = models.BooleanField(default=False)
 
     @property
     def display_name(self) -> str:

@@ -11,6 +11,7 @@ from convener.web.views import (
     lifecycle,
     meetings,
     outbox,
+    profile,
     team,
 )
 
@@ -55,4 +56,9 @@ urlpatterns = [
     path("team/", team.team, name="team"),
     path("team/<int:pk>/", team.team_member, name="team_member"),
     *action_pages,
+    path("profile/", profile.profile, name="profile"),
+    path("profile/password/", profile.PasswordChange.as_view(), name="password_change"),
+    path("profile/tokens/", profile.token_create, name="profile_token_new"),
+    path("profile/tokens/<int:pk>/revoke/", profile.token_revoke, name="profile_token_revoke"),
+    path("profile/timezone/", profile.zone_offer, name="profile_zone_offer"),
 ]

@@ -19,7 +19,7 @@ from convener.crm.models import Contact
 from convener.imports.models import ContactImport
 from convener.meetings.models import Meeting, MeetingAction
 from convener.segments.models import Segment, SegmentMember
-from convener.team.models import User
+from convener.team.models import ApiToken, User
 from tests.access.people import Person
 from tests.access.world import CONNECTION_EMAIL, World
 
@@ -336,6 +336,24 @@ def segment_meeting_made(world: World, response: TestResponse) -> bool:
     return Meeting.objects.filter(
         contact=world.contact, trigger="segment", trigger_source=str(world.segment.pk)
     ).exists()
+
+
+def token_owner(person: Person) -> str:
+    """A token is found only on its own member's profile, administrators included."""
+    if not person.signed_in:
+        return ANONYMOUS
+    return ALLOWED if person.role == "owner" else HIDDEN
+
+
+NEW_PASSWORD = "a long Matrix passphrase 42"
+
+
+def someone_has_the_new_password(world: World, response: TestResponse) -> bool:
+    return any(user.check_password(NEW_PASSWORD) for user in User.objects.all())
+
+
+def owner_token_revoked(world: World, response: TestResponse) -> bool:
+    return not ApiToken.objects.filter(user=world.owner, name="matrix").exists()
 
 
 MEETING_TITLE = shows(lambda w: w.meeting.title)
@@ -1009,6 +1027,53 @@ PAGES = [
         target="run",
         effect=meeting_has(cancel_requested=True),
         expect_effect=changes_runs_meetings,
+    ),
+    Row("GET", "profile", signed_in, 200, effect=shows(lambda w: "Your profile")),
+    Row(
+        "POST",
+        "profile",
+        signed_in,
+        302,
+        body=fixed(
+            {"first_name": "Pat", "last_name": "", "email": "p@example.com", "timezone": "UTC"}
+        ),
+        effect=lambda w, r: User.objects.filter(first_name="Pat", timezone_chosen=True).exists(),
+    ),
+    Row("GET", "password_change", signed_in, 200),
+    Row(
+        "POST",
+        "password_change",
+        signed_in,
+        302,
+        body=fixed(
+            {"old_password": "x", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+        ),
+        effect=someone_has_the_new_password,
+    ),
+    Row(
+        "POST",
+        "profile_token_new",
+        signed_in,
+        200,
+        body=fixed({"name": "Matrix sync"}),
+        effect=lambda w, r: ApiToken.objects.filter(name="Matrix sync").exists(),
+    ),
+    Row("GET", "profile_token_revoke", token_owner, 200, target="owner_token"),
+    Row(
+        "POST",
+        "profile_token_revoke",
+        token_owner,
+        302,
+        target="owner_token",
+        effect=owner_token_revoked,
+    ),
+    Row(
+        "POST",
+        "profile_zone_offer",
+        signed_in,
+        302,
+        body=fixed({"choice": "use", "timezone": "Asia/Tokyo", "next": "/contacts/"}),
+        effect=lambda w, r: User.objects.filter(timezone="Asia/Tokyo").exists(),
     ),
     Row("GET", "api-1:openapi-json", public, 200),
     Row("GET", "api-1:openapi-view", public, 200),

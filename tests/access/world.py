@@ -41,6 +41,11 @@ class World:
     run: Run
     contact_import: ContactImport  # the owner's uploaded CSV file, not imported yet
 
+    @property
+    def owner_token(self) -> ApiToken:
+        """The owner's API token: only the owner finds it on their profile."""
+        return ApiToken.objects.get(user=self.owner, name="matrix")
+
     def user(self, person: Person) -> User | None:
         """The account `person` asks with, holding exactly their permissions."""
         if person.role == "anonymous":

@@ -4,6 +4,7 @@ the viewer may see and change (so a page offers only what will work)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,8 @@ from django.utils.safestring import SafeString
 
 from convener.providers.registry import UnknownProvider, recipe
 from convener.team import access
-from convener.timezones import is_iana_zone, timezone_names
+from convener.timezones import is_iana_zone
+from convener.web.zone_picker import zone_options
 
 register = template.Library()
 
@@ -46,6 +48,18 @@ def date(value: Any, arg: str | None = None) -> str:
         except OverflowError:
             value = do_timezone(value, UTC)
     return str(defaultfilters.date(value, arg))
+
+
+@register.simple_tag
+def own_zone_time(start: datetime | None, zone: str) -> str:
+    """A meeting's start in its own zone, "(16:00 Asia/Shanghai)", shown beside the
+    viewer's time when the meeting was planned in another zone; "" otherwise."""
+    if start is None or not is_iana_zone(zone) or zone == timezone.get_current_timezone_name():
+        return ""
+    local = in_zone(start, zone)
+    if not isinstance(local, datetime):
+        return ""
+    return format_html('<span class="own-zone">({} {})</span>', f"{local:%H:%M}", zone)
 
 
 STATE_TONES = {
@@ -82,7 +96,21 @@ def provider_name(slug: str) -> str:
 
 @register.simple_tag
 def zone_datalist() -> SafeString:
-    options = format_html_join("", '<option value="{}">', ((name,) for name in timezone_names()))
+    """The zones every time-zone field offers, with their offset now. A datalist works
+    without script; static/web/zone-picker.js turns it into a searchable list that also
+    finds "New York" and "+01"."""
+    # Offsets change only at a zone's transitions, which fall on whole minutes: the list
+    # made for this minute is the list for every page made in it.
+    return _zone_datalist(timezone.now().replace(second=0, microsecond=0))
+
+
+@lru_cache(maxsize=2)
+def _zone_datalist(minute: datetime) -> SafeString:
+    options = format_html_join(
+        "",
+        '<option value="{}" label="{}">',
+        ((o.name, o.label) for o in zone_options(minute)),
+    )
     return format_html('<datalist id="iana-zones">{}</datalist>', options)
 
 
