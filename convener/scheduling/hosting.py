@@ -43,6 +43,8 @@ class HostOption:
     choice: HostChoice
     reason: str = ""
     account: str = ""
+    # Whether connecting an account would let it host (not so for a contact without owner).
+    on_connections: bool = True
 
     @property
     def label(self) -> str:
@@ -102,7 +104,9 @@ def host_options(
         else:
             owner = contact.owner
             if owner is None:
-                options.append(HostOption(choice, "This contact has no owner."))
+                options.append(
+                    HostOption(choice, "This contact has no owner.", on_connections=False)
+                )
                 continue
             if not _may_use_account_of(person, owner):
                 continue  # not theirs to use: not offered at all

@@ -68,6 +68,7 @@ def test_a_contact_without_an_owner_is_scheduled_on_my_zoom_account(
     dialog.get_by_label("Date", exact=True).fill(winter_day().isoformat())
     dialog.get_by_label("Time", exact=True).fill("10:00")
     dialog.get_by_label("Time zone", exact=True).fill("Europe/Paris")
+    hosted.get_by_text("This contact has no owner.").scroll_into_view_if_needed()
     shoot(page, "popup-my-account")
     dialog.get_by_role("button", name="Schedule").click()
 
