@@ -84,6 +84,7 @@ def schedule_meetings(request: HttpRequest, payload: ScheduleIn) -> tuple[int, d
         start=payload.start,
         description=payload.description,
         provider=payload.provider,
+        host=payload.host.value if payload.host else None,
         external_emails=payload.attendees,
         send_invitations=payload.send_invitations,
         passcode=payload.passcode,

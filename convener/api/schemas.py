@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from ninja import Field, Schema
 
+from convener.scheduling.hosting import HostChoice
 from convener.scheduling.limits import (
     CONTACTS_PER_REQUEST_MAX,
     DESCRIPTION_MAX,
@@ -133,6 +134,13 @@ class ScheduleIn(Schema):
         default_factory=list, max_length=EXTRA_ATTENDEES_MAX, description="extra attendee emails"
     )
     provider: str = "jitsi"
+    host: HostChoice | None = Field(
+        None,
+        description="Which account hosts the meetings: `me` (yours), `organization` "
+        "(the organization's), `owner` (each contact owner's). A chosen account that cannot "
+        "host is refused, never swapped for another. Omit for the contact owner's, else "
+        "yours, else the organization's",
+    )
     send_invitations: bool = True
     passcode: str = ""
     idempotency_key: str | None = Field(

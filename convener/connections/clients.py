@@ -29,5 +29,9 @@ def provider_for_connection(
         timeout=settings.timeout,
         auth=BearerAuth(token_source(connection, host_email)),
     )
-    account = ConnectedAccount(http=http, app_only=grant is not None and grant.app_only)
+    account = ConnectedAccount(
+        http=http,
+        app_only=grant is not None and grant.app_only,
+        default_host=connection.default_host_email if grant is not None else "",
+    )
     return recipe.build(account, settings)

@@ -54,6 +54,13 @@ class Connection(models.Model):
     requests_per_second = models.FloatField(
         null=True, blank=True, help_text="Leave empty for the provider's documented limit"
     )
+    # For an organization account that acts for named users (a Zoom Server-to-Server
+    # app): whom a meeting is made for when its host has no user at the account.
+    default_host_email = models.EmailField(
+        "Default host",
+        blank=True,
+        help_text="Meetings whose host has no user at this account are made for this user",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

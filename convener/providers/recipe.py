@@ -88,6 +88,9 @@ class OrganizationGrant:
     # Tokens are minted per host user (a Google service account's subject) rather than
     # one for the whole organization.
     token_per_host: bool = False
+    # A meeting whose host has no user at the account is made for a default host the
+    # administrator names (ConnectedAccount.default_host); its settings page asks for it.
+    default_host: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,9 @@ class ConnectedAccount:
 
     http: httpx2.Client
     app_only: bool = False
+    # The user an app-only account makes a meeting for when the meeting's own host has no
+    # user at the account ("" when none is set); for grants with `default_host`.
+    default_host: str = ""
 
 
 class ProviderRecipe:

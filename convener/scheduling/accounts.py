@@ -58,7 +58,9 @@ class _Search:
             return self.user_connection(self.action.named_user)
         for connection in self.pool:
             if connection.level == Connection.Level.ORGANIZATION:
-                return AccountChoice(connection, self.contact.owner)
+                # The host the organization's account makes the meeting for: the owner,
+                # or, for a contact nobody owns, the person who asked.
+                return AccountChoice(connection, self.contact.owner or self.requested_by)
         return None
 
     def wanted(self, policy: str) -> str:
@@ -87,7 +89,8 @@ def choose_account(
     provider's usable connections when the caller has read them already (a bulk run)."""
     cls = provider_class(action.provider)
     if not cls.capabilities.needs_connection:
-        return AccountChoice(None, contact.owner or requested_by)
+        named = action.named_user if action.credentials == CredentialsPolicy.NAMED_USER else None
+        return AccountChoice(None, named or contact.owner or requested_by)
     pool = usable_connections(action.provider) if connections is None else connections
     search = _Search(action, contact, requested_by, pool)
     policies = [p for p in (action.credentials, action.fallback) if p]

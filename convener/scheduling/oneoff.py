@@ -13,9 +13,10 @@ from django.db import transaction
 from django.utils.timezone import now
 
 from convener.crm.models import Contact
-from convener.meetings.models import CredentialsPolicy, MeetingAction
+from convener.meetings.models import MeetingAction
 from convener.meetings.triggers import TriggerRef
 from convener.scheduling.accounts import NoUsableConnection
+from convener.scheduling.hosting import HostChoice, apply_host
 from convener.scheduling.limits import title_problems
 from convener.scheduling.placeholders import TITLE_TEMPLATE_LENGTH, literal
 from convener.scheduling.request import FixedStart, ScheduleOutcome, ScheduleRequest
@@ -30,6 +31,7 @@ FIELD_NAMES = {
     "description_template": "description",
     "external_emails": "attendees",
     "name": "title",  # the name is made from the title
+    "named_user": "host",  # "my account" names the person who asks
 }
 
 
@@ -42,8 +44,9 @@ class OneOffMeeting:
     start: datetime | None = None
     description: str = ""
     provider: str = "jitsi"
-    credentials: str = CredentialsPolicy.CONTACT_OWNER
-    fallback: str = CredentialsPolicy.ORGANIZATION
+    # Which account hosts (convener.scheduling.hosting.HostChoice); None: the contact
+    # owner's, else the requester's, else the organization's.
+    host: str | None = None
     external_emails: list[str] = field(default_factory=list)
     internal_attendees: list[User] = field(default_factory=list)
     send_invitations: bool = True
@@ -52,11 +55,9 @@ class OneOffMeeting:
     def action(self, requested_by: User | None) -> MeetingAction:
         """The settings as an action, unsaved. Title and description are taken as typed:
         braces in them are text, not placeholders."""
-        return MeetingAction(
+        action = MeetingAction(
             name=self.title[:160],
             provider=self.provider,
-            credentials=self.credentials,
-            fallback=self.fallback,
             title_template=literal(self.title),
             description_template=literal(self.description),
             duration_minutes=self.duration_minutes,
@@ -68,11 +69,13 @@ class OneOffMeeting:
             passcode=self.passcode,
             created_by=requested_by,
         )
+        apply_host(action, self.host, requested_by)
+        return action
 
 
-def validate(params: OneOffMeeting) -> None:
+def validate(params: OneOffMeeting, requested_by: User | None = None) -> None:
     """Raise ValidationError keyed by the popup's and the API's field names."""
-    problems = action_problems(params.action(None), len(params.internal_attendees))
+    problems = action_problems(params.action(requested_by), len(params.internal_attendees))
     errors = {FIELD_NAMES.get(key, key): message for key, message in problems.items()}
     # The title as typed: its own length and characters, before any escaping.
     title = title_problems(params.title)
@@ -81,6 +84,8 @@ def validate(params: OneOffMeeting) -> None:
     elif not title and len(literal(params.title)) > TITLE_TEMPLATE_LENGTH:
         title = {"title": "a title has at most 300 characters (each {{ counts as 10)"}
     errors.pop("title", None)
+    if params.host is not None and params.host not in HostChoice.values:
+        errors["host"] = f"unknown host {params.host!r}; one of {', '.join(HostChoice.values)}"
     errors.update(title)
     if zone := zone_problem(params.timezone):
         errors["timezone"] = zone
@@ -102,7 +107,7 @@ def schedule_one_off(
     browser_timezone: str | None = None,
 ) -> ScheduleOutcome:
     """Raises ValidationError keyed by field; nothing is saved when it does."""
-    validate(params)
+    validate(params, requested_by)
     with transaction.atomic():
         try:
             outcome = schedule(
@@ -118,7 +123,10 @@ def schedule_one_off(
                 )
             )
         except NoUsableConnection as exc:
-            raise ValidationError({"provider": str(exc)}) from None
+            # A chosen account that cannot host is the choice's problem; without a
+            # choice, it is the provider's (no account of it can host).
+            field_name = "provider" if params.host is None else "host"
+            raise ValidationError({field_name: str(exc)}) from None
         if len(contacts) == 1 and outcome.skipped:
             raise ValidationError({"start": outcome.skipped[0].reason})
     return outcome

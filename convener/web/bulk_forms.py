@@ -9,9 +9,14 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from convener.crm.models import Contact
 from convener.meetings.models import MeetingAction
 from convener.meetings.triggers import OCCURRENCE_MAX, new_occurrence
+from convener.providers.registry import provider_class
+from convener.scheduling.hosting import HostChoice, host_options
+from convener.team.models import User
 from convener.timezones import validate_timezone
+from convener.web.forms import ScheduleMeetingForm
 
 ACTION, OPTIONS = "action", "options"
 
@@ -59,3 +64,33 @@ class BulkLaunchForm(forms.Form):
         if data.get("how") == ACTION and not data.get("action") and "action" not in self.errors:
             self.add_error("action", "Choose the action to run.")
         return data
+
+
+# In bulk each contact may have another owner: the first choice is the default order.
+BULK_HOSTS = [("", "Each contact's owner, else mine, else the organization's"), *HostChoice.choices]
+
+
+def bulk_options(*args: Any, **kwargs: Any) -> ScheduleMeetingForm:
+    """The single popup's options, with the bulk choices of who hosts."""
+    form = ScheduleMeetingForm(*args, **kwargs)
+    host = form.fields["host"]
+    host.choices = BULK_HOSTS  # type: ignore[attr-defined]
+    host.initial = ""
+    host.help_text = (
+        "A contact whose chosen account cannot host (no owner, or an owner without a "
+        "connected account) is skipped, with the reason."
+    )
+    return form
+
+
+def bulk_host_refusal(user: User, choice: str | None, provider: str) -> str:
+    """Why "My account" or "The organization's account" cannot host any of the meetings
+    ("" when it can): said once, next to the choice, rather than once per contact."""
+    if choice not in (HostChoice.ME, HostChoice.ORGANIZATION):
+        return ""
+    if not provider_class(provider).capabilities.needs_connection:
+        return ""
+    for option in host_options(user, Contact(), provider):
+        if option.choice == choice and not option.usable:
+            return option.reason
+    return ""

@@ -38,3 +38,18 @@ class OrganizationCredentialsForm(forms.Form):
             except ValueError as exc:
                 self.add_error(spec.name, str(exc))
         return data
+
+
+class ConnectionSettingsForm(forms.Form):
+    """An organization account's settings: the default host its meetings are made for
+    when their own host has no user at the account."""
+
+    default_host_email = forms.EmailField(
+        label="Default host",
+        required=False,
+        max_length=254,
+        help_text="The email address of a user at this account. A meeting is made for its "
+        "host (the contact owner, or whoever scheduled it) when they have a user at the "
+        "account, and for this user otherwise. Checked with the provider when you save.",
+        error_messages={"invalid": "Enter an email address, such as host@example.com."},
+    )

@@ -12,6 +12,7 @@ from convener.crm.models import Contact
 from convener.meetings.models import validate_attendee_email
 from convener.meetings.triggers import OCCURRENCE_MAX, new_occurrence
 from convener.providers.registry import PROVIDERS, provider_class
+from convener.scheduling.hosting import HostChoice
 from convener.scheduling.limits import TITLE_MAX
 from convener.team import access
 from convener.timezones import validate_timezone
@@ -81,6 +82,15 @@ class ScheduleMeetingForm(forms.Form):
     )
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     provider = forms.ChoiceField(label="Meeting on", initial="jitsi", required=False)
+    # Which account hosts it; left out (the provider needs no account, or an older page):
+    # the contact owner's, else the person's own, else the organization's.
+    host = forms.ChoiceField(
+        label="Hosted on",
+        choices=HostChoice.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose one of the accounts offered."},
+    )
     browser_timezone = forms.CharField(required=False, widget=forms.HiddenInput)
     # One per opening of the popup: a second submit of the same form (a double click, a
     # resend after a timeout) finds the meeting the first one made.
@@ -102,6 +112,9 @@ class ScheduleMeetingForm(forms.Form):
             except ValidationError:
                 raise ValidationError(f"{email!r} is not a valid email address") from None
         return emails
+
+    def clean_host(self) -> str | None:
+        return str(self.cleaned_data.get("host") or "") or None
 
     def clean_provider(self) -> str:
         return str(self.cleaned_data.get("provider") or "jitsi")

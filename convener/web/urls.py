@@ -49,6 +49,11 @@ urlpatterns = [
         name="connection_organization",
     ),
     path("connections/<int:pk>/remove/", connections.remove, name="connection_remove"),
+    path(
+        "connections/<int:pk>/settings/",
+        connections.connection_settings,
+        name="connection_settings",
+    ),
     path("outbox/", outbox.outbox, name="outbox"),
     path("outbox/<int:pk>/", outbox.outbox_message, name="outbox_message"),
     path("outbox/<int:pk>/body.html", outbox.outbox_html, name="outbox_html"),

@@ -290,6 +290,11 @@ def import_uploaded(world: World, response: TestResponse) -> bool:
     return ContactImport.objects.filter(file_name="upload.csv").exists()
 
 
+def default_host_cleared(world: World, response: TestResponse) -> bool:
+    assert world.zoom_organization is not None
+    return not Connection.objects.get(pk=world.zoom_organization.pk).default_host_email
+
+
 def connection_removed(world: World, response: TestResponse) -> bool:
     return not Connection.objects.filter(pk=world.connection.pk).exists()
 
@@ -864,6 +869,16 @@ PAGES = [
     Row("GET", "connection_callback", signed_in, 400),
     Row("POST", "connection_connect", signed_in, 302, slug="zoom", body=fixed({"level": "user"})),
     Row("GET", "connection_organization", administrator, 200, slug="zoom"),
+    Row("GET", "connection_settings", administrator, 200, target="zoom_organization"),
+    Row(
+        "POST",
+        "connection_settings",
+        administrator,
+        302,
+        target="zoom_organization",
+        body=fixed({"default_host_email": ""}),
+        effect=default_host_cleared,
+    ),
     Row(
         "POST",
         "connection_remove",

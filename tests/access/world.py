@@ -40,6 +40,8 @@ class World:
     segment: Segment  # the owner's static segment, holding the contact
     run: Run
     contact_import: ContactImport  # the owner's uploaded CSV file, not imported yet
+    # The organization's Zoom Server-to-Server account, with a default host.
+    zoom_organization: Connection | None = None
 
     @property
     def owner_token(self) -> ApiToken:
@@ -83,6 +85,14 @@ def build_world() -> World:
     segment = Segment.objects.create(name="Key accounts", kind=Segment.Kind.STATIC, owner=owner)
     SegmentMember.objects.create(segment=segment, contact=contact)
     contact_import = stored_import(owner, IMPORTED_CSV)
+    zoom_organization = Connection.objects.create(
+        provider="zoom",
+        level=Connection.Level.ORGANIZATION,
+        kind="server_to_server",
+        user=admin,
+        account_email="meetings@example.com",
+        default_host_email="host@example.com",
+    )
     return World(
         admin,
         owner,
@@ -97,6 +107,7 @@ def build_world() -> World:
         segment,
         _launched(owner, action, meeting),
         contact_import,
+        zoom_organization,
     )
 
 

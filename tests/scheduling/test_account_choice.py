@@ -97,6 +97,15 @@ def test_a_contact_without_an_owner_is_hosted_on_the_fallback_account(member: Us
 
     choice = choose_account(action(OWNER, ORGANIZATION), contact_of(None), member)
 
+    # Nobody owns the contact: the organization's account makes it for whoever asked.
+    assert choice == AccountChoice(shared, member)
+
+
+def test_an_automated_trigger_for_a_contact_without_an_owner_names_no_host() -> None:
+    shared = organization_account()
+
+    choice = choose_account(action(OWNER, ORGANIZATION), contact_of(None), None)
+
     assert choice == AccountChoice(shared, None)
 
 

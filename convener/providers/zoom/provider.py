@@ -32,6 +32,7 @@ from convener.providers.base import (
     ProviderError,
 )
 from convener.providers.zoom.api import Call, malformed, read_object, send, user_path
+from convener.providers.zoom.errors import USER_NOT_FOUND, USER_NOT_IN_ACCOUNT
 
 logger = logging.getLogger(__name__)
 
@@ -197,26 +198,46 @@ class ZoomProvider(Provider):
         requests_per_second=2.0,
     )
 
-    def __init__(self, *, http: httpx2.Client, app_only: bool = False) -> None:
+    def __init__(
+        self, *, http: httpx2.Client, app_only: bool = False, default_host: str = ""
+    ) -> None:
         self.http = http
         self.app_only = app_only
+        self.default_host = default_host.strip()
 
     def _host(self, spec: MeetingSpec) -> tuple[str, str | None]:
         """The user path segment and the host's email for messages.
 
         A user's own OAuth connection acts as `me` (the signed-in user); a Server-to-Server
-        token has no user of its own, so the meeting is made for the spec's host."""
+        token has no user of its own, so the meeting is made for the spec's host when
+        they are a user at the account, else for the connection's default host."""
         email = spec.host.email if spec.host and spec.host.email else None
         if not self.app_only:
             return "me", email
+        other = email and self.default_host and email.lower() != self.default_host.lower()
+        if other and not self._is_user(str(email)):
+            email = None  # no user at the account: the default host makes it
+        email = email or self.default_host or None
         if not email:
             raise ProviderError(
                 "A Zoom Server-to-Server account needs the host's email to make a meeting: "
-                "choose a host for the meeting",
+                "set a default host in the connection's settings (Connections page)",
                 permanent=True,
                 code="host_missing",
             )
         return user_path(email), email
+
+    def _is_user(self, email: str) -> bool:
+        """Whether `email` is a user at the account (GET /users/{email}); a 404 with code
+        1001 ("User does not exist") or 1010 (not in this account) means no."""
+        call = Call("read the host's Zoom profile", "user:read:admin", host=email)
+        try:
+            send(self.http, "GET", f"/v2/users/{user_path(email)}", call)
+        except ProviderError as exc:
+            if exc.code in {str(USER_NOT_FOUND), str(USER_NOT_IN_ACCOUNT)}:
+                return False
+            raise
+        return True
 
     def create(self, spec: MeetingSpec, *, reconcile: bool = False) -> MeetingInfo:
         check_spec(spec)

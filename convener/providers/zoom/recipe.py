@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from convener.providers.base import CapabilityMissing, Provider
 from convener.providers.oauth import OAuthApp, TokenSet
 from convener.providers.recipe import (
+    ConnectedAccount,
     CredentialField,
     OrganizationGrant,
     ProviderRecipe,
@@ -32,8 +34,16 @@ class ZoomRecipe(ProviderRecipe):
             CredentialField("client_secret", "Client secret", kind="secret"),
         ),
         check_user_label="A user's email to check hosting with",
+        default_host=True,
     )
     identify = staticmethod(auth.identify)
+
+    def build(self, account: ConnectedAccount | None, settings: ProviderSettings) -> Provider:
+        if account is None:
+            raise CapabilityMissing("Zoom needs a connected account")
+        return ZoomProvider(
+            http=account.http, app_only=account.app_only, default_host=account.default_host
+        )
 
     def oauth_app(self, settings: ProviderSettings) -> OAuthApp:
         oauth_url = settings.value("ZOOM_OAUTH_URL", auth.OAUTH_URL)

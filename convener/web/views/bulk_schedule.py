@@ -34,7 +34,7 @@ from convener.scheduling.starts import start_instant
 from convener.scheduling.validation import action_problems
 from convener.team import access
 from convener.team.models import User
-from convener.web.bulk_forms import ACTION, BulkLaunchForm
+from convener.web.bulk_forms import ACTION, BulkLaunchForm, bulk_host_refusal, bulk_options
 from convener.web.contact_query import ContactQuery, FilterProblem
 from convener.web.forms import ScheduleMeetingForm
 from convener.web.selection import Selection
@@ -116,14 +116,14 @@ def bulk_schedule(request: HttpRequest) -> HttpResponse:
             {
                 "recipients": _recipients(user, selection),
                 "how": BulkLaunchForm(),
-                "options": ScheduleMeetingForm(initial=_options_initial(user)),
+                "options": bulk_options(initial=_options_initial(user)),
                 "actions_exist": MeetingAction.objects.exists(),
             },
         )
     selection = Selection.from_params(request.POST)
     recipients = _recipients(user, selection)
     how = BulkLaunchForm(request.POST)
-    options = ScheduleMeetingForm(request.POST)
+    options = bulk_options(request.POST)
     run = None
     if how.is_valid():
         if how.cleaned_data["how"] == ACTION:
@@ -194,9 +194,12 @@ def _run_options(
 ) -> Run | None:
     params = one_off_settings(options.cleaned_data)
     try:
-        validate(params)
+        validate(params, user)
     except ValidationError as exc:
         show_schedule_errors(options, exc)
+        return None
+    if refused := bulk_host_refusal(user, params.host, params.provider):
+        options.add_error("host", refused)
         return None
     if params.start is not None:
         # The planner would skip every recipient of a start in the past; one error says
@@ -222,7 +225,7 @@ def _run_options(
     try:
         return launch_from_page(request, label=params.title)
     except NoUsableConnection as exc:
-        options.add_error("provider", str(exc))
+        options.add_error("provider" if params.host is None else "host", str(exc))
         return None
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from convener.connections.configuration import provider_settings
 from convener.connections.connect import identify
+from convener.connections.hosts import host_problems, takes_default_host
 from convener.connections.models import Connection
 from convener.providers.base import ProviderError
 from convener.providers.oauth import (
@@ -29,7 +30,11 @@ from convener.providers.registry import UnknownProvider, recipe, recipes
 from convener.scheduling.resume import connect_account
 from convener.team import access
 from convener.team.models import User
-from convener.web.connection_forms import CHECK_USER, OrganizationCredentialsForm
+from convener.web.connection_forms import (
+    CHECK_USER,
+    ConnectionSettingsForm,
+    OrganizationCredentialsForm,
+)
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "convener_oauth"
@@ -210,15 +215,54 @@ def organization(request: HttpRequest, slug: str) -> HttpResponse:
                 secrets=secrets,
             )
             # An organization credential is the organization's, not the test user's.
-            Connection.objects.filter(pk=connection.pk).update(
-                account_name=f"Organization ({identity.email})"
-            )
+            changes = {"account_name": f"Organization ({identity.email})"}
+            if grant.default_host and not connection.default_host_email:
+                # The user just checked can host: the default host until one is chosen.
+                changes["default_host_email"] = identity.email
+            Connection.objects.filter(pk=connection.pk).update(**changes)
             _report(request, provider, connection, resumed)
             return redirect("connections")
     return render(
         request,
         "web/connections/organization.html",
         {"recipe": provider, "grant": grant, "form": form},
+    )
+
+
+@login_required
+def connection_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    """An organization account's settings (administrators): its default host, checked
+    with the provider before it is saved."""
+    access.require_admin(request.user)
+    connection = access.find(request.user, Connection.objects.all(), pk, edit=True)
+    if not takes_default_host(connection):
+        raise Http404("this connection has no settings")
+    provider = _recipe(connection.provider)
+    form = ConnectionSettingsForm(
+        request.POST or None, initial={"default_host_email": connection.default_host_email}
+    )
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["default_host_email"]
+        problems: tuple[str, ...] = ()
+        try:
+            problems = host_problems(connection, email) if email else ()
+        except ProviderError as exc:
+            form.add_error("default_host_email", exc.message)
+        for problem in problems:
+            form.add_error("default_host_email", problem)
+        if form.is_valid():
+            Connection.objects.filter(pk=connection.pk).update(default_host_email=email)
+            messages.success(
+                request,
+                f"Saved. Meetings without a {provider.name} host are made for {email}."
+                if email
+                else "Saved. There is no default host.",
+            )
+            return redirect("connections")
+    return render(
+        request,
+        "web/connections/settings.html",
+        {"connection": connection, "recipe": provider, "form": form},
     )
 
 

@@ -3,6 +3,7 @@ popup. Deleting and bulk scheduling have their own modules."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -20,8 +21,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from convener.crm.models import Contact, CustomField
 from convener.meetings.models import Meeting
 from convener.meetings.triggers import TriggerKind, TriggerRef, new_occurrence
-from convener.providers.registry import PROVIDERS
+from convener.providers.registry import PROVIDERS, provider_class
 from convener.scheduling.accounts import NoUsableConnection, choose_account
+from convener.scheduling.hosting import HostOption, default_host, host_options
 from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
 from convener.scheduling.removal import plan_deletion
 from convener.team import access
@@ -150,6 +152,29 @@ def provider_availability(contact: Contact, user: User | None) -> dict[str, str]
     return problems
 
 
+@dataclass(frozen=True)
+class HostChoices:
+    """A provider's host choices in the popup: its options, and the one selected."""
+
+    provider: str
+    options: list[HostOption]
+    selected: str
+
+
+def host_choices(contact: Contact, user: User | None, picked: str | None) -> list[HostChoices]:
+    """For each provider that needs an account, the choices of who hosts: `picked` (what
+    the person chose last) stays selected where it can host, else the default."""
+    found = []
+    for slug in PROVIDERS:
+        if not provider_class(slug).capabilities.needs_connection:
+            continue
+        options = host_options(user, contact, slug)
+        usable = {o.choice for o in options if o.usable}
+        selected = picked if picked in usable else default_host(options)
+        found.append(HostChoices(slug, options, selected or ""))
+    return found
+
+
 def _initial_zone(request: HttpRequest, contact: Contact) -> str:
     user = request.user
     return contact.timezone or (user.timezone if isinstance(user, User) else "") or "UTC"
@@ -168,6 +193,7 @@ def one_off_settings(data: dict[str, Any]) -> OneOffMeeting:
         description=data["description"],
         external_emails=data["attendees"],
         provider=data["provider"],
+        host=data.get("host"),
     )
 
 
@@ -203,6 +229,7 @@ def schedule_meeting(request: HttpRequest, pk: int) -> HttpResponse:
                 "form": form,
                 "contact": contact,
                 "availability": provider_availability(contact, user),
+                "host_choices": host_choices(contact, user, None),
             },
         )
     form = ScheduleMeetingForm(request.POST)
@@ -230,5 +257,10 @@ def schedule_meeting(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "web/contacts/schedule_form.html",
-        {"form": form, "contact": contact, "availability": provider_availability(contact, user)},
+        {
+            "form": form,
+            "contact": contact,
+            "availability": provider_availability(contact, user),
+            "host_choices": host_choices(contact, user, request.POST.get("host")),
+        },
     )

@@ -57,6 +57,12 @@
     select.form.querySelectorAll("[data-provider-warning]").forEach(function (warning) {
       warning.hidden = warning.dataset.providerWarning !== select.value;
     });
+    // Only the chosen provider's "Hosted on" choices are shown and sent.
+    select.form.querySelectorAll("[data-host-choice]").forEach(function (group) {
+      const other = group.dataset.hostChoice !== select.value;
+      group.hidden = other;
+      group.disabled = other;
+    });
   });
 
   // A form with data-confirm asks before it is sent.
