@@ -332,6 +332,12 @@ def may_change_segment_members(person: Person) -> bool:
     return segment_members(person) == ALLOWED
 
 
+def picked_into_a_new_segment(world: World, response: TestResponse) -> bool:
+    return SegmentMember.objects.filter(
+        segment__name="Matrix picks", contact=world.contact
+    ).exists()
+
+
 def segment_meeting_made(world: World, response: TestResponse) -> bool:
     return Meeting.objects.filter(
         contact=world.contact, trigger="segment", trigger_source=str(world.segment.pk)
@@ -920,6 +926,47 @@ PAGES = [
         302,
         target="segment",
         body=lambda w, u: {"contact": w.contact.pk},
+        effect=contact_left_the_segment,
+        expect_effect=may_change_segment_members,
+    ),
+    # The contacts list's selection into a new static segment: contacts one may see.
+    Row(
+        "GET",
+        "contacts_add_to_segment",
+        signed_in,
+        200,
+        query="?all=1&q=carla",
+        effect=shows(lambda w: 'data-selected="1"'),
+        expect_effect=changes("contacts"),
+    ),
+    Row(
+        "POST",
+        "contacts_add_to_segment",
+        signed_in,
+        200,
+        body=lambda w, u: {"ids": [w.contact.pk], "new_name": "Matrix picks"},
+        effect=picked_into_a_new_segment,
+        expect_effect=lists("contacts"),
+    ),
+    Row(
+        "GET",
+        "segment_contacts_remove",
+        segment_owner,
+        200,
+        target="segment",
+        query="?all=1&q=carla",
+        effect=shows(lambda w: 'data-removable="1"'),
+        expect_effect=lambda person: (
+            segment_owner(person) == ALLOWED and person.changes("contacts")
+        ),
+    ),
+    Row(
+        "POST",
+        "segment_contacts_remove",
+        segment_owner,
+        200,
+        target="segment",
+        body=lambda w, u: {"ids": [w.contact.pk]},
         effect=contact_left_the_segment,
         expect_effect=may_change_segment_members,
     ),
