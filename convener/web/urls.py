@@ -8,6 +8,7 @@ from convener.web.views import (
     connections,
     contact_deletion,
     contacts,
+    custom_fields,
     lifecycle,
     meetings,
     outbox,
@@ -54,5 +55,14 @@ urlpatterns = [
     path("outbox/<int:pk>/invite.ics", outbox.outbox_ics, name="outbox_ics"),
     path("team/", team.team, name="team"),
     path("team/<int:pk>/", team.team_member, name="team_member"),
+    path("custom-fields/", custom_fields.custom_field_list, name="custom_fields"),
+    path("custom-fields/new/", custom_fields.custom_field_edit, name="custom_field_new"),
+    path("custom-fields/<int:pk>/", custom_fields.custom_field_edit, name="custom_field_edit"),
+    path("custom-fields/<int:pk>/move/", custom_fields.custom_field_move, name="custom_field_move"),
+    path(
+        "custom-fields/<int:pk>/delete/",
+        custom_fields.custom_field_delete,
+        name="custom_field_delete",
+    ),
     *action_pages,
 ]

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from convener.connections.models import Connection
-from convener.crm.models import Contact
+from convener.crm.models import Contact, CustomField
 from convener.imports.models import ContactImport
 from convener.meetings.models import Delivery, Meeting, MeetingAction, MeetingState, Run
 from convener.meetings.triggers import TriggerKind, TriggerRef
@@ -40,6 +40,7 @@ class World:
     segment: Segment  # the owner's static segment, holding the contact
     run: Run
     contact_import: ContactImport  # the owner's uploaded CSV file, not imported yet
+    custom_field: CustomField | None = None  # a text field no contact holds a value for
 
     def user(self, person: Person) -> User | None:
         """The account `person` asks with, holding exactly their permissions."""
@@ -78,6 +79,7 @@ def build_world() -> World:
     segment = Segment.objects.create(name="Key accounts", kind=Segment.Kind.STATIC, owner=owner)
     SegmentMember.objects.create(segment=segment, contact=contact)
     contact_import = stored_import(owner, IMPORTED_CSV)
+    custom_field = CustomField.objects.create(key="region", label="Region")
     return World(
         admin,
         owner,
@@ -92,6 +94,7 @@ def build_world() -> World:
         segment,
         _launched(owner, action, meeting),
         contact_import,
+        custom_field,
     )
 
 
