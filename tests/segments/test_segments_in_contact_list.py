@@ -187,3 +187,17 @@ def test_remove_is_offered_only_for_a_static_segment_one_may_change(
         not in client.get("/contacts/", {"segment": segment.pk}).content.decode()
     )
     assert client.post(f"/segments/{segment.pk}/contacts/remove/", {"all": "1"}).status_code == 403
+
+
+def test_a_list_filtered_by_one_segment_adds_its_members_to_another(
+    signed_in: Any, member: User
+) -> None:
+    ada, bea = acme_contacts(member, "Ada", "Bea")
+    Contact.objects.create(email="zed@other.example", company="Other", owner=member)
+    source = static_segment(member, "Source", ada, bea)
+    target = static_segment(member, "Target")
+    response = signed_in.post(
+        "/contacts/add-to-segment/", {"segment": source.pk, "all": "1", "into": target.pk}
+    )
+    assert 'data-added="2" data-already="0"' in response.content.decode()
+    assert set(target.memberships.values_list("contact_id", flat=True)) == {ada.pk, bea.pk}
