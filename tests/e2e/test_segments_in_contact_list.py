@@ -147,6 +147,8 @@ def test_a_choice_custom_field_made_on_its_page_is_in_the_contact_form(
     expect(page.get_by_role("heading", name="Custom fields", level=1)).to_be_visible()
     page.get_by_role("button", name="New custom field").click()
     page.get_by_label("Label").fill(label)
+    # Choices belong to a choice field only: the box appears when that kind is chosen.
+    expect(page.get_by_label("Choices")).to_be_hidden()
     page.get_by_label("Kind").select_option(label="Choice")
     page.get_by_label("Choices").fill("Free\nPro\nTeam")
     page.get_by_label("Help text").fill("What they pay for")
