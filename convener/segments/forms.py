@@ -73,6 +73,9 @@ class AddToSegmentForm(forms.Form):
         segment_field = self.fields["into"]
         assert isinstance(segment_field, forms.ModelChoiceField)
         segment_field.queryset = segments
+        if not segments.exists():
+            # Nothing to choose from: a new segment is the only way, not an alternative.
+            self.fields["new_name"].label = "Name of a new static segment"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
