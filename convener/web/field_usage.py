@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models.fields.json import KeyTransform
+
 from convener.crm.models import Contact, CustomField
 
 
@@ -39,6 +41,15 @@ class Use:
 
 def holding_a_value(field: CustomField) -> int:
     return Contact.objects.filter(fields__has_key=field.key).count()
+
+
+def holding_one_of(field: CustomField, values: list[str]) -> int:
+    """Contacts whose value for `field` is one of `values` (choices being taken away)."""
+    if not values:
+        return 0
+    # The key as one JSON key, whatever it holds, as the contacts list reads it.
+    holding = Contact.objects.alias(custom_value=KeyTransform(field.key, "fields"))
+    return holding.filter(custom_value__in=values).count()
 
 
 def uses(field: CustomField) -> list[Use]:

@@ -147,3 +147,20 @@ def test_members_may_not_manage_custom_fields(client: Any, member: User) -> None
     assert client.post(f"/custom-fields/{field.pk}/delete/").status_code == 403
     assert CustomField.objects.exists()
     assert "Custom fields" not in client.get("/contacts/").content.decode()
+
+
+def test_taking_away_a_choice_says_who_keeps_it(admin: Any) -> None:
+    field = CustomField.objects.create(
+        key="plan", label="Plan", kind="choice", choices=["Free", "Pro", "Team"]
+    )
+    Contact.objects.create(email="a@x.example", fields={"plan": "Team"})
+    Contact.objects.create(email="b@x.example", fields={"plan": "Pro"})
+    response = admin.post(
+        f"/custom-fields/{field.pk}/",
+        {"label": "Plan", "kind": "choice", "choices": "Free\nPro\nEnterprise"},
+        follow=True,
+    )
+    assert "1 contact keeps a choice no longer offered" in response.content.decode()
+    field.refresh_from_db()
+    assert field.choices == ["Free", "Pro", "Enterprise"]
+    assert Contact.objects.get(email="a@x.example").fields == {"plan": "Team"}

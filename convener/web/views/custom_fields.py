@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from convener.crm.models import CustomField
 from convener.team import access
 from convener.web.custom_field_forms import CustomFieldForm
-from convener.web.field_usage import holding_a_value, uses
+from convener.web.field_usage import holding_a_value, holding_one_of, uses
 
 
 @login_required
@@ -32,6 +32,7 @@ def custom_field_edit(request: HttpRequest, pk: int | None = None) -> HttpRespon
     access.require_admin(request.user)
     field = get_object_or_404(CustomField, pk=pk) if pk else None
     form = CustomFieldForm(request.POST or None, instance=field)
+    offered_before = list(field.choices or []) if field else []
     if request.method == "POST" and form.is_valid():
         saved = form.save(commit=False)
         if field is None:
@@ -39,6 +40,14 @@ def custom_field_edit(request: HttpRequest, pk: int | None = None) -> HttpRespon
             saved.position = (last or 0) + 1
         saved.save()
         messages.success(request, f"Saved the custom field “{saved.label}”.")
+        taken_away = [c for c in offered_before if c not in (saved.choices or [])]
+        if keeping := holding_one_of(saved, taken_away):
+            messages.info(
+                request,
+                f"{keeping} contact{'s keep' if keeping != 1 else ' keeps'} a choice no longer "
+                "offered: it stays on the contact, shown as “(no longer offered)”, until "
+                "someone changes it.",
+            )
         return redirect("custom_fields")
     return render(
         request,
