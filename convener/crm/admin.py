@@ -23,7 +23,7 @@ class CustomFieldForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = CustomField
-        fields = ["label", "key", "kind", "choices"]
+        fields = ["label", "key", "kind", "help_text", "choices"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -37,4 +37,4 @@ class CustomFieldForm(forms.ModelForm):  # type: ignore[type-arg]
 @admin.register(CustomField)
 class CustomFieldAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = CustomFieldForm
-    list_display = ("label", "key", "kind")
+    list_display = ("label", "key", "kind", "position")

@@ -15,6 +15,7 @@ from convener.timezones import validate_timezone
 
 CHOICES_MAX = 200
 CHOICE_LENGTH = 100
+HELP_TEXT_MAX = 300
 
 
 class CustomField(models.Model):
@@ -33,9 +34,14 @@ class CustomField(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TEXT)
     # The values a "choice" field offers, in the order shown; empty for the other kinds.
     choices = models.JSONField(default=list, blank=True)
+    # Shown under the field's input in the contact form.
+    help_text = models.CharField(max_length=HELP_TEXT_MAX, blank=True)
+    # Where the field stands in the contact form and on a contact's page; fields of equal
+    # position (those made before there was an order) keep the order of their labels.
+    position = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["label"]
+        ordering = ["position", "label"]
 
     def __str__(self) -> str:
         return self.label
@@ -45,6 +51,8 @@ class CustomField(models.Model):
         problems: dict[str, str] = {}
         if problem := single_line_error(self.label or ""):
             problems["label"] = f"The label {problem}."
+        if problem := single_line_error(self.help_text or ""):
+            problems["help_text"] = f"The help text {problem}."
         choices = self.choices if isinstance(self.choices, list) else None
         if choices is None:
             problems["choices"] = "The choices are a list of texts."

@@ -43,3 +43,46 @@ class ScheduleSegmentForm(forms.Form):
     occurrence = forms.CharField(
         required=False, max_length=OCCURRENCE_MAX, widget=forms.HiddenInput, initial=new_occurrence
     )
+
+
+class SegmentChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class AddToSegmentForm(forms.Form):
+    """Which static segment the list's selection goes into: one of the person's own, or
+    a new one by name. Named `into`: `segment` is the list's filter, carried along with
+    the selection."""
+
+    into = SegmentChoice(
+        queryset=Segment.objects.none(),
+        required=False,
+        label="Static segment",
+        empty_label="Choose a segment…",
+        error_messages={"invalid_choice": "That segment is no longer one you may change."},
+    )
+    new_name = forms.CharField(
+        required=False,
+        max_length=NAME_MAX,
+        label="Or a new static segment named",
+    )
+
+    def __init__(self, *args: Any, segments: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        segment_field = self.fields["into"]
+        assert isinstance(segment_field, forms.ModelChoiceField)
+        segment_field.queryset = segments
+        if not segments.exists():
+            # Nothing to choose from: a new segment is the only way, not an alternative.
+            self.fields["new_name"].label = "Name of a new static segment"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        chosen, name = data.get("into"), (data.get("new_name") or "").strip()
+        if chosen is not None and name:
+            self.add_error("new_name", "Choose a segment or name a new one, not both.")
+        elif chosen is None and not name and not self.errors:
+            self.add_error("into", "Choose a segment, or name a new one below.")
+        data["new_name"] = name
+        return data

@@ -4,11 +4,12 @@ for a dynamic segment, and never a contact the person may not see."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -77,3 +78,50 @@ def remove(segment: Segment, contacts: Iterable[Contact]) -> int:
         segment=segment, contact_id__in=[c.pk for c in contacts]
     ).delete()
     return int(deleted)
+
+
+@dataclass(frozen=True)
+class Added:
+    added: int
+    already: int  # selected contacts that were members before
+
+
+def add_selected(segment: Segment, contacts: QuerySet[Contact], by: Any) -> Added:
+    """Add every contact of `contacts` to a static segment in one INSERT … SELECT: a
+    selection of "all 100,000 matching" never travels through Python as ids, and costs
+    the same few queries as a selection of three."""
+    chosen = contacts.order_by().values("pk")
+    with transaction.atomic():
+        already = SegmentMember.objects.filter(segment=segment, contact__in=chosen).count()
+        newcomers = chosen.exclude(
+            pk__in=SegmentMember.objects.filter(segment=segment).values("contact_id")
+        )
+        # Named, so the outer SELECT finds the column whatever the inner query calls it.
+        select_sql, params = newcomers.values(chosen_id=F("pk")).query.sql_with_params()
+        table = SegmentMember._meta.db_table
+        quote = connection.ops.quote_name
+        columns = ", ".join(
+            quote(c) for c in ("segment_id", "contact_id", "added_by_id", "added_at")
+        )
+        # "WHERE 1 = 1" before ON CONFLICT: SQLite would otherwise read ON as a join's.
+        # A concurrent add of the same contact is not an error: it is in, either way.
+        # Only names from the model and the ORM's own SQL are formatted in; every value
+        # is a parameter.
+        sql = (
+            f"INSERT INTO {quote(table)} ({columns}) "  # noqa: S608
+            f"SELECT %s, chosen.chosen_id, %s, %s FROM ({select_sql}) chosen WHERE 1 = 1 "
+            "ON CONFLICT DO NOTHING"
+        )
+        with connection.cursor() as cursor:
+            now = connection.ops.adapt_datetimefield_value(timezone.now())
+            cursor.execute(sql, [segment.pk, getattr(by, "pk", None), now, *params])
+            added = max(cursor.rowcount, 0)
+    return Added(added=added, already=already)
+
+
+def remove_selected(segment: Segment, contacts: QuerySet[Contact]) -> int:
+    """Take every contact of `contacts` out of a static segment, in one DELETE."""
+    removed, _ = SegmentMember.objects.filter(
+        segment=segment, contact__in=contacts.order_by().values("pk")
+    ).delete()
+    return int(removed)

@@ -9,6 +9,12 @@ A filter is one function taking (query, user, contacts) and returning the contac
 keeps (FILTERS). A filter with a value it cannot read (an unknown owner, a number field
 given "abc") says so and keeps no contact: a selection of "all matching" must never grow
 because a filter was dropped.
+
+A package above web in the layers cannot be imported from here (segments imports web's
+form fields, so web importing segments would be a cycle). Such a package registers a
+ListFilter instead (`register_filter`, from its AppConfig.ready): its parameter travels
+in `ContactQuery.extra` like any other, and its values, options and bulk actions come
+from the registration. The contacts list never names the package.
 """
 
 from __future__ import annotations
@@ -43,16 +49,18 @@ class ContactQuery:
     value: str = ""  # its value; empty: the contact has any value for it
     upcoming: str = ""  # "1": has an upcoming meeting
     sort: str = "name"
+    # The registered filters' values, as (parameter, value) in registration order.
+    extra: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> ContactQuery:
-        values: dict[str, str] = {}
-        for item in fields(cls):
-            raw = params.get(item.name, "")
-            # PostgreSQL refuses NUL in text, even in a search: it cannot match anything.
-            text = str(raw or "").replace("\x00", "").strip()[:TEXT_MAX]
-            if text:
-                values[item.name] = text
+        values: dict[str, Any] = {}
+        for name in _own_params():
+            if text := _text(params.get(name, "")):
+                values[name] = text
+        values["extra"] = tuple(
+            (name, text) for name in REGISTERED if (text := _text(params.get(name, "")))
+        )
         query = cls(**values)
         if query.sort.lstrip("-") not in ORDERINGS:
             query = replace(query, sort="name")
@@ -60,10 +68,15 @@ class ContactQuery:
 
     def as_params(self, *, sort: bool = True) -> dict[str, str]:
         """The query as query-string parameters, without the empty ones."""
-        params = {item.name: getattr(self, item.name) for item in fields(self)}
+        params = {name: getattr(self, name) for name in _own_params()}
+        params.update(self.extra)
         if not sort or params["sort"] == "name":
             params.pop("sort")
         return {name: value for name, value in params.items() if value}
+
+    def value_of(self, param: str) -> str:
+        """A registered filter's value; "" when it is not set."""
+        return dict(self.extra).get(param, "")
 
     @property
     def filtered(self) -> bool:
@@ -91,6 +104,15 @@ class ContactQuery:
                 order.append(term.desc() if descending else term.asc())
         # The id last: pages of equal names stay in one order.
         return contacts.order_by(*order, "-pk" if descending else "pk")
+
+
+def _text(raw: Any) -> str:
+    # PostgreSQL refuses NUL in text, even in a search: it cannot match anything.
+    return str(raw or "").replace("\x00", "").strip()[:TEXT_MAX]
+
+
+def _own_params() -> list[str]:
+    return [item.name for item in fields(ContactQuery) if item.name != "extra"]
 
 
 # The owner as the list shows them: their full name, else their username.
@@ -187,11 +209,103 @@ def _by_upcoming_meeting(
     return contacts.filter(Exists(upcoming))
 
 
+def _by_registered(
+    query: ContactQuery, user: Any, contacts: QuerySet[Contact]
+) -> QuerySet[Contact]:
+    for param, value in query.extra:
+        if registered := REGISTERED.get(param):
+            contacts = registered.keep(value, user, contacts)
+    return contacts
+
+
 Filter = Callable[[ContactQuery, Any, QuerySet[Contact]], QuerySet[Contact]]
 
-# In order; a new filter (a segment, say) is one more field on ContactQuery, one function
-# here and one input in web/contacts/filters.html.
-FILTERS: list[Filter] = [_by_search, _by_owner, _by_zone, _by_field, _by_upcoming_meeting]
+# In order; a new filter of web's own is one more field on ContactQuery, one function
+# here and one input in web/contacts/filters.html; one from a package above web is a
+# registered ListFilter.
+FILTERS: list[Filter] = [
+    _by_search,
+    _by_owner,
+    _by_zone,
+    _by_field,
+    _by_upcoming_meeting,
+    _by_registered,
+]
+
+
+# -- filters registered by packages above web ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    """A button of the list's bulk bar that opens a page in a dialog, sent the
+    selection's inputs (those of web.selection.Selection)."""
+
+    key: str  # unique, names the dialog: bulk-<key>-dialog
+    label: str
+    title: str  # the dialog's heading
+    # The page's URL for this query and person, or None when the button is not offered
+    # (e.g. "Remove from segment" while the list is not filtered by a segment they may
+    # change).
+    href: Callable[[ContactQuery, Any], str | None]
+
+
+@dataclass(frozen=True)
+class OfferedAction:
+    key: str
+    label: str
+    title: str
+    href: str
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """A filter of the contacts list that a package above web provides.
+
+    `keep(value, user, contacts)` narrows the contacts, raising FilterProblem for a value
+    it cannot read; `options(user)` is the (value, label) list the filter's select offers
+    that person. It must only offer, and only keep, what the person may see."""
+
+    param: str  # the query-string parameter; must not be one of ContactQuery's own
+    label: str
+    options: Callable[[Any], list[tuple[str, str]]]
+    keep: Callable[[str, Any, QuerySet[Contact]], QuerySet[Contact]]
+    actions: tuple[BulkAction, ...] = ()
+
+
+REGISTERED: dict[str, ListFilter] = {}
+
+
+def register_filter(list_filter: ListFilter) -> None:
+    if list_filter.param in _own_params():
+        raise ValueError(f"{list_filter.param!r} is already a parameter of the contacts list")
+    REGISTERED[list_filter.param] = list_filter
+
+
+@dataclass(frozen=True)
+class ShownFilter:
+    """A registered filter as the filters form shows it."""
+
+    param: str
+    label: str
+    value: str
+    options: list[tuple[str, str]]
+
+
+def shown_filters(query: ContactQuery, user: Any) -> list[ShownFilter]:
+    return [
+        ShownFilter(f.param, f.label, query.value_of(f.param), f.options(user))
+        for f in REGISTERED.values()
+    ]
+
+
+def offered_actions(query: ContactQuery, user: Any) -> list[OfferedAction]:
+    offered = []
+    for registered in REGISTERED.values():
+        for action in registered.actions:
+            if href := action.href(query, user):
+                offered.append(OfferedAction(action.key, action.label, action.title, href))
+    return offered
 
 
 def matching(user: Any, query: ContactQuery) -> QuerySet[Contact]:

@@ -85,9 +85,9 @@ def _widget(custom: CustomField, stored: Any) -> forms.Widget:
 def form_field(custom: CustomField, stored: Any) -> tuple[forms.Field, str]:
     """The form field for `custom`, and what its input shows for `stored`."""
     shown = _shown(custom.kind, stored)
-    help_text = ""
+    help_text = custom.help_text
     if custom.kind == CustomField.Kind.DATETIME:
-        help_text = "In the contact's time zone (when it is known)."
+        help_text = f"{help_text} In the contact's time zone (when it is known).".strip()
     field = CustomValueField(custom, stored, shown, widget=_widget(custom, stored))
     field.help_text = help_text
     return field, shown

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from convener.connections.models import Connection
-from convener.crm.models import Contact
+from convener.crm.models import Contact, CustomField
 from convener.imports.models import ContactImport
 from convener.meetings.models import Meeting, MeetingAction
 from convener.segments.models import Segment, SegmentMember
@@ -335,6 +335,23 @@ def contact_left_the_segment(world: World, response: TestResponse) -> bool:
 
 def may_change_segment_members(person: Person) -> bool:
     return segment_members(person) == ALLOWED
+
+
+def picked_into_a_new_segment(world: World, response: TestResponse) -> bool:
+    return SegmentMember.objects.filter(
+        segment__name="Matrix picks", contact=world.contact
+    ).exists()
+
+
+def custom_field_has(**wanted: Any) -> Effect:
+    def effect(world: World, response: TestResponse) -> bool:
+        return CustomField.objects.filter(**wanted).exists()
+
+    return effect
+
+
+def custom_field_removed(world: World, response: TestResponse) -> bool:
+    return not CustomField.objects.filter(key="region").exists()
 
 
 def segment_meeting_made(world: World, response: TestResponse) -> bool:
@@ -956,6 +973,47 @@ PAGES = [
         effect=contact_left_the_segment,
         expect_effect=may_change_segment_members,
     ),
+    # The contacts list's selection into a new static segment: contacts one may see.
+    Row(
+        "GET",
+        "contacts_add_to_segment",
+        signed_in,
+        200,
+        query="?all=1&q=carla",
+        effect=shows(lambda w: 'data-selected="1"'),
+        expect_effect=changes("contacts"),
+    ),
+    Row(
+        "POST",
+        "contacts_add_to_segment",
+        signed_in,
+        200,
+        body=lambda w, u: {"ids": [w.contact.pk], "new_name": "Matrix picks"},
+        effect=picked_into_a_new_segment,
+        expect_effect=lists("contacts"),
+    ),
+    Row(
+        "GET",
+        "segment_contacts_remove",
+        segment_owner,
+        200,
+        target="segment",
+        query="?all=1&q=carla",
+        effect=shows(lambda w: 'data-removable="1"'),
+        expect_effect=lambda person: (
+            segment_owner(person) == ALLOWED and person.changes("contacts")
+        ),
+    ),
+    Row(
+        "POST",
+        "segment_contacts_remove",
+        segment_owner,
+        200,
+        target="segment",
+        body=lambda w, u: {"ids": [w.contact.pk]},
+        effect=contact_left_the_segment,
+        expect_effect=may_change_segment_members,
+    ),
     Row("GET", "segment_schedule", signed_in, 200, target="segment"),
     Row(
         "POST",
@@ -976,6 +1034,44 @@ PAGES = [
         target="colleague",
         body=fixed({"perm": ["team.view_own_contacts"]}),
         effect=colleague_holds_only_view_own_contacts,
+    ),
+    Row("GET", "custom_fields", administrator, 200, effect=shows(lambda w: "Region")),
+    Row("GET", "custom_field_new", administrator, 200),
+    Row(
+        "POST",
+        "custom_field_new",
+        administrator,
+        302,
+        body=fixed({"label": "Plan", "kind": "choice", "choices": "Free\nPro"}),
+        effect=custom_field_has(key="plan", choices=["Free", "Pro"]),
+    ),
+    Row("GET", "custom_field_edit", administrator, 200, target="custom_field"),
+    Row(
+        "POST",
+        "custom_field_edit",
+        administrator,
+        302,
+        target="custom_field",
+        body=fixed({"label": "Sales region", "kind": "text"}),
+        effect=custom_field_has(key="region", label="Sales region"),
+    ),
+    Row(
+        "POST",
+        "custom_field_move",
+        administrator,
+        302,
+        target="custom_field",
+        body=fixed({"direction": "up"}),
+        effect=custom_field_has(key="region", position=1),
+    ),
+    Row("GET", "custom_field_delete", administrator, 200, target="custom_field"),
+    Row(
+        "POST",
+        "custom_field_delete",
+        administrator,
+        302,
+        target="custom_field",
+        effect=custom_field_removed,
     ),
     Row("GET", "actions", signed_in, 200, effect=shows(lambda w: w.action.name)),
     Row("GET", "action_new", signed_in, 200),

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from convener.connections.models import Connection
-from convener.crm.models import Contact
+from convener.crm.models import Contact, CustomField
 from convener.imports.models import ContactImport
 from convener.meetings.models import Delivery, Meeting, MeetingAction, MeetingState, Run
 from convener.meetings.triggers import TriggerKind, TriggerRef
@@ -42,6 +42,7 @@ class World:
     contact_import: ContactImport  # the owner's uploaded CSV file, not imported yet
     # The organization's Zoom Server-to-Server account, with a default host.
     zoom_organization: Connection | None = None
+    custom_field: CustomField | None = None  # a text field no contact holds a value for
 
     @property
     def owner_token(self) -> ApiToken:
@@ -93,6 +94,7 @@ def build_world() -> World:
         account_email="meetings@example.com",
         default_host_email="host@example.com",
     )
+    custom_field = CustomField.objects.create(key="region", label="Region")
     return World(
         admin,
         owner,
@@ -108,6 +110,7 @@ def build_world() -> World:
         _launched(owner, action, meeting),
         contact_import,
         zoom_organization,
+        custom_field,
     )
 
 

@@ -28,7 +28,14 @@ from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
 from convener.scheduling.removal import plan_deletion
 from convener.team import access
 from convener.team.models import User
-from convener.web.contact_query import ORDERINGS, ContactQuery, FilterProblem, matching
+from convener.web.contact_query import (
+    ORDERINGS,
+    ContactQuery,
+    FilterProblem,
+    matching,
+    offered_actions,
+    shown_filters,
+)
 from convener.web.custom_fields import facts
 from convener.web.forms import ContactForm, ScheduleMeetingForm
 
@@ -87,6 +94,8 @@ def contact_list(request: HttpRequest) -> HttpResponse:
             ),
             "zones": list(zones),
             "custom_fields": CustomField.objects.all(),
+            "registered_filters": shown_filters(query, user),
+            "bulk_actions": offered_actions(query, user),
             "page_sizes": PAGE_SIZES,
             "per_page": _page_size(request),
         },
