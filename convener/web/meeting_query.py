@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -20,6 +20,7 @@ from convener.meetings.models import Meeting
 from convener.meetings.phases import BY_SLUG
 from convener.meetings.triggers import TriggerKind
 from convener.team import access
+from convener.timeplan.bounds import LONGEST_MEETING_MINUTES
 
 TEXT_MAX = 200
 
@@ -108,10 +109,14 @@ class MeetingQuery:
 
 
 def _by_view(query: MeetingQuery, meetings: QuerySet[Meeting], now: datetime) -> QuerySet[Meeting]:
+    """Upcoming: not over yet, so that a meeting made to start now (or going on) is
+    still where its host looks for it. The bound on the start keeps that a short range
+    of the start index: no meeting lasts longer than a day."""
     if query.view == "upcoming":
-        return meetings.filter(start__gte=now)
+        longest = timedelta(minutes=LONGEST_MEETING_MINUTES)
+        return meetings.filter(start__gte=now - longest, end__gt=now)
     if query.view == "past":
-        return meetings.filter(start__lt=now)
+        return meetings.filter(end__lte=now)
     return meetings
 
 

@@ -273,3 +273,11 @@ def test_the_rows_reload_themselves_while_a_meeting_is_changing(
     settled = page(client, q="kickoff")
     assert 'hx-trigger="every 2s"' not in settled
     assert 'data-phase="scheduled">Scheduled<' in settled
+
+
+def test_a_meeting_going_on_now_is_still_upcoming(client: Any, member: User) -> None:
+    meeting("Going on", timezone.now() - timedelta(minutes=10), host=member)
+    meeting("Just over", timezone.now() - timedelta(minutes=31), host=member)
+    client.force_login(member)
+    assert titles(client) == ["Going on"]
+    assert titles(client, view="past") == ["Just over"]
