@@ -194,6 +194,11 @@ class Meeting(models.Model):
             models.Index(fields=["next_attempt_at"]),
             models.Index(fields=["state"]),
             models.Index(fields=["trigger", "trigger_source"]),
+            # The meetings list: upcoming (start ascending) and past (descending) are
+            # both read from one index in start order, and a member who sees only the
+            # meetings they host reads theirs from the host's.
+            models.Index(fields=["start", "id"], name="meeting_start_idx"),
+            models.Index(fields=["host", "start", "id"], name="meeting_host_start_idx"),
         ]
 
     def __str__(self) -> str:

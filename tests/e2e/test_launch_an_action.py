@@ -168,7 +168,7 @@ def test_a_smart_action_launched_from_paris_keeps_to_its_rules(
     rows = page.locator("table.outcomes tbody tr")
     expect(rows).to_have_count(3)
     for row in rows.all():
-        expect(row).to_contain_text("Invited")
+        expect(row).to_contain_text("Scheduled")
     shoot(page, "run-done")
     violations.assert_none("the run page")
     run_url = page.url

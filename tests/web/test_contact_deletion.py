@@ -126,8 +126,8 @@ def test_deleting_keeps_past_meetings_and_cancels_future_ones_with_an_ics_cancel
 
     listing = logged_in.get("/contacts/").content.decode()
     assert "Deleted Bob Stone and cancelled 1 upcoming meeting" in listing
-    # The past meeting stays in the meetings list.
-    assert "Kick-off" in logged_in.get("/meetings/").content.decode()
+    # The past meeting stays in the meetings list, under Past.
+    assert "Kick-off" in logged_in.get("/meetings/?view=past").content.decode()
 
 
 def test_a_contact_the_person_may_not_change_cannot_be_deleted(

@@ -45,7 +45,7 @@ def test_the_meeting_page_shows_the_link_and_both_zones(
     assert meeting.join_url in html
     assert f"{ON_THURSDAY}, 09:00" in html  # Tokyo, the meeting's zone
     assert f"{ON_THURSDAY}, 01:00" in html  # Berlin, the viewer's zone
-    assert "Invited" in html
+    assert 'data-phase="scheduled">Scheduled<' in html and "Invitations are" in html
 
 
 def test_the_meetings_list_filters_by_state(client: Any, member: User, meeting: Any) -> None:
