@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('connections', '0003_kind_from_the_provider_registry'),
         ('crm', '0005_contact_list_indexes'),
-        ('meetings', '0009_runs'),
+        ('meetings', '0010_run_in_background'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
