@@ -9,6 +9,7 @@ way a person reaches it.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import secrets
@@ -292,15 +293,45 @@ def shoot(request: pytest.FixtureRequest) -> Screenshots:
     return Screenshots(prefix=prefix)
 
 
-def new_context(browser: Any, server: Server, width: int = 1280, height: int = 900) -> Any:
+def new_context(
+    browser: Any,
+    server: Server,
+    width: int = 1280,
+    height: int = 900,
+    *,
+    zone: str = "Asia/Tokyo",  # the browser's own zone, unlike the user's or the meeting's
+    locale: str = "en-GB",
+) -> Any:
     context = browser.new_context(
         base_url=server.url,
         viewport={"width": width, "height": height},
-        locale="en-GB",
-        timezone_id="Asia/Tokyo",  # the browser's own zone, unlike the user's or the meeting's
+        locale=locale,
+        timezone_id=zone,
     )
     context.set_default_timeout(10_000)
     return context
+
+
+def run_in_installation(
+    server: Server, database_url: str | None, code: str, data: Any = None
+) -> None:
+    """Run Python in the served installation with `convener shell`, as an operator would
+    (to make what a test starts from); `data` is there as DATA, read back from JSON."""
+    env = _product_env(server.data_dir, 0, server.password)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    if data is not None:
+        code = f"import json\nDATA = json.loads({json.dumps(data)!r})\n{code}"
+    result = subprocess.run(
+        [sys.executable, "-m", "convener", "shell", "-c", code],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
 
 
 def log_in(page: Any, server: Server, shoot: Screenshots | None = None) -> None:
@@ -314,6 +345,19 @@ def log_in(page: Any, server: Server, shoot: Screenshots | None = None) -> None:
     page.get_by_label("Password").fill(server.password)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(re.compile(r"/contacts/$"))
+
+
+@pytest.fixture
+def paris_page(browser: Any, server: Server, shoot: Screenshots) -> Iterator[Any]:
+    """A page signed in as alice, 1280 px wide, in a browser whose own zone is
+    Europe/Paris (the server's is UTC)."""
+    context = new_context(browser, server, zone="Europe/Paris")
+    page = context.new_page()
+    try:
+        log_in(page, server, shoot)
+        yield page
+    finally:
+        context.close()
 
 
 @pytest.fixture

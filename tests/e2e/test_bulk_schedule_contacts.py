@@ -8,39 +8,19 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.dates import winter_day
-from tests.e2e.conftest import Screenshots, Server, log_in
+from tests.e2e.conftest import Screenshots
 from tests.e2e.ui import LINK_TIMEOUT_MS, eventually, fact, nav
 
 pytestmark = pytest.mark.browser
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-@pytest.fixture
-def paris_page(browser: Any, server: Server, shoot: Screenshots) -> Iterator[Page]:
-    """A page signed in as alice, in a browser whose own zone is Europe/Paris."""
-    context = browser.new_context(
-        base_url=server.url,
-        viewport={"width": 1280, "height": 900},
-        locale="en-GB",
-        timezone_id="Europe/Paris",
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    try:
-        log_in(page, server, shoot)
-        yield page
-    finally:
-        context.close()
 
 
 def add_contacts(page: Page, company: str, people: list[tuple[str, str]]) -> None:

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.dates import winter_day
-from tests.e2e.conftest import Fakes, Screenshots, Server, log_in
+from tests.e2e.conftest import Fakes, Screenshots, Server, log_in, new_context
 from tests.e2e.ui import LINK_TIMEOUT_MS, create_contact, nav, open_contact, open_popup
 
 pytestmark = pytest.mark.browser
@@ -21,13 +21,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def paris_page(browser: Any, server: Server, shoot: Screenshots) -> Iterator[Page]:
     """Signed in as alice, in a browser whose own zone is Europe/Paris."""
-    context = browser.new_context(
-        base_url=server.url,
-        viewport={"width": 1280, "height": 900},
-        locale="fr-FR",
-        timezone_id="Europe/Paris",
-    )
-    context.set_default_timeout(10_000)
+    context = new_context(browser, server, zone="Europe/Paris", locale="fr-FR")
     page = context.new_page()
     try:
         log_in(page, server, shoot)

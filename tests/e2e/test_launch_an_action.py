@@ -23,7 +23,7 @@ from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
 from tests.dates import winter_day
-from tests.e2e.conftest import Screenshots, Server, log_in
+from tests.e2e.conftest import Screenshots, Server, log_in, new_context
 from tests.e2e.test_content_security_policy import RECORD_VIOLATIONS, Violations
 from tests.e2e.test_layout import assert_fits, assert_in_view
 from tests.e2e.ui import create_contact, fact, nav
@@ -41,13 +41,7 @@ SHOWN = re.compile(
 def paris_context(browser: Any, server: Server, width: int, height: int) -> Any:
     """A browser whose own zone is Europe/Paris, recording what the Content-Security-Policy
     refuses."""
-    context = browser.new_context(
-        base_url=server.url,
-        viewport={"width": width, "height": height},
-        locale="en-GB",
-        timezone_id=PARIS,
-    )
-    context.set_default_timeout(10_000)
+    context = new_context(browser, server, width, height, zone=PARIS)
     context.add_init_script(RECORD_VIOLATIONS)
     return context
 

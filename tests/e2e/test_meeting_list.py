@@ -11,15 +11,13 @@ link too quickly to be seen being created.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import REPO, Screenshots, Server, _product_env
+from tests.e2e.conftest import Screenshots, Server, new_context, run_in_installation
 
 pytestmark = pytest.mark.browser
 
@@ -62,21 +60,9 @@ for title, contact, delay in %(meetings)s:
 @pytest.fixture
 def convener_shell(server: Server, postgres_database: str | None) -> Iterator[Any]:
     """Run Python in the server's installation, as an operator would with `convener shell`."""
-    env = _product_env(server.data_dir, 0, server.password)
-    if postgres_database:
-        env["DATABASE_URL"] = postgres_database
 
     def run(code: str) -> None:
-        result = subprocess.run(
-            [sys.executable, "-m", "convener", "shell", "-c", code],
-            env=env,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
+        run_in_installation(server, postgres_database, code)
 
     yield run
 
@@ -84,13 +70,7 @@ def convener_shell(server: Server, postgres_database: str | None) -> Iterator[An
 @pytest.fixture
 def paris(browser: Any, server: Server) -> Iterator[Page]:
     """A browser whose own clock is in Paris, unlike the server's UTC."""
-    context = browser.new_context(
-        base_url=server.url,
-        viewport={"width": 1280, "height": 900},
-        locale="en-GB",
-        timezone_id="Europe/Paris",
-    )
-    context.set_default_timeout(10_000)
+    context = new_context(browser, server, zone="Europe/Paris")
     try:
         yield context.new_page()
     finally:

@@ -8,19 +8,15 @@ read, never changes.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import REPO, Screenshots, Server, _product_env
+from tests.e2e.conftest import Screenshots, Server, run_in_installation
 
 pytestmark = pytest.mark.browser
 
@@ -51,20 +47,7 @@ def member(server: Server, postgres_database: str | None) -> dict[str, str]:
         "first": f"Pat {suffix}",
         "created": SEEDED_TOKEN_CREATED,
     }
-    env = _product_env(server.data_dir, urlsplit(server.url).port or 0, server.password)
-    if postgres_database:
-        env["DATABASE_URL"] = postgres_database
-    code = f"import json\nDATA = json.loads({json.dumps(data)!r})\n{SEED}"
-    result = subprocess.run(
-        [sys.executable, "-m", "convener", "shell", "-c", code],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    run_in_installation(server, postgres_database, SEED, data)
     return data
 
 

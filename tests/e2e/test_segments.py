@@ -9,20 +9,15 @@ test checks is what a person sees and clicks.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
-import subprocess
-import sys
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import REPO, Screenshots, Server, _product_env, log_in
+from tests.e2e.conftest import Screenshots, Server, run_in_installation
 from tests.e2e.ui import nav
 
 pytestmark = pytest.mark.browser
@@ -50,21 +45,7 @@ MeetingAction.objects.create(
 
 
 def seed(server: Server, database_url: str | None, data: dict[str, Any]) -> None:
-    """Run the seed code in `convener shell` with the served installation's settings."""
-    env = _product_env(server.data_dir, urlsplit(server.url).port or 0, server.password)
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    code = f"import json\nDATA = json.loads({json.dumps(data)!r})\n{SEED}"
-    result = subprocess.run(
-        [sys.executable, "-m", "convener", "shell", "-c", code],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    run_in_installation(server, database_url, SEED, data)
 
 
 def choose_field(page: Page, condition: int, label: str, name: str) -> None:
@@ -73,23 +54,6 @@ def choose_field(page: Page, condition: int, label: str, name: str) -> None:
     page.get_by_label(f"Field of condition {condition} in group 1").select_option(label=label)
     drawn_for = page.locator(f"input[name='g0c{condition - 1}-was']")
     expect(drawn_for).to_have_value(name)
-
-
-@pytest.fixture
-def paris_page(browser: Any, server: Server, shoot: Screenshots) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=server.url,
-        viewport={"width": 1280, "height": 900},
-        locale="en-GB",
-        timezone_id="Europe/Paris",
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    try:
-        log_in(page, server, shoot)
-        yield page
-    finally:
-        context.close()
 
 
 def test_a_dynamic_segment_with_a_date_rule_gets_its_meetings(

@@ -9,19 +9,14 @@ the served installation; what the test checks is what a person sees and clicks.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
-import subprocess
-import sys
-from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import REPO, Screenshots, Server, _product_env, log_in
+from tests.e2e.conftest import Screenshots, Server, run_in_installation
 from tests.e2e.ui import nav
 
 pytestmark = pytest.mark.browser
@@ -53,45 +48,7 @@ Segment.objects.create(
 
 
 def seed(server: Server, database_url: str | None, data: dict[str, Any]) -> None:
-    env = _product_env(server.data_dir, urlsplit(server.url).port or 0, server.password)
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    code = f"import json\nDATA = json.loads({json.dumps(data)!r})\n{SEED}"
-    result = subprocess.run(
-        [sys.executable, "-m", "convener", "shell", "-c", code],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-
-
-@pytest.fixture
-def paris_page(browser: Any, server: Server, shoot: Screenshots) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=server.url,
-        viewport={"width": 1280, "height": 900},
-        locale="en-GB",
-        timezone_id="Europe/Paris",
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    refused: list[str] = []  # what the Content-Security-Policy refused, if anything
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
-    try:
-        log_in(page, server, shoot)
-        yield page
-        assert refused == []
-    finally:
-        context.close()
+    run_in_installation(server, database_url, SEED, data)
 
 
 def test_filter_by_a_segment_and_add_all_matching_to_a_new_static_segment(
