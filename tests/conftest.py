@@ -125,6 +125,13 @@ def member(db: Any) -> User:
 
 
 @pytest.fixture
+def logged_in(client: Any, member: User) -> Any:
+    """The test client, signed in as the member Ann."""
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
 def contact(member: User) -> Contact:
     from convener.crm.models import Contact
 

@@ -22,7 +22,7 @@ from django_tasks import task
 
 from convener.meetings.models import MeetingAction, Run
 from convener.scheduling.accounts import NoUsableConnection
-from convener.scheduling.launch import launch, launch_with_outcome
+from convener.scheduling.launch import launch, launch_with_outcome, locked_run
 from convener.scheduling.request import FixedStart, ScheduleRequest
 from convener.team.models import User
 
@@ -69,18 +69,8 @@ def launch_from_page(request: ScheduleRequest, *, label: str = "") -> Run:
 def launch_later(request: ScheduleRequest, *, label: str = "") -> Run:
     """Record the run of `request` now and let the worker schedule it. The same trigger
     reference launched again is the same run, queued again."""
-    ref = request.trigger
     with transaction.atomic():
-        run, _ = Run.objects.select_for_update().get_or_create(
-            trigger=ref.kind,
-            trigger_source=ref.source,
-            occurrence=ref.occurrence,
-            defaults={
-                "action": request.saved_action,
-                "label": label[:200],
-                "requested_by": request.requested_by,
-            },
-        )
+        run = locked_run(request, label)
         run.status = Status.QUEUED
         run.failure = ""
         run.pending = _kept(request)
@@ -110,7 +100,7 @@ def schedule_run(run_id: int) -> None:
     except Exception:
         # Nothing was saved (one transaction); the page says so, the log says why.
         logger.exception("scheduling run %s failed", run_id)
-        _failed(run_id, "Scheduling stopped on an unexpected error; nothing was saved.")
+        _failed(run_id, "Scheduling stopped on an unexpected error.")
         raise
 
 

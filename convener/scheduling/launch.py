@@ -23,19 +23,9 @@ def launch_with_outcome(
 ) -> tuple[Run, ScheduleOutcome]:
     """`launch`, and what this launch itself did (made, found again, skipped): the run
     counts every launch of its reference, a caller reporting one launch needs both."""
-    ref = request.trigger
     with transaction.atomic():
         outcome = schedule(request)
-        run, _ = Run.objects.select_for_update().get_or_create(
-            trigger=ref.kind,
-            trigger_source=ref.source,
-            occurrence=ref.occurrence,
-            defaults={
-                "action": request.saved_action,
-                "label": label[:200],
-                "requested_by": request.requested_by,
-            },
-        )
+        run = locked_run(request, label)
         run.requested = len(request.contact_ids)
         run.created = run.meetings().count()
         run.skipped_count = len(outcome.skipped)
@@ -44,3 +34,20 @@ def launch_with_outcome(
         run.status, run.failure, run.pending = Run.Status.DONE, "", None
         run.save()
     return run, outcome
+
+
+def locked_run(request: ScheduleRequest, label: str) -> Run:
+    """The run of `request`'s trigger reference, made if new, locked until the caller's
+    transaction ends (a launch in the request, or one queued for the worker)."""
+    ref = request.trigger
+    run, _ = Run.objects.select_for_update().get_or_create(
+        trigger=ref.kind,
+        trigger_source=ref.source,
+        occurrence=ref.occurrence,
+        defaults={
+            "action": request.saved_action,
+            "label": label[:200],
+            "requested_by": request.requested_by,
+        },
+    )
+    return run

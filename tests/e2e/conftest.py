@@ -347,26 +347,29 @@ def log_in(page: Any, server: Server, shoot: Screenshots | None = None) -> None:
     expect(page).to_have_url(re.compile(r"/contacts/$"))
 
 
-@pytest.fixture
-def paris_page(browser: Any, server: Server, shoot: Screenshots) -> Iterator[Any]:
-    """A page signed in as alice, 1280 px wide, in a browser whose own zone is
-    Europe/Paris (the server's is UTC)."""
-    context = new_context(browser, server, zone="Europe/Paris")
+@contextlib.contextmanager
+def signed_in(context: Any, server: Server, shoot: Screenshots | None = None) -> Iterator[Any]:
+    """A page of `context` signed in as alice; the context is closed afterwards."""
     page = context.new_page()
     try:
         log_in(page, server, shoot)
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def paris_page(browser: Any, server: Server, shoot: Screenshots) -> Iterator[Any]:
+    """A page signed in as alice, 1280 px wide, in a browser whose own zone is
+    Europe/Paris (the server's is UTC)."""
+    context = new_context(browser, server, zone="Europe/Paris")
+    with signed_in(context, server, shoot) as page:
+        yield page
 
 
 @pytest.fixture
 def page(browser: Any, server: Server, shoot: Screenshots) -> Iterator[Any]:
     """A page signed in as alice, in a fresh browser context, 1280 px wide."""
     context = new_context(browser, server)
-    page = context.new_page()
-    try:
-        log_in(page, server, shoot)
+    with signed_in(context, server, shoot) as page:
         yield page
-    finally:
-        context.close()

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.dates import winter_day
-from tests.e2e.conftest import Fakes, Screenshots, Server, log_in, new_context
+from tests.e2e.conftest import Fakes, Screenshots, Server, new_context, signed_in
 from tests.e2e.ui import LINK_TIMEOUT_MS, create_contact, nav, open_contact, open_popup
 
 pytestmark = pytest.mark.browser
@@ -22,12 +22,8 @@ pytestmark = pytest.mark.browser
 def paris_page(browser: Any, server: Server, shoot: Screenshots) -> Iterator[Page]:
     """Signed in as alice, in a browser whose own zone is Europe/Paris."""
     context = new_context(browser, server, zone="Europe/Paris", locale="fr-FR")
-    page = context.new_page()
-    try:
-        log_in(page, server, shoot)
+    with signed_in(context, server, shoot) as page:
         yield page
-    finally:
-        context.close()
 
 
 def test_a_contact_without_an_owner_is_scheduled_on_my_zoom_account(

@@ -23,7 +23,7 @@ from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
 from tests.dates import winter_day
-from tests.e2e.conftest import Screenshots, Server, log_in, new_context
+from tests.e2e.conftest import Screenshots, Server, new_context, signed_in
 from tests.e2e.test_content_security_policy import RECORD_VIOLATIONS, Violations
 from tests.e2e.test_layout import assert_fits, assert_in_view
 from tests.e2e.ui import create_contact, fact, nav
@@ -50,24 +50,16 @@ def paris_context(browser: Any, server: Server, width: int, height: int) -> Any:
 def paris_page(browser: Any, server: Server, shoot: Screenshots) -> Iterator[Page]:
     """A page signed in as alice, 1280 px wide, in Europe/Paris."""
     context = paris_context(browser, server, 1280, 900)
-    page = context.new_page()
-    try:
-        log_in(page, server, shoot)
+    with signed_in(context, server, shoot) as page:
         yield page
-    finally:
-        context.close()
 
 
 @pytest.fixture
 def phone_page(browser: Any, server: Server, shoot: Screenshots) -> Iterator[Page]:
     """The same on a phone, 390 px wide."""
     context = paris_context(browser, server, 390, 844)
-    page = context.new_page()
-    try:
-        log_in(page, server, shoot)
+    with signed_in(context, server, shoot) as page:
         yield page
-    finally:
-        context.close()
 
 
 def test_a_smart_action_launched_from_paris_keeps_to_its_rules(

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Screenshots, Server, log_in, new_context
+from tests.e2e.conftest import Screenshots, Server, new_context, signed_in
 from tests.e2e.ui import JITSI, LINK_TIMEOUT_MS, create_contact, nav, open_contact, open_popup
 
 pytestmark = pytest.mark.browser
@@ -26,12 +26,8 @@ def sized_page(
 ) -> Iterator[Page]:
     width, height = WIDTHS[request.param]
     context = new_context(browser, server, width=width, height=height)
-    page = context.new_page()
-    try:
-        log_in(page, server, shoot)
+    with signed_in(context, server, shoot) as page:
         yield page
-    finally:
-        context.close()
 
 
 def assert_fits(page: Page) -> None:

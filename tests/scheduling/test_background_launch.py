@@ -49,9 +49,18 @@ def leads(member: User) -> list[Contact]:
 
 
 @pytest.fixture
-def logged_in(client: Any, member: User) -> Any:
-    client.force_login(member)
-    return client
+def launch_from_popup(logged_in: Any, django_capture_on_commit_callbacks: Any) -> Any:
+    """Schedule every Acme contact from the bulk popup (options set once), queueing the
+    worker's task when the request commits; answers the popup's HTML."""
+
+    def launch() -> str:
+        with django_capture_on_commit_callbacks(execute=True):
+            answer = logged_in.post(
+                "/contacts/schedule/", options({"q": "acme", "all": "1"}), headers=HTMX
+            )
+        return str(answer.content.decode())
+
+    return launch
 
 
 def status_on_page(client: Any, run: Run) -> str:
@@ -60,16 +69,9 @@ def status_on_page(client: Any, run: Run) -> str:
 
 
 def test_the_popup_hands_a_large_selection_to_the_worker_and_its_run_follows_it(
-    logged_in: Any,
-    leads: list[Contact],
-    worker: Callable[[], int],
-    django_capture_on_commit_callbacks: Any,
+    logged_in: Any, leads: list[Contact], worker: Callable[[], int], launch_from_popup: Any
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        answer = logged_in.post(
-            "/contacts/schedule/", options({"q": "acme", "all": "1"}), headers=HTMX
-        )
-    html = answer.content.decode()
+    html = launch_from_popup()
     assert "Scheduling meetings for 3 contacts" in html
     run = Run.objects.get()
     assert run.status == Run.Status.QUEUED and not Meeting.objects.exists()
@@ -121,13 +123,9 @@ def test_an_action_launched_on_many_contacts_redirects_to_its_run_at_once(
 
 
 def test_a_task_that_runs_twice_makes_each_meeting_once(
-    logged_in: Any,
-    leads: list[Contact],
-    worker: Callable[[], int],
-    django_capture_on_commit_callbacks: Any,
+    logged_in: Any, leads: list[Contact], worker: Callable[[], int], launch_from_popup: Any
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        logged_in.post("/contacts/schedule/", options({"q": "acme", "all": "1"}), headers=HTMX)
+    launch_from_popup()
     run = Run.objects.get()
     pending = run.pending
     worker()
@@ -145,10 +143,10 @@ def test_a_run_whose_worker_died_is_picked_up_again_when_looked_at(
     logged_in: Any,
     leads: list[Contact],
     worker: Callable[[], int],
+    launch_from_popup: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        logged_in.post("/contacts/schedule/", options({"q": "acme", "all": "1"}), headers=HTMX)
+    launch_from_popup()
     run = Run.objects.get()
     # The worker took it and died: the task is gone, the run says "scheduling".
     from django_tasks_db.models import DBTaskResult

@@ -19,12 +19,6 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def logged_in(client: Any, member: User) -> Any:
-    client.force_login(member)
-    return client
-
-
 def popup(client: Any, contact: Contact, **changes: str) -> Any:
     data = {
         "title": "Demo",

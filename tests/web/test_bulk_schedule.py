@@ -36,12 +36,6 @@ def leads(member: User) -> list[Contact]:
     ]
 
 
-@pytest.fixture
-def logged_in(client: Any, member: User) -> Any:
-    client.force_login(member)
-    return client
-
-
 def hidden(html: str) -> list[tuple[str, str]]:
     """The hidden inputs that carry the selection."""
     return re.findall(r'<input type="hidden" name="([a-z]+)" value="([^"]*)">', html)

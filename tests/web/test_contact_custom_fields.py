@@ -30,12 +30,6 @@ def fields(db: Any) -> dict[str, CustomField]:
     }
 
 
-@pytest.fixture
-def logged_in(client: Any, member: Any) -> Any:
-    client.force_login(member)
-    return client
-
-
 def form(contact: Contact, member: Any, company: str = "", **custom: str) -> dict[str, Any]:
     data = {
         "email": contact.email,

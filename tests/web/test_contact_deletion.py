@@ -72,12 +72,6 @@ def calendar_methods(inbox: Inbox, address: str) -> list[str]:
     return methods
 
 
-@pytest.fixture
-def logged_in(client: Any, member: User) -> Any:
-    client.force_login(member)
-    return client
-
-
 def test_the_confirmation_says_how_many_upcoming_meetings_will_be_cancelled(
     logged_in: Any,
     member: User,

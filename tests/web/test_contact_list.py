@@ -59,12 +59,6 @@ def people(member: User, mike: User) -> dict[str, Contact]:
     }
 
 
-@pytest.fixture
-def logged_in(client: Any, member: User) -> Any:
-    client.force_login(member)
-    return client
-
-
 def test_the_list_is_sorted_by_name_ignoring_letter_case(logged_in: Any, people: Any) -> None:
     assert listed(logged_in) == ["cleo@acme.example", "bob@stone.example", "dan@acme.example"]
     assert listed(logged_in, sort="-name") == [

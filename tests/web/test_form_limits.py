@@ -18,12 +18,6 @@ pytestmark = pytest.mark.django_db
 INJECTION = "Demo\r\nBcc: everyone@evil.example"
 
 
-@pytest.fixture
-def logged_in(client: Any, member: User) -> Any:
-    client.force_login(member)
-    return client
-
-
 def test_the_popup_refuses_a_title_with_a_line_break(logged_in: Any, contact: Contact) -> None:
     response = submit(logged_in, contact, title=INJECTION)
     assert "one line" in error_for(response, "title")

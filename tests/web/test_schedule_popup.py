@@ -41,12 +41,6 @@ def error_for(response: Any, field: str) -> str:
     return html.split(marker, 1)[1].split("</ul>", 1)[0]
 
 
-@pytest.fixture
-def logged_in(client: Any, member: User) -> Any:
-    client.force_login(member)
-    return client
-
-
 def test_the_popup_opens_with_the_contacts_zone_and_a_title(
     logged_in: Any, contact: Contact
 ) -> None:

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from convener.crm.models import Contact
 from convener.segments import membership, permissions
 from convener.segments.models import Segment, SegmentMember
 from convener.team import access
@@ -53,15 +54,23 @@ def member_search(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _posted_contacts(request: HttpRequest) -> list[Contact] | None:
+    """The posted contacts (`contact`, one or many ids) the person may see; None, with the
+    reason as a message, when one of them is not."""
+    try:
+        return access.find_contacts(request.user, _ids(request), field="contact")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return None
+
+
 @login_required
 @require_POST
 def members_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Add the posted contacts (`contact`, one or many ids) to a static segment."""
     segment = _static_segment(request, pk)
-    try:
-        contacts = access.find_contacts(request.user, _ids(request), field="contact")
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    contacts = _posted_contacts(request)
+    if contacts is None:
         return redirect("segment", pk=segment.pk)
     added = membership.add(segment, contacts, request.user)
     messages.success(request, f"Added {added} contact{'s' if added != 1 else ''} to “{segment}”.")
@@ -72,10 +81,8 @@ def members_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def members_remove(request: HttpRequest, pk: int) -> HttpResponse:
     segment = _static_segment(request, pk)
-    try:
-        contacts = access.find_contacts(request.user, _ids(request), field="contact")
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    contacts = _posted_contacts(request)
+    if contacts is None:
         return redirect("segment", pk=segment.pk)
     removed = membership.remove(segment, contacts)
     names = ", ".join(c.name for c in contacts[:3])
