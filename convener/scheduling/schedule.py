@@ -150,6 +150,27 @@ def _timing_spec(request: ScheduleRequest, now: datetime) -> timeplan.PlanSpec:
     )
 
 
+def plan_one(
+    request: ScheduleRequest, *, contact_zone: str | None, fields: dict[str, object]
+) -> timeplan.PlannedMeeting | timeplan.SkippedRecipient:
+    """When `request`'s action would start a meeting for a contact with this zone and
+    these field values, or why it would make none, before the contact is saved: a form
+    or a webhook checks a preferred date with it, and says what is wrong next to the
+    field. The host is left out: smart scheduling is checked against an empty calendar."""
+    recipient = timeplan.Recipient(
+        id="checked",
+        host="organization",
+        timezone=contact_zone or None,
+        browser_timezone=request.browser_timezone or None,
+        fields=fields,
+    )
+    spec = dataclasses.replace(
+        _timing_spec(request, request.now or timezone.now()), recipients=[recipient]
+    )
+    plan = timeplan.plan(spec)
+    return plan.meetings[0] if plan.meetings else plan.skipped[0]
+
+
 def _attendees(action: MeetingAction, contact: Contact, internal: list[User]) -> list[Attendee]:
     # A first and a last name of 100 characters each make 201: the column holds 200.
     name = contact.name[:200]

@@ -70,6 +70,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "convener.hooks",
         "convener.segments",
         "convener.imports",
+        "convener.intake",
     ),
 }
 
