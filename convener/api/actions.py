@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from convener.api.auth import person
 from convener.api.schemas import RowId
@@ -118,7 +118,7 @@ def _users(usernames: list[str], field: str) -> list[User]:
 
 
 @router.post("/actions", response={201: ActionOut})
-def create_action(request: HttpRequest, payload: ActionIn) -> tuple[int, dict[str, Any]]:
+def create_action(request: HttpRequest, payload: ActionIn) -> Status[dict[str, Any]]:
     data = payload.dict()
     internal = _users(data.pop("internal_attendees"), "internal_attendees")
     named = data.pop("named_user")
@@ -129,7 +129,7 @@ def create_action(request: HttpRequest, payload: ActionIn) -> tuple[int, dict[st
     with transaction.atomic():
         action.save()
         action.internal_attendees.set(internal)
-    return 201, _out(action)
+    return Status(201, _out(action))
 
 
 @router.get("/actions", response=list[ActionOut])
@@ -173,7 +173,7 @@ def preview_launch(request: HttpRequest, action_id: RowId, payload: LaunchIn) ->
 
 
 @router.post("/actions/{action_id}/schedule", response={201: dict[str, Any], 202: dict[str, Any]})
-def launch(request: HttpRequest, action_id: RowId, payload: LaunchIn) -> tuple[int, dict[str, Any]]:
+def launch(request: HttpRequest, action_id: RowId, payload: LaunchIn) -> Status[dict[str, Any]]:
     """Schedule a meeting for each contact with this action, in one transaction, recorded
     as a run (`run_id`; its progress at GET /runs/{run_id}). The same `trigger_ref` is the
     same run: launched again, it makes only what is missing. With `in_background`, the
@@ -181,7 +181,7 @@ def launch(request: HttpRequest, action_id: RowId, payload: LaunchIn) -> tuple[i
     action = get_object_or_404(MeetingAction, pk=action_id)
     if payload.in_background:
         run = launch_later(_request(request, action, payload))
-        return 202, {"run_id": run.pk, "status": run.status, "requested": run.requested}
+        return Status(202, {"run_id": run.pk, "status": run.status, "requested": run.requested})
     try:
         run, outcome = launch_with_outcome(_request(request, action, payload))
     except NoUsableConnection as exc:
@@ -189,4 +189,4 @@ def launch(request: HttpRequest, action_id: RowId, payload: LaunchIn) -> tuple[i
         # the preview lists it as skipped. Nothing was saved.
         field = "all_contacts" if payload.all_contacts else "contact_ids"
         raise ValidationError({field: f"no meeting can be scheduled: {exc}"}) from None
-    return 201, {"run_id": run.pk, **outcome.summary()}
+    return Status(201, {"run_id": run.pk, **outcome.summary()})

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from convener.api.auth import person
@@ -66,7 +66,7 @@ def _apply(contact: Contact, data: dict[str, Any]) -> None:
 
 
 @router.post("/contacts", response={201: ContactOut})
-def create_contact(request: HttpRequest, payload: ContactIn) -> tuple[int, dict[str, Any]]:
+def create_contact(request: HttpRequest, payload: ContactIn) -> Status[dict[str, Any]]:
     """Without `owner` the contact is yours; `"owner": null` makes it nobody's."""
     user = person(request)
     access.require_may_add_contacts(user)
@@ -78,7 +78,7 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> tuple[int, dict[
     access.require_edit_after(user, contact)
     with transaction.atomic():
         contact.save()
-    return 201, contact_out(contact)
+    return Status(201, contact_out(contact))
 
 
 @router.get("/contacts", response=list[ContactOut])

@@ -7,7 +7,7 @@
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -73,7 +73,7 @@ def viewable_meetings(request: HttpRequest) -> Any:
 
 
 @router.post("/meetings", response={201: ScheduleOut, 200: ScheduleOut})
-def schedule_meetings(request: HttpRequest, payload: ScheduleIn) -> tuple[int, dict[str, Any]]:
+def schedule_meetings(request: HttpRequest, payload: ScheduleIn) -> Status[dict[str, Any]]:
     """Schedule a meeting with each of the contacts (one request, one action). Needs the
     permission to edit each contact; a contact you may not see is one that does not exist."""
     user = person(request)
@@ -118,7 +118,7 @@ def schedule_meetings(request: HttpRequest, payload: ScheduleIn) -> tuple[int, d
         "existing": existing,
         "skipped": [s.as_dict() for s in outcome.skipped],
     }
-    return (201 if created else 200), body
+    return Status(201 if created else 200, body)
 
 
 @router.get("/meetings", response=list[MeetingOut])

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from convener.api.auth import person
@@ -182,13 +182,13 @@ def list_segments(request: HttpRequest) -> Rows[Segment]:
 
 
 @router.post("/segments", response={201: SegmentDetailOut})
-def create_segment(request: HttpRequest, payload: SegmentIn) -> tuple[int, dict[str, Any]]:
+def create_segment(request: HttpRequest, payload: SegmentIn) -> Status[dict[str, Any]]:
     """A new segment is yours. A dynamic one needs rules; a static one starts empty."""
     user = person(request)
     segment = Segment(owner=user, timezone=user.timezone)
     apply_change(segment, _change(payload, payload.model_fields_set | {"name", "kind"}))
     segment.save()
-    return 201, _detail(segment, user)
+    return Status(201, _detail(segment, user))
 
 
 @router.get("/segments/{segment_id}", response=SegmentDetailOut)
@@ -209,10 +209,10 @@ def update_segment(
 
 
 @router.delete("/segments/{segment_id}", response={204: None})
-def delete_segment(request: HttpRequest, segment_id: RowId) -> tuple[int, None]:
+def delete_segment(request: HttpRequest, segment_id: RowId) -> Status[None]:
     """Its meetings stay: they were made for contacts, not for the segment."""
     permissions.find_segment(person(request), segment_id, edit=True).delete()
-    return 204, None
+    return Status(204, None)
 
 
 def _rules_problems(exc: RulesError) -> ValidationError:
@@ -266,7 +266,7 @@ def remove_members(request: HttpRequest, segment_id: RowId, payload: MembersIn) 
 @router.post("/segments/{segment_id}/schedule", response={201: ScheduleSegmentOut})
 def schedule(
     request: HttpRequest, segment_id: RowId, payload: ScheduleSegmentIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Schedule a meeting for each member you may edit with a reusable action; the
     members you may see but not edit are skipped, with the reason. Follow the run at
     run_url."""
@@ -287,4 +287,4 @@ def schedule(
             )
     except RulesError as exc:
         raise _rules_problems(exc) from None
-    return 201, result.summary()
+    return Status(201, result.summary())
