@@ -4,7 +4,8 @@ A SPEC may list a million recipients. Read as Python dictionaries they take abou
 300 bytes each and a check per key in Python; decoded by msgspec into these entries, the
 JSON types and the known keys are checked while reading, in C. A list that does not fit
 (an unknown key, a number where a text belongs) is read again the plain way, so that
-its error names the key exactly as it always has (``parse.py``).
+its error names the key exactly as it always has (``parse.py``). A list without any
+``triggered_at`` is decoded straight into ``Recipient`` objects.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+
+from .spec import Recipient
 
 
 # gc=False: entries hold only JSON values, which cannot form reference cycles, and a
@@ -31,9 +34,14 @@ class RecipientEntry(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 @dataclass(frozen=True, slots=True)
 class TypedRecipients:
-    """``recipients`` as decoded entries; their values still need ``parse.py``'s checks."""
+    """``recipients`` decoded: as ``Recipient`` objects already (``ready``) when none has a
+    ``triggered_at`` (text in JSON, a number in a ``Recipient``), else as ``entries``.
+    Either way their ids still need ``parse.py``'s checks."""
 
-    entries: Sequence[RecipientEntry]
+    ready: list[Recipient] | None = None
+    entries: Sequence[RecipientEntry] = ()
 
 
-RECIPIENTS_DECODER = msgspec.json.Decoder(list[RecipientEntry])
+# Straight into the planner's own objects: no second object per recipient.
+RECIPIENTS_DECODER = msgspec.json.Decoder(list[Recipient])
+ENTRIES_DECODER = msgspec.json.Decoder(list[RecipientEntry])

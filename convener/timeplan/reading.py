@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 import msgspec
 
 from .bulk import collector_paused
-from .entries import RECIPIENTS_DECODER, TypedRecipients
+from .entries import ENTRIES_DECODER, RECIPIENTS_DECODER, TypedRecipients
 from .parse import parse_spec
 from .spec import PlanSpec
 
 _TOP_DECODER = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_TRIGGERED_AT = attrgetter("triggered_at")
 _REFUSED = (msgspec.DecodeError, msgspec.ValidationError)
 
 
@@ -53,6 +55,15 @@ def _read(text: str | bytes, now: datetime | None) -> PlanSpec:
 
 def _recipients(raw: msgspec.Raw) -> object:
     try:
-        return TypedRecipients(RECIPIENTS_DECODER.decode(raw))
+        recipients = RECIPIENTS_DECODER.decode(raw)
+    except _REFUSED:
+        pass
+    else:
+        # A number as triggered_at fits a Recipient but is no date-time: read as entries,
+        # whose refusal sends it the plain way, which names it.
+        if set(map(_TRIGGERED_AT, recipients)) <= {None}:
+            return TypedRecipients(ready=recipients)
+    try:
+        return TypedRecipients(entries=ENTRIES_DECODER.decode(raw))
     except _REFUSED:
         return json.loads(bytes(raw))

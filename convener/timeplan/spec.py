@@ -77,7 +77,9 @@ class Timing:
 # A msgspec Struct, not a dataclass: a plan may hold a million of these, and a Struct is made
 # in C, about five times faster. gc=False: its fields are texts, a number and JSON values,
 # which form no cycles. Not frozen (slower still): treat it as read-only.
-class Recipient(msgspec.Struct, gc=False):
+# forbid_unknown_fields: a SPEC's recipients are decoded straight into these (reading.py),
+# and an unknown key must be refused, to be named by parse.py.
+class Recipient(msgspec.Struct, gc=False, forbid_unknown_fields=True):
     """One person to meet. ``fields`` holds form or contact field values by name.
 
     ``triggered_at`` is when this recipient's trigger fired (a form submission, a campaign

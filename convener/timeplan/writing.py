@@ -14,8 +14,9 @@ by the same encoder, keys come in the same order.
 from __future__ import annotations
 
 import json.encoder
-from collections.abc import Callable, Iterable, Iterator
-from typing import TextIO
+from collections.abc import Callable, Iterable, Sequence
+from operator import attrgetter
+from typing import TextIO, TypeVar
 
 from .bulk import collector_paused
 from .document import time_texts
@@ -26,6 +27,7 @@ from .results import Plan, PlannedMeeting, SkippedRecipient
 _quote: Callable[[str], str] = json.encoder.encode_basestring
 # Meetings per write: large enough that writing costs little, small enough to stay flat.
 _BATCH = 5_000
+_Item = TypeVar("_Item")
 
 
 def _optional(value: str | None) -> str:
@@ -57,7 +59,8 @@ class _Layout:
         return "{" + inner + body + outer + "}"
 
 
-def _meeting_texts(meetings: Iterable[PlannedMeeting], layout: _Layout) -> Iterator[str]:
+def _meeting_writer(layout: _Layout) -> Callable[[Sequence[PlannedMeeting]], list[str]]:
+    """A function that turns a batch of meetings into their texts."""
     utc_text, local_text = time_texts()
     colon, nl3, nl2 = layout.colon, layout.newline[3], layout.newline[2]
     sep = "," + nl3
@@ -82,45 +85,55 @@ def _meeting_texts(meetings: Iterable[PlannedMeeting], layout: _Layout) -> Itera
         text = hosts[name] = _optional(name)
         return text
 
-    get_middle, get_host, quote = middles.get, hosts.get, _quote
+    get_middle, get_host, quote, strings = middles.get, hosts.get, _quote, layout.strings
+    times = attrgetter("start_ts", "end_ts", "timezone", "timezone_source", "adjustment")
     head = "{" + nl3 + '"id"' + colon
     host_key = sep + '"host"' + colon
-    for m in meetings:
-        key = (m.start_ts, m.end_ts, m.timezone, m.timezone_source, m.adjustment)
-        # This loop runs a million times for a large plan: one template, few calls.
-        yield (
+    tail = nl2 + "}"
+
+    def texts(batch: Sequence[PlannedMeeting]) -> list[str]:
+        # This runs a million times for a large plan: one template, few calls, no
+        # generator (a list comprehension is the fastest loop Python has).
+        return [
             f"{head}{quote(m.id)}{host_key}{get_host(m.host) or host(m.host)}"
-            f"{get_middle(key) or middle(key)}"
-            f"{layout.strings(m.notes, 4) if m.notes else '[]'}{nl2}}}"
-        )
+            f"{get_middle(k := times(m)) or middle(k)}"
+            f"{strings(m.notes, 4) if m.notes else '[]'}{tail}"
+            for m in batch
+        ]
+
+    return texts
 
 
-def _skip_texts(skipped: Iterable[SkippedRecipient], layout: _Layout) -> Iterator[str]:
-    for skip in skipped:
-        yield layout.entry(
-            [("id", _quote(skip.id)), ("reason", _quote(skip.reason)), ("code", _quote(skip.code))],
-            3,
-        )
+def _skip_writer(layout: _Layout) -> Callable[[Sequence[SkippedRecipient]], list[str]]:
+    def texts(batch: Sequence[SkippedRecipient]) -> list[str]:
+        return [
+            layout.entry(
+                [("id", _quote(s.id)), ("reason", _quote(s.reason)), ("code", _quote(s.code))], 3
+            )
+            for s in batch
+        ]
+
+    return texts
 
 
-def _write_list(out: TextIO, items: Iterator[str], layout: _Layout) -> None:
-    """Write a list whose items sit at depth 2, in batches."""
-    inner, outer = layout.newline[2], layout.newline[1]
-    first = next(items, None)
-    if first is None:
+def _write_list(
+    out: TextIO,
+    items: Sequence[_Item],
+    texts: Callable[[Sequence[_Item]], list[str]],
+    layout: _Layout,
+) -> None:
+    """Write a list whose items sit at depth 2, a batch at a time."""
+    if not items:
         out.write("[]")
         return
-    out.write("[" + inner + first)
+    inner = layout.newline[2]
     separator = "," + inner
-    batch: list[str] = []
-    for text in items:
-        batch.append(text)
-        if len(batch) == _BATCH:
-            out.write(separator + separator.join(batch))
-            batch.clear()
-    if batch:
-        out.write(separator + separator.join(batch))
-    out.write(outer + "]")
+    out.write("[" + inner)
+    for begin in range(0, len(items), _BATCH):
+        if begin:
+            out.write(separator)
+        out.write(separator.join(texts(items[begin : begin + _BATCH])))
+    out.write(layout.newline[1] + "]")
 
 
 def write_plan(result: Plan, out: TextIO, *, indent: int | None = None) -> None:
@@ -130,8 +143,8 @@ def write_plan(result: Plan, out: TextIO, *, indent: int | None = None) -> None:
     nl1, colon = layout.newline[1], layout.colon
     with collector_paused():
         out.write("{" + nl1 + f'"meetings"{colon}')
-        _write_list(out, _meeting_texts(result.meetings, layout), layout)
+        _write_list(out, result.meetings, _meeting_writer(layout), layout)
         out.write("," + nl1 + f'"skipped"{colon}')
-        _write_list(out, _skip_texts(result.skipped, layout), layout)
+        _write_list(out, result.skipped, _skip_writer(layout), layout)
         out.write("," + nl1 + f'"notes"{colon}' + layout.strings(result.notes, 2))
         out.write(layout.newline[0] + "}")
