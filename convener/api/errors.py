@@ -33,6 +33,11 @@ API_PREFIX = "/api/v1/"
 _MALFORMED = (json.JSONDecodeError, UnicodeDecodeError, RecursionError)
 
 
+class BodyTooLarge(RequestDataTooBig):
+    """413 for an operation with a body limit of its own (`POST /plans/preview`); the
+    message names that limit."""
+
+
 class FieldError(Schema):
     field: str
     message: str
@@ -171,6 +176,8 @@ def install(api: NinjaAPI) -> None:
         # Django raises this when the body is read; unhandled, it becomes an HTML 400.
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         message = f"the request body is larger than {limit:,} bytes; send less in one request"
+        if isinstance(exc, BodyTooLarge):
+            message = str(exc)
         return error_response(
             api, request, 413, [{"field": "body", "message": message}], "the request is too large"
         )
