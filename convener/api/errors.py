@@ -2,6 +2,10 @@
 
 {"detail": "...", "errors": [{"field": "timezone", "message": "..."}]}
 
+A body over the limit is 413 with the field `body` and a message naming the limit: 2.5 MB
+(Django's DATA_UPLOAD_MAX_MEMORY_SIZE) for every operation, except `POST /plans/preview`,
+which takes a SPEC of up to CONVENER_PLAN_PREVIEW_MAX_MB megabytes (`BodyTooLarge`).
+
 The handlers below cover what the operations raise; `ErrorShapeMiddleware` covers what
 answers before or around them (an unknown path, a method the path does not take, a
 request refused by another layer), so that no answer under /api/v1/ is an HTML page.
