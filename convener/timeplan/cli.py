@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from .bulk import collector_paused
 from .plan import plan
@@ -55,14 +57,33 @@ def main(argv: list[str] | None = None) -> int:
     0: the plan was printed. 2: the SPEC could not be read or is malformed; the reason is
     on stderr as ``error: <key>: <message>``. Nothing is printed on stdout then.
     """
+    return _main(argv, kept=[])
+
+
+def command(argv: list[str] | None = None) -> NoReturn:
+    """``convener plan`` as a process: ``main``, then exit at once with its status.
+
+    A plan of a million meetings is millions of objects; freeing them one by one as the
+    interpreter shuts down takes a tenth of the run for nothing, so the process ends
+    without it (its output is flushed first).
+    """
+    kept: list[object] = []
+    status = _main(argv, kept=kept)
+    with contextlib.suppress(BrokenPipeError):
+        sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
+def _main(argv: list[str] | None, *, kept: list[object]) -> int:
     args = _arguments(argv)
     # Reading, planning and writing a large SPEC make millions of objects that form no
     # reference cycles; the collector would only walk them over and over (see bulk.py).
     with collector_paused():
-        return _run(args)
+        return _run(args, kept)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, kept: list[object]) -> int:
     source = "stdin" if args.spec == "-" else args.spec
     try:
         text = sys.stdin.read() if args.spec == "-" else Path(args.spec).read_text("utf-8")
@@ -78,6 +99,7 @@ def _run(args: argparse.Namespace) -> int:
     except SpecError as error:
         return _fail(f"{error.key}: {error.message}" if error.key else error.message)
     del spec  # the plan holds what it needs of the recipients
+    kept.append(result)  # freed by the caller, or never when the process ends (command)
     try:
         write_plan(result, sys.stdout, indent=args.indent)
         sys.stdout.write("\n")

@@ -126,3 +126,19 @@ def test_a_spec_without_now_is_planned_from_the_current_time(
 
     assert main([str(path)]) == 0
     assert len(json.loads(capsys.readouterr().out)["meetings"]) == 1
+
+
+def test_a_reader_that_stops_early_is_no_error(tmp_path: Path) -> None:
+    # `convener plan big.json | head -c 100`: the pipe closes long before the plan ends.
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec({"mode": "immediate"}, contacts(3000))), "utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "convener.timeplan", str(path)]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env
+    ) as child:
+        assert child.stdout is not None and child.stderr is not None
+        assert child.stdout.read(13) == b'{"meetings":['
+        child.stdout.close()
+        assert child.wait(timeout=60) == 0
+        assert child.stderr.read() == b""
