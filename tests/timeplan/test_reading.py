@@ -4,11 +4,16 @@ the same plan, and for a malformed one the same error naming the same key."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from convener.timeplan import PlanSpec, SpecError, parse_spec, plan, plan_document
+from convener.timeplan.fields import MAX_YEAR, MIN_YEAR, Instant, parse_when
+from convener.timeplan.parse import _instant
 from convener.timeplan.reading import read_spec
 
 from .support import contacts, smart, spec
@@ -146,3 +151,29 @@ def test_a_plan_read_from_text_gives_the_same_document() -> None:
 
     assert plan_document(json.loads(json.dumps(doc))) == plan_document(doc)
     assert len(plan(read_spec(json.dumps(doc))).meetings) == 4
+
+
+@given(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59)))
+def test_an_instant_in_its_usual_form_reads_as_the_general_reader_reads_it(
+    moment: datetime,
+) -> None:
+    text = moment.strftime("%Y-%m-%dT%H:%M:%SZ").rjust(20, "0")
+    general = parse_when(text)
+
+    try:
+        fast: int | str = _instant(text, "busy.u1[0].start")
+    except SpecError as error:
+        fast = error.message
+    assert isinstance(general, Instant)
+    expected = general.ts if MIN_YEAR <= moment.year <= MAX_YEAR else "year must be between"
+    assert fast == expected or str(fast).startswith(str(expected))
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-02-30T10:00:00Z", "2026-12-01T24:00:00Z", "2026-12-01T10:00:60Z"]
+)
+def test_an_impossible_instant_in_the_usual_form_is_refused_as_before(text: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        _instant(text, "busy.u1[0].start")
+
+    assert caught.value.message.startswith("expected a date-time with Z or an offset")
