@@ -64,40 +64,38 @@ def _meeting_writer(layout: _Layout) -> Callable[[Sequence[PlannedMeeting]], lis
     utc_text, local_text = time_texts()
     colon, nl3, nl2 = layout.colon, layout.newline[3], layout.newline[2]
     sep = "," + nl3
-    # Everything from "start" to "adjustment" depends only on these five values, and a
-    # smart plan puts many meetings on the same instants: that part is made once each.
-    Times = tuple[int, int, str, str, str | None]
-    middles: dict[Times, str] = {}
+    # Everything after the id and the host depends only on these six values, and a smart
+    # plan puts many meetings on the same instants: that part is made once for each.
+    Times = tuple[int, int, str, str, str | None, tuple[str, ...]]
+    rests: dict[Times, str] = {}
     hosts: dict[str | None, str] = {}  # a few hosts share many meetings
 
-    def middle(key: Times) -> str:
-        start, end, zone, source, adjustment = key
-        text = middles[key] = (
+    def rest(key: Times) -> str:
+        start, end, zone, source, adjustment, notes = key
+        text = rests[key] = (
             f'{sep}"start"{colon}"{utc_text(start)}"{sep}"end"{colon}"{utc_text(end)}"'
             f'{sep}"timezone"{colon}{_quote(zone)}{sep}"timezone_source"{colon}{_quote(source)}'
             f'{sep}"local_start"{colon}{_quote(local_text(start, zone))}'
             f'{sep}"local_end"{colon}{_quote(local_text(end, zone))}'
-            f'{sep}"adjustment"{colon}{_optional(adjustment)}{sep}"notes"{colon}'
+            f'{sep}"adjustment"{colon}{_optional(adjustment)}'
+            f'{sep}"notes"{colon}{layout.strings(notes, 4)}{nl2}}}'
         )
         return text
 
     def host(name: str | None) -> str:
-        text = hosts[name] = _optional(name)
+        text = hosts[name] = f'{sep}"host"{colon}{_optional(name)}'
         return text
 
-    get_middle, get_host, quote, strings = middles.get, hosts.get, _quote, layout.strings
-    times = attrgetter("start_ts", "end_ts", "timezone", "timezone_source", "adjustment")
+    get_rest, get_host, quote = rests.get, hosts.get, _quote
+    times = attrgetter("start_ts", "end_ts", "timezone", "timezone_source", "adjustment", "notes")
     head = "{" + nl3 + '"id"' + colon
-    host_key = sep + '"host"' + colon
-    tail = nl2 + "}"
 
     def texts(batch: Sequence[PlannedMeeting]) -> list[str]:
         # This runs a million times for a large plan: one template, few calls, no
         # generator (a list comprehension is the fastest loop Python has).
         return [
-            f"{head}{quote(m.id)}{host_key}{get_host(m.host) or host(m.host)}"
-            f"{get_middle(k := times(m)) or middle(k)}"
-            f"{strings(m.notes, 4) if m.notes else '[]'}{tail}"
+            f"{head}{quote(m.id)}{get_host(h := m.host) or host(h)}"
+            f"{get_rest(k := times(m)) or rest(k)}"
             for m in batch
         ]
 
