@@ -177,3 +177,12 @@ def test_an_impossible_instant_in_the_usual_form_is_refused_as_before(text: str)
         _instant(text, "busy.u1[0].start")
 
     assert caught.value.message.startswith("expected a date-time with Z or an offset")
+
+
+def test_recipients_without_triggered_at_are_read_as_the_same_recipients() -> None:
+    text = json.dumps(spec(smart(), contacts(3, timezone="Asia/Tokyo")))
+
+    read = read_spec(text)
+
+    assert read == parse_spec(json.loads(text))
+    assert [r.timezone for r in read.recipients] == ["Asia/Tokyo"] * 3
