@@ -32,7 +32,7 @@ lint: $(VENV)/.installed
 
 # Every benchmark in bench/README.md, one after the other, each printing its figures against
 # its target; one alone: `make bench BENCH=fanout`. They take minutes, not seconds.
-BENCH ?= timeplan time_to_invitation bulk_memory csv_import fanout contact_list segments preview
+BENCH ?= timeplan plan_command time_to_invitation bulk_memory csv_import fanout contact_list segments preview
 bench: $(VENV)/.installed
 	for name in $(BENCH); do $(BIN)/python bench/bench_$$name.py || exit 1; done
 

@@ -32,9 +32,9 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE)
         return 0
     if args[0] == "plan":
-        from convener.timeplan import main as plan_main
+        from convener.timeplan.cli import command as plan_command
 
-        return plan_main(args[1:])
+        plan_command(args[1:])  # exits the process with the command's status
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "convener.settings")
     from django.core.management import execute_from_command_line
 

@@ -113,6 +113,11 @@ ROOT_URLCONF = "convener.urls"
 # The API's limits on one request (docs/api-limits.md). A body over this size is refused
 # (the API answers 413); it is Django's default, named here because the API documents it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# POST /plans/preview alone takes a larger body, a SPEC of up to this many megabytes (about
+# 20,000 recipients a megabyte); larger plans are for `convener plan`.
+PLAN_PREVIEW_MAX_BYTES = env_int("CONVENER_PLAN_PREVIEW_MAX_MB", 10) * 2**20
+if PLAN_PREVIEW_MAX_BYTES < 2**20:
+    raise SettingError("CONVENER_PLAN_PREVIEW_MAX_MB: must be 1 or more")
 # A page of a list: 100 rows unless `limit` asks for another number, at most 200 (each
 # row is built while the client waits; `offset` reaches the rest).
 NINJA_PAGINATION_PER_PAGE = 100

@@ -2,6 +2,10 @@
 
 {"detail": "...", "errors": [{"field": "timezone", "message": "..."}]}
 
+A body over the limit is 413 with the field `body` and a message naming the limit: 2.5 MB
+(Django's DATA_UPLOAD_MAX_MEMORY_SIZE) for every operation, except `POST /plans/preview`,
+which takes a SPEC of up to CONVENER_PLAN_PREVIEW_MAX_MB megabytes (`BodyTooLarge`).
+
 The handlers below cover what the operations raise; `ErrorShapeMiddleware` covers what
 answers before or around them (an unknown path, a method the path does not take, a
 request refused by another layer), so that no answer under /api/v1/ is an HTML page.
@@ -31,6 +35,11 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1/"
 # Why a body could not be read as JSON at all (other reasons are said as they are).
 _MALFORMED = (json.JSONDecodeError, UnicodeDecodeError, RecursionError)
+
+
+class BodyTooLarge(RequestDataTooBig):
+    """413 for an operation with a body limit of its own (`POST /plans/preview`); the
+    message names that limit."""
 
 
 class FieldError(Schema):
@@ -171,6 +180,8 @@ def install(api: NinjaAPI) -> None:
         # Django raises this when the body is read; unhandled, it becomes an HTML 400.
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         message = f"the request body is larger than {limit:,} bytes; send less in one request"
+        if isinstance(exc, BodyTooLarge):
+            message = str(exc)
         return error_response(
             api, request, 413, [{"field": "body", "message": message}], "the request is too large"
         )

@@ -22,7 +22,8 @@ _REASONS = {
     401: "Not authenticated",
     403: "Not allowed",
     404: "Nothing has this id",
-    413: "The body is too large",
+    413: "The body is larger than the limit, 2.5 MB (Django's DATA_UPLOAD_MAX_MEMORY_SIZE, "
+    "2,621,440 bytes) for every operation but `POST /plans/preview`; the message names it",
     422: "A field is not valid; `errors` names it",
 }
 

@@ -68,16 +68,21 @@ def check_texts(value: Any) -> None:
             )
 
 
+def parse_object(body: bytes) -> dict[str, Any]:
+    """A request body read as the JSON object every body of this API is, its texts checked."""
+    data = json.loads(body, parse_constant=_not_json)
+    if not isinstance(data, dict):
+        # Every body of this API is an object; django-ninja would read [] as {}.
+        raise ValueError("the body must be a JSON object")
+    check_texts(data)
+    return data
+
+
 class StoredTextParser(Parser):
     def parse_body(self, request: HttpRequest) -> Any:
         # Errors here reach the API's HttpError handler as the cause of a 400 (django-ninja
         # wraps them), which turns UnstorableText into a 422 naming the field.
-        data = json.loads(request.body, parse_constant=_not_json)
-        if not isinstance(data, dict):
-            # Every body of this API is an object; django-ninja would read [] as {}.
-            raise ValueError("the body must be a JSON object")
-        check_texts(data)
-        return data
+        return parse_object(request.body)
 
     def parse_querydict(
         self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest

@@ -4,6 +4,8 @@ Pure Python, no Django, deterministic: the same SPEC gives the same plan. The ru
 docs/timeplan.md. Entry points:
 
 * ``plan_document(doc)``: a SPEC document (parsed JSON) in, the plan document out;
+* ``read_spec(text)``: a SPEC's JSON text in, a ``PlanSpec`` out, without a dictionary per
+  recipient; ``write_plan(plan, out)``: the plan document written as JSON text in pieces;
 * ``main(argv)``: the ``convener plan SPEC.json`` command;
 * ``plan(PlanSpec) -> Plan``: the typed API; ``parse_spec`` builds a ``PlanSpec`` from JSON;
 * ``plan_smart_schedule``: smart scheduling alone, on epoch seconds, for large batches.
@@ -17,9 +19,11 @@ from .document import plan_document, plan_to_document
 from .fields import Instant, LocalDate, LocalDateTime, parse_when, read_field
 from .parse import parse_spec
 from .plan import plan, smart_rules
+from .reading import read_spec
 from .results import Plan, PlannedMeeting, SkipCode, SkippedRecipient
 from .smart import SmartRules, plan_smart_schedule
 from .spec import Mode, PlanSpec, Recipient, SpecError, Timing, Window
+from .writing import write_plan
 from .zones import Adjustment, ResolvedTime, load_zone, resolve_local
 
 __all__ = [
@@ -55,9 +59,11 @@ __all__ = [
     "plan_smart_schedule",
     "plan_to_document",
     "read_field",
+    "read_spec",
     "resolve_local",
     "smart_rules",
     "start_problem",
     "start_range",
     "wall_problem",
+    "write_plan",
 ]

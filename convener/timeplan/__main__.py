@@ -1,5 +1,5 @@
 """``python -m convener.timeplan SPEC.json``: the same as ``convener plan SPEC.json``."""
 
-from .cli import main
+from .cli import command
 
-raise SystemExit(main())
+command()

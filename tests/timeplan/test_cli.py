@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from convener.timeplan import main
+from convener.timeplan import main, plan_document
 
 from .support import contacts, smart, spec
 
@@ -31,20 +31,44 @@ def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str
     )
 
 
-def test_the_command_prints_the_plan_as_indented_json(tmp_path: Path) -> None:
+def test_the_command_prints_the_plan_as_compact_json_on_one_line(tmp_path: Path) -> None:
     path = tmp_path / "spec.json"
     path.write_text(json.dumps(spec(smart(), contacts(2))), "utf-8")
 
     finished = run(str(path))
 
     assert finished.returncode == 0, finished.stderr
-    assert finished.stdout.startswith('{\n  "meetings": [\n')
+    assert finished.stdout.startswith('{"meetings":[{"id":"c1","host":"u1","start":')
+    assert finished.stdout.count("\n") == 1 and finished.stdout.endswith("}\n")
     plan = json.loads(finished.stdout)
     assert [m["local_start"] for m in plan["meetings"]] == [
         "2026-12-01T10:00:00+01:00",
         "2026-12-01T10:40:00+01:00",
     ]
     assert plan["skipped"] == []
+
+
+@pytest.mark.parametrize(("option", "indent"), [(["--pretty"], 2), (["--indent", "4"], 4)])
+def test_pretty_or_indent_prints_the_plan_indented_as_before(
+    tmp_path: Path, option: list[str], indent: int
+) -> None:
+    doc = spec(smart(), contacts(2))
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(doc), "utf-8")
+
+    finished = run(*option, str(path))
+
+    assert finished.returncode == 0, finished.stderr
+    expected = json.dumps(plan_document(doc), indent=indent, ensure_ascii=False) + "\n"
+    assert finished.stdout == expected
+    assert finished.stdout.startswith("{\n" + " " * indent + '"meetings": [\n')
+
+
+def test_an_indent_that_is_not_a_small_number_is_refused(tmp_path: Path) -> None:
+    finished = run("--indent", "two", str(tmp_path / "spec.json"))
+
+    assert finished.returncode == 2
+    assert "--indent: expected a whole number from 0 to 16, not 'two'" in finished.stderr
 
 
 def test_the_command_reads_the_spec_from_stdin_given_a_dash() -> None:
@@ -102,3 +126,19 @@ def test_a_spec_without_now_is_planned_from_the_current_time(
 
     assert main([str(path)]) == 0
     assert len(json.loads(capsys.readouterr().out)["meetings"]) == 1
+
+
+def test_a_reader_that_stops_early_is_no_error(tmp_path: Path) -> None:
+    # `convener plan big.json | head -c 100`: the pipe closes long before the plan ends.
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec({"mode": "immediate"}, contacts(3000))), "utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "convener.timeplan", str(path)]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env
+    ) as child:
+        assert child.stdout is not None and child.stderr is not None
+        assert child.stdout.read(13) == b'{"meetings":['
+        child.stdout.close()
+        assert child.wait(timeout=60) == 0
+        assert child.stderr.read() == b""
