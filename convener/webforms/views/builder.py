@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -103,10 +103,27 @@ def form_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("webforms")
 
 
+def _field(request: HttpRequest, pk: int) -> FormField:
+    """The field `pk` if the person may change its form; else 404 or 403 as for the form."""
+    field = FormField.objects.filter(pk=pk).only("form_id").first()
+    if field is None:
+        raise Http404("no such field")
+    permissions.find_form(request.user, field.form_id, edit=True)
+    return FormField.objects.select_related("form").get(pk=pk)
+
+
 @login_required
-def field_edit(request: HttpRequest, pk: int, field_pk: int | None = None) -> HttpResponse:
-    form = permissions.find_form(request.user, pk, edit=True)
-    field = get_object_or_404(FormField, pk=field_pk, form=form) if field_pk else None
+def field_new(request: HttpRequest, pk: int) -> HttpResponse:
+    return _field_page(request, permissions.find_form(request.user, pk, edit=True), None)
+
+
+@login_required
+def field_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    field = _field(request, pk)
+    return _field_page(request, field.form, field)
+
+
+def _field_page(request: HttpRequest, form: WebForm, field: FormField | None) -> HttpResponse:
     field_form = FormFieldForm(request.POST or None, instance=field, web_form=form)
     if request.method == "POST" and field_form.is_valid():
         saved = field_form.save(commit=False)
@@ -125,12 +142,10 @@ def field_edit(request: HttpRequest, pk: int, field_pk: int | None = None) -> Ht
 
 @login_required
 @require_POST
-def field_move(request: HttpRequest, pk: int, field_pk: int) -> HttpResponse:
-    form = permissions.find_form(request.user, pk, edit=True)
+def field_move(request: HttpRequest, pk: int) -> HttpResponse:
+    form = _field(request, pk).form
     fields = list(form.fields.all())
-    index = next((i for i, f in enumerate(fields) if f.pk == field_pk), None)
-    if index is None:
-        return redirect("webform_edit", pk=form.pk)
+    index = next(i for i, f in enumerate(fields) if f.pk == pk)
     other = index - 1 if request.POST.get("direction") == "up" else index + 1
     if 0 <= other < len(fields):
         fields[index], fields[other] = fields[other], fields[index]
@@ -142,12 +157,11 @@ def field_move(request: HttpRequest, pk: int, field_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def field_delete(request: HttpRequest, pk: int, field_pk: int) -> HttpResponse:
-    form = permissions.find_form(request.user, pk, edit=True)
-    field = get_object_or_404(FormField, pk=field_pk, form=form)
+def field_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    field = _field(request, pk)
     field.delete()
     messages.success(
         request,
         f"Removed the field “{field.label}”. Submissions keep what visitors sent in it.",
     )
-    return redirect("webform_edit", pk=form.pk)
+    return redirect("webform_edit", pk=field.form_id)
