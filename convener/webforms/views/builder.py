@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -26,7 +27,9 @@ def form_list(request: HttpRequest) -> HttpResponse:
 
 def snippets(request: HttpRequest, form: WebForm) -> dict[str, str]:
     page = request.build_absolute_uri(reverse("webform_public", kwargs={"slug": form.slug}))
-    script = request.build_absolute_uri("/static/webforms/embed.js")
+    # The unversioned name on purpose: a snippet pasted on another site must keep working
+    # after an upgrade.
+    script = request.build_absolute_uri(static("webforms/embed.js"))
     return {
         "page_url": page,
         "iframe": (
