@@ -250,3 +250,20 @@ def test_submissions_older_than_the_minute_do_not_count_against_the_address(
     )
 
     assert send(client, form, email="later@client.example").status_code == 303
+
+
+def test_a_failure_after_the_submission_is_saved_keeps_it_with_the_reason(
+    client: Client, member: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    form = demo_form(member, action=MeetingAction.objects.create(name="Now", provider="jitsi"))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the contacts table is unavailable")
+
+    monkeypatch.setattr("convener.webforms.submit.upsert_contact", broken)
+    answer = send(client, form, email="kept@client.example")
+
+    kept = Submission.objects.get()
+    assert kept.status == SubmissionStatus.NOT_SCHEDULED
+    assert "unavailable" in kept.reason and kept.values["email"] == "kept@client.example"
+    assert "we will contact you" in client.get(answer["Location"]).content.decode()

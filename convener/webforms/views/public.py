@@ -40,7 +40,7 @@ def embeddable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 def _published(request: HttpRequest, slug: str) -> WebForm:
     """The form of `slug` if it is published; its owner and administrators also see an
     unpublished one, to try it."""
-    form = WebForm.objects.select_related("action", "owner").filter(slug=slug).first()
+    form = WebForm.objects.select_related("action").filter(slug=slug).first()
     if form is None:
         raise Http404("no such form")
     if not form.published and not (
@@ -149,9 +149,7 @@ def _submitted(request: HttpRequest, form: WebForm, fields: list[Any]) -> HttpRe
             for message in messages:
                 public.add_error(key, message)
         return _page(request, form, public, notice=_problems(public))
-    received = submit.store(form, nonce, public.sent_text(), zone, address)
-    if not received.repeated:
-        submit.process(form, received.submission, checked.values)
+    received = submit.receive(form, nonce, public.sent_text(), zone, address, checked.values)
     return _done(form, received.submission, request)
 
 
