@@ -654,6 +654,8 @@ API = [
     ),
     Row("GET", "/api/v1/runs", signed_in, 200, effect=RUN_LABEL, expect_effect=follows_run),
     Row("GET", "/api/v1/runs/{run_id}", run_rule, 200),
+    Row("GET", "/api/v1/forms", signed_in, 200, effect=shows(lambda w: "Matrix demo form")),
+    Row("GET", "/api/v1/forms/{form_id}/submissions", segment_owner, 200),
 ]
 
 
