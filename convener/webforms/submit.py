@@ -84,8 +84,20 @@ def check(form: WebForm, fields: list[FormField], cleaned: dict[str, Any], zone:
     existing = Contact.objects.with_email(values.email).first()
     planned = planned_start(form.action, values, existing, browser_timezone=zone or None)
     if isinstance(planned, timeplan.SkippedRecipient):
-        errors[timing_key] = [planned.reason]
+        errors[timing_key] = [VISITOR_WORDS.get(planned.code, planned.reason)]
     return Checked(values, errors)
+
+
+# The planner's reasons are written for the team ("date in the past: 2031-03-03T23:00Z");
+# a visitor reads what to do instead.
+VISITOR_WORDS: dict[str, str] = {
+    "date_in_the_past": "This time has already passed. Please choose a time in the future.",
+    "field_empty": "Please choose a date for the meeting.",
+    "not_a_date": "Enter a real date, such as 2026-03-31.",
+    "date_out_of_range": "This date is too far ahead. Please choose an earlier one.",
+    "no_time_of_day": "Please choose a time of day as well as the date.",
+    "no_slot": "No meeting time is free then. Please choose another time.",
+}
 
 
 def recent_from(address: str | None) -> int:

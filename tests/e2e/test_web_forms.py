@@ -289,6 +289,10 @@ def test_a_visitor_on_another_site_books_the_demo_at_their_local_time(
 
     expect(form.get_by_text("Your meeting is planned for")).to_be_visible()
     expect(form.get_by_text(LORD_HOWE)).to_be_visible()
+    # The time the visitor picked, as their own clock says it.
+    expect(form.locator("[data-planned]")).to_have_text(
+        f"{day:%A} {day.day} {day:%B} {day.year}, 10:00"
+    )
     expect(form.get_by_text("invitation is on its way")).to_be_visible()
     shoot(visitor, "thank-you")
     made = meetings_of(forms, email)
@@ -355,7 +359,7 @@ def test_bad_input_is_shown_next_to_the_field_with_the_typed_values_kept(
     form.get_by_label("Email").fill("bea@client.example")
     form.get_by_role("button", name="Send").click()
 
-    expect(form.locator("#id_when_error")).to_contain_text("past")
+    expect(form.locator("#id_when_error")).to_contain_text("This time has already passed")
     expect(form.get_by_label("Email")).to_have_value("bea@client.example")
     shoot(visitor, "errors")
     assert meetings_of(forms, "bea@client.example") == []
@@ -388,3 +392,44 @@ def test_the_app_itself_still_refuses_to_be_framed(forms: Server, visitor: Page)
     assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
     public = visitor.request.get(f"{forms.url}/f/demotime/")
     assert "x-frame-options" not in public.headers
+
+
+def test_an_admin_builds_and_publishes_a_form_and_embeds_its_snippet(
+    browser: Any, forms: Server, other_site: OtherSite, shoot: Screenshots
+) -> None:
+    context = new_context(browser, forms)
+    with signed_in(context, forms, shoot) as admin:
+        admin.get_by_role("banner").get_by_role("link", name="Forms", exact=True).click()
+        admin.get_by_role("button", name="New form").click()
+        admin.get_by_label("Name").fill("Consultation")
+        admin.get_by_role("button", name="Make the form").click()
+        expect(admin.get_by_role("heading", name="Consultation", level=1)).to_be_visible()
+        admin.get_by_role("button", name="Add a field").click()
+        admin.get_by_label("Label").fill("Preferred time")
+        admin.get_by_label("Kind").select_option("datetime")
+        admin.get_by_label("Fills the contact field").select_option("fields.preferred")
+        admin.get_by_label("Required").check()
+        admin.get_by_role("button", name="Add the field").click()
+        expect(admin.locator("tr[data-field-row='Preferred time']")).to_be_visible()
+        admin.get_by_label("Schedule Online Meeting with the action").select_option(
+            label="Demo at the visitor's time"
+        )
+        admin.get_by_label("Published: visitors can open and send it").check()
+        admin.get_by_role("button", name="Save the form").click()
+        expect(admin.locator("[data-timing-fed-by]")).to_contain_text("Preferred time")
+        shoot(admin, "builder")
+        snippet = admin.locator("#embed-script").input_value()
+
+    visitor = new_context(browser, forms, 390, 844, zone=LORD_HOWE).new_page()
+    try:
+        visitor.goto(other_site.page("/built.html", snippet))
+        form = the_form(visitor)
+        form.get_by_label("Email").fill("built@client.example")
+        form.get_by_label("Preferred time").fill(f"{winter_day(3).isoformat()}T11:15")
+        form.get_by_role("button", name="Send").click()
+        expect(form.get_by_text("Your meeting is planned for")).to_be_visible()
+    finally:
+        visitor.context.close()
+    wanted = datetime.combine(winter_day(3), time(11, 15), ZoneInfo(LORD_HOWE))
+    made = meetings_of(forms, "built@client.example")
+    assert [datetime.fromisoformat(m["start"]) for m in made] == [wanted]
