@@ -433,3 +433,42 @@ def test_an_admin_builds_and_publishes_a_form_and_embeds_its_snippet(
     wanted = datetime.combine(winter_day(3), time(11, 15), ZoneInfo(LORD_HOWE))
     made = meetings_of(forms, "built@client.example")
     assert [datetime.fromisoformat(m["start"]) for m in made] == [wanted]
+
+
+def test_the_public_page_fits_a_phone_and_keeps_to_the_policy(
+    browser: Any, forms: Server, shoot: Screenshots
+) -> None:
+    from tests.e2e.test_content_security_policy import RECORD_VIOLATIONS, Violations
+    from tests.e2e.test_layout import assert_fits
+
+    context = new_context(browser, forms, 390, 844, zone=LORD_HOWE)
+    context.add_init_script(RECORD_VIOLATIONS)
+    page = context.new_page()
+    violations = Violations(page)
+    try:
+        page.goto(f"{forms.url}/f/demotime/")
+        expect(page.get_by_role("heading", name="demotime")).to_be_visible()
+        assert_fits(page)
+        # Keyboard only: the honeypot is never reached, the button is.
+        page.get_by_label("First name").focus()
+        page.keyboard.press("Tab")
+        expect(page.get_by_label("Email")).to_be_focused()
+        page.keyboard.press("Tab")
+        expect(page.get_by_label("Preferred time")).to_be_focused()
+        # The date-and-time input has a stop per part (day, month, year, hours …).
+        focused = []
+        for _ in range(12):
+            page.keyboard.press("Tab")
+            focused.append(
+                page.evaluate("document.activeElement.name || document.activeElement.tagName")
+            )
+            if focused[-1] == "BUTTON":
+                break
+        assert focused[-1] == "BUTTON" and "cv_homepage" not in focused, focused
+        page.keyboard.press("Enter")
+        expect(page.locator("#id_email_error")).to_be_visible()
+        assert page.locator("input[name=cv_tz]").input_value() == LORD_HOWE
+        shoot(page, "phone")
+        violations.assert_none("the public form")
+    finally:
+        context.close()
