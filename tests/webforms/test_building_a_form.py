@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -108,7 +109,7 @@ def test_the_submissions_page_filters_and_exports_what_visitors_sent(
     send(visitor, form, email="bot@spam.example", cv_homepage="x")
 
     spam = logged_in.get(f"/forms/{form.pk}/submissions/?status=spam").content.decode()
-    exported = logged_in.get(f"/forms/{form.pk}/submissions.csv")
+    exported: Any = logged_in.get(f"/forms/{form.pk}/submissions.csv")
 
     assert "bot@spam.example" in spam and "ada@client.example" not in spam
     rows = list(csv.reader(io.StringIO(b"".join(exported.streaming_content).decode())))
