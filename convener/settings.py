@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "convener.meetings",
     "convener.dispatch",
     "convener.segments",
+    "convener.webforms",
     "convener.web",
     "convener.imports",
 ]
@@ -254,6 +255,10 @@ RETRY_MAX_ATTEMPTS = env_int("CONVENER_RETRY_MAX_ATTEMPTS", 8)
 # Contact imports: the uploaded CSV files and their reports wait here, owner-only, while
 # the worker reads them. With workers on several machines this must be shared storage.
 IMPORT_DIR = Path(env_str("CONVENER_IMPORT_DIR", str(DATA_DIR / "imports"))).resolve()
+# Public web forms (convener.webforms): submissions one address may send per minute, and
+# the largest submission accepted (a form's answers, not a file upload).
+FORM_SUBMISSIONS_PER_MINUTE = env_int("CONVENER_FORM_SUBMISSIONS_PER_MINUTE", 10)
+FORM_MAX_BYTES = env_int("CONVENER_FORM_MAX_KB", 64) * 1024
 IMPORT_MAX_BYTES = env_int("CONVENER_IMPORT_MAX_MB", 200) * 2**20
 if IMPORT_MAX_BYTES < 2**20:
     raise SettingError("CONVENER_IMPORT_MAX_MB: must be 1 or more")

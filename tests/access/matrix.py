@@ -20,6 +20,7 @@ from convener.imports.models import ContactImport
 from convener.meetings.models import Meeting, MeetingAction
 from convener.segments.models import Segment, SegmentMember
 from convener.team.models import ApiToken, User
+from convener.webforms.models import FormField, Submission, WebForm
 from tests.access.people import Person
 from tests.access.world import CONNECTION_EMAIL, World
 
@@ -653,6 +654,8 @@ API = [
     ),
     Row("GET", "/api/v1/runs", signed_in, 200, effect=RUN_LABEL, expect_effect=follows_run),
     Row("GET", "/api/v1/runs/{run_id}", run_rule, 200),
+    Row("GET", "/api/v1/forms", signed_in, 200, effect=shows(lambda w: "Matrix demo form")),
+    Row("GET", "/api/v1/forms/{form_id}/submissions", segment_owner, 200),
 ]
 
 
@@ -1207,6 +1210,112 @@ PAGES = [
     Row("GET", "api-1:openapi-json", public, 200),
     Row("GET", "api-1:openapi-view", public, 200),
     Row("GET", "api-1:api-root", public, 404),
+]
+
+# -- web forms: the builder and submissions are their owner's (and administrators'); the
+# public page, its submission and the thank-you page are anonymous.
+
+
+def web_form_has(**wanted: Any) -> Effect:
+    def effect(world: World, response: TestResponse) -> bool:
+        assert world.web_form is not None
+        found = WebForm.objects.filter(pk=world.web_form.pk).first()
+        return found is not None and all(getattr(found, k) == v for k, v in wanted.items())
+
+    return effect
+
+
+def web_form_settings(name: str) -> Body:
+    return fixed(
+        {
+            "name": name,
+            "submit_label": "Send",
+            "thank_you_message": "Thanks",
+            "published": "on",
+            "detect_browser_timezone": "on",
+        }
+    )
+
+
+def public_submission(world: World, user: User | None) -> dict[str, Any]:
+    from convener.webforms import tokens
+
+    assert world.web_form is not None
+    return {"cv_token": tokens.issue(world.web_form.pk), "email": "visitor@client.example"}
+
+
+PAGES += [
+    Row("GET", "webforms", signed_in, 200, effect=shows(lambda w: "Matrix demo form")),
+    Row("GET", "webform_new", signed_in, 200),
+    Row(
+        "POST",
+        "webform_new",
+        signed_in,
+        302,
+        body=web_form_settings("Spring webinar"),
+        effect=lambda w, r: WebForm.objects.filter(name="Spring webinar").exists(),
+    ),
+    Row("GET", "webform_edit", segment_owner, 200, target="web_form"),
+    Row(
+        "POST",
+        "webform_edit",
+        segment_owner,
+        302,
+        target="web_form",
+        body=web_form_settings("Renamed form"),
+        effect=web_form_has(name="Renamed form"),
+    ),
+    Row(
+        "POST",
+        "webform_delete",
+        segment_owner,
+        302,
+        target="web_form",
+        effect=lambda w, r: not WebForm.objects.filter(slug="matrixform").exists(),
+    ),
+    Row("GET", "webform_field_new", segment_owner, 200, target="web_form"),
+    Row(
+        "POST",
+        "webform_field_new",
+        segment_owner,
+        302,
+        target="web_form",
+        body=fixed({"label": "Company", "kind": "text", "target": "company"}),
+        effect=lambda w, r: FormField.objects.filter(key="company").exists(),
+    ),
+    Row("GET", "webform_field_edit", segment_owner, 200, target="web_form_field"),
+    Row(
+        "POST",
+        "webform_field_edit",
+        segment_owner,
+        302,
+        target="web_form_field",
+        body=fixed({"label": "Work email", "kind": "email", "target": "email", "key": "email"}),
+        effect=lambda w, r: FormField.objects.filter(label="Work email").exists(),
+    ),
+    Row("POST", "webform_field_move", segment_owner, 302, target="web_form_field"),
+    Row(
+        "POST",
+        "webform_field_delete",
+        segment_owner,
+        302,
+        target="web_form_field",
+        effect=lambda w, r: not FormField.objects.filter(form__slug="matrixform").exists(),
+    ),
+    Row("GET", "webform_submissions", segment_owner, 200, target="web_form"),
+    Row("GET", "webform_submissions_csv", segment_owner, 200, target="web_form"),
+    Row("GET", "webform_public", public, 200, slug="matrixform"),
+    Row(
+        "POST",
+        "webform_public",
+        public,
+        303,
+        slug="matrixform",
+        body=public_submission,
+        effect=lambda w, r: Submission.objects.filter(form__slug="matrixform").exists(),
+    ),
+    # Without the signed address of a submission there is nothing to thank anyone for.
+    Row("GET", "webform_done", public, 404, slug="matrixform"),
 ]
 
 # Not in the matrix: the Django admin (staff only, with its own model permissions).

@@ -17,6 +17,7 @@ from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.segments.models import Segment, SegmentMember
 from convener.team.members import permissions
 from convener.team.models import ApiToken, User
+from convener.webforms.models import FormField, WebForm
 from tests.access.people import Person
 from tests.access.support import zoom_meeting_on_own_account
 from tests.imports.support import csv_bytes, stored_import
@@ -43,6 +44,8 @@ class World:
     # The organization's Zoom Server-to-Server account, with a default host.
     zoom_organization: Connection | None = None
     custom_field: CustomField | None = None  # a text field no contact holds a value for
+    web_form: WebForm | None = None  # the owner's published form, at /f/matrixform/
+    web_form_field: FormField | None = None  # its email field
 
     @property
     def owner_token(self) -> ApiToken:
@@ -95,6 +98,12 @@ def build_world() -> World:
         default_host_email="host@example.com",
     )
     custom_field = CustomField.objects.create(key="region", label="Region")
+    web_form = WebForm.objects.create(
+        name="Matrix demo form", slug="matrixform", owner=owner, published=True
+    )
+    web_form_field = FormField.objects.create(
+        form=web_form, key="email", label="Email", kind="email", target="email", required=True
+    )
     return World(
         admin,
         owner,
@@ -111,6 +120,8 @@ def build_world() -> World:
         contact_import,
         zoom_organization,
         custom_field,
+        web_form,
+        web_form_field,
     )
 
 

@@ -47,6 +47,7 @@ class Seeded:
     actions: list[int]
     segments: list[int]
     runs: list[int]
+    forms: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -111,7 +112,17 @@ def _seed() -> Seeded:
         actions=[action.pk],
         segments=_seed_segments(user, contacts),
         runs=[run.pk],
+        forms=_seed_forms(user, contacts[0]),
     )
+
+
+def _seed_forms(user: Any, contact: Any) -> list[int]:
+    """The fuzzing member's web form with one submission."""
+    from convener.webforms.models import Submission, WebForm
+
+    form = WebForm.objects.create(name="Demo", owner=user, published=True)
+    Submission.objects.create(form=form, nonce="seeded", values={"email": contact.email})
+    return [form.pk]
 
 
 def _seed_segments(user: Any, contacts: list[Any]) -> list[int]:
@@ -168,6 +179,7 @@ _ROWS = {
     "action_id": "actions",
     "segment_id": "segments",
     "run_id": "runs",
+    "form_id": "forms",
 }
 
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class WebFormsConfig(AppConfig):
+    name = "convener.webforms"
+    label = "webforms"
+    verbose_name = "Web forms"

@@ -1,0 +1,69 @@
+"""A demo-request form as an admin would build it, and a visitor's way of sending it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.test import Client
+
+from convener.crm.models import CustomField
+from convener.meetings.models import MeetingAction
+from convener.team.models import User
+from convener.webforms.models import FieldKind, FormField, WebForm
+
+
+def demo_form(owner: User, *, action: MeetingAction | None = None, **settings: Any) -> WebForm:
+    form = WebForm.objects.create(
+        name="Request a demo", owner=owner, published=True, action=action, **settings
+    )
+    FormField.objects.create(form=form, key="name", label="First name", target="first_name")
+    FormField.objects.create(
+        form=form,
+        key="email",
+        label="Email",
+        kind=FieldKind.EMAIL,
+        target="email",
+        required=True,
+        position=2,
+    )
+    return form
+
+
+def preferred_field(kind: str = CustomField.Kind.DATETIME) -> CustomField:
+    return CustomField.objects.create(key="preferred", label="Preferred time", kind=kind)
+
+
+def add_preferred(form: WebForm, kind: str = FieldKind.DATETIME) -> FormField:
+    return FormField.objects.create(
+        form=form,
+        key="when",
+        label="Preferred time",
+        kind=kind,
+        target="fields.preferred",
+        required=True,
+        position=3,
+    )
+
+
+def field_action(**timing: Any) -> MeetingAction:
+    return MeetingAction.objects.create(
+        name="Demo call",
+        provider="jitsi",
+        timing={"mode": "field", "field": "preferred", **timing},
+        timezone="Europe/Berlin",
+        timezone_chain=["browser", "contact", "action", "default"],
+    )
+
+
+def rendered_token(client: Client, form: WebForm) -> str:
+    page = client.get(f"/f/{form.slug}/")
+    assert page.status_code == 200
+    found = re.search(r'name="cv_token" value="([^"]+)"', page.content.decode())
+    assert found
+    return found.group(1)
+
+
+def send(client: Client, form: WebForm, token: str | None = None, **answers: str) -> Any:
+    data = {"cv_token": token or rendered_token(client, form), **answers}
+    return client.post(f"/f/{form.slug}/", data, REMOTE_ADDR=answers.pop("address", "203.0.113.9"))
