@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("convener.segments.urls")),
     path("contacts/import/", include("convener.imports.urls")),
+    path("", include("convener.hooks.urls")),
     path("", include("convener.web.urls")),
 ]
