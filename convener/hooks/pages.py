@@ -60,7 +60,10 @@ def hook_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "event_id_path": SCHEMES[preset].event_id_path,
         },
     )
-    mapping = MappingFormSet(request.POST or None, initial=initial_rows, prefix="map")
+    # On a post the rows are read as given: an unchanged suggested row still counts.
+    mapping = MappingFormSet(
+        request.POST or None, initial=None if request.POST else initial_rows, prefix="map"
+    )
     if request.method == "POST" and form.is_valid() and mapping.is_valid():
         saved: Webhook = form.save(commit=False)
         saved.mapping = mapping.rows()  # type: ignore[attr-defined]

@@ -30,7 +30,13 @@ from convener import timeplan
 from convener.crm.models import Contact
 from convener.hooks import payload as paths
 from convener.hooks.models import HookDelivery, SeenSignature, Webhook, token_digest
-from convener.hooks.signing import SCHEMES, SignatureRefused, SignedRequest, verify
+from convener.hooks.signing import (
+    SCHEMES,
+    SignatureRefused,
+    SignedRequest,
+    check_payload_time,
+    verify,
+)
 from convener.intake.run import run_action
 from convener.intake.start import field_of_timing, planned_start
 from convener.intake.upsert import upsert_contact
@@ -108,17 +114,12 @@ def _deliver(webhook: Webhook, request: SignedRequest, content_type: str, now: d
     if len(request.body) > MAX_BODY:
         message = f"the body is larger than {MAX_BODY:,} bytes"
         raise _refused(413, "invalid", "body", message, "the request is too large")
-    document = _json(request.body, content_type)
-    secret = webhook.secret
     try:
         signature = verify(
-            webhook.preset,
-            webhook.signature_header,
-            secret,
-            request,
-            now=now,
-            payload_timestamp=document.get("timestamp") if isinstance(document, dict) else None,
+            webhook.preset, webhook.signature_header, webhook.secret, request, now=now
         )
+        document = _json(request.body, content_type)
+        check_payload_time(webhook.preset, document, now)
     except SignatureRefused as refused:
         raise _refused(
             401, "refused", refused.field, refused.message, "the signature is refused"

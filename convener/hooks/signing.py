@@ -134,7 +134,6 @@ def verify(
     request: SignedRequest,
     *,
     now: datetime,
-    payload_timestamp: object = None,
 ) -> str:
     """Check `request`'s signature; return the signature, for the replay check. Raises
     SignatureRefused naming the header that is missing, wrong or stale."""
@@ -146,16 +145,6 @@ def verify(
         expected = base64.b64encode(_hmac(secret, request.body)).decode()
         if not _same(given, expected):
             raise SignatureRefused(header, "the signature does not match the body and the secret")
-        if isinstance(payload_timestamp, str) and payload_timestamp:
-            try:
-                signed_at = datetime.fromisoformat(payload_timestamp)
-            except ValueError:
-                raise SignatureRefused(
-                    "timestamp", "the payload's timestamp is not a date"
-                ) from None
-            if signed_at.tzinfo is None:
-                signed_at = signed_at.replace(tzinfo=UTC)
-            _fresh(signed_at, now, scheme.tolerance, "timestamp")
         return given
     if preset == Webhook.Preset.HUBSPOT:
         stamp = request.header(HUBSPOT_TIMESTAMP)
@@ -173,6 +162,22 @@ def verify(
                 return given
         raise SignatureRefused(header, "the signature does not match the request and the secret")
     return _verify_generic(header, secret, given, request.body, now, scheme.tolerance)
+
+
+def check_payload_time(preset: str, document: object, now: datetime) -> None:
+    """Mautic's timestamp is in its (signed) payload, read once the signature holds."""
+    if preset != Webhook.Preset.MAUTIC or not isinstance(document, dict):
+        return
+    stamp = document.get("timestamp")
+    if not isinstance(stamp, str) or not stamp:
+        return
+    try:
+        signed_at = datetime.fromisoformat(stamp)
+    except ValueError:
+        raise SignatureRefused("timestamp", "the payload's timestamp is not a date") from None
+    if signed_at.tzinfo is None:
+        signed_at = signed_at.replace(tzinfo=UTC)
+    _fresh(signed_at, now, SCHEMES[preset].tolerance, "timestamp")
 
 
 def _hubspot_uri(uri: str) -> str:

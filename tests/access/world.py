@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from convener.connections.models import Connection
 from convener.crm.models import Contact, CustomField
+from convener.hooks.models import Webhook
 from convener.imports.models import ContactImport
 from convener.meetings.models import Delivery, Meeting, MeetingAction, MeetingState, Run
 from convener.meetings.triggers import TriggerKind, TriggerRef
@@ -22,6 +23,7 @@ from tests.access.support import zoom_meeting_on_own_account
 from tests.imports.support import csv_bytes, stored_import
 
 CONNECTION_EMAIL = "owner-zoom@example.com"
+HOOK_TOKEN, HOOK_SECRET = "matrix-hook-token", "matrix-hook-secret"
 IMPORTED_CSV = csv_bytes([["Email", "First name"], ["imported@client.example", "Ivy"]])
 
 
@@ -43,6 +45,7 @@ class World:
     # The organization's Zoom Server-to-Server account, with a default host.
     zoom_organization: Connection | None = None
     custom_field: CustomField | None = None  # a text field no contact holds a value for
+    webhook: Webhook | None = None  # an incoming webhook running the action
 
     @property
     def owner_token(self) -> ApiToken:
@@ -111,7 +114,22 @@ def build_world() -> World:
         contact_import,
         zoom_organization,
         custom_field,
+        webhook=_webhook(admin, action),
     )
+
+
+def _webhook(admin: User, action: MeetingAction) -> Webhook:
+    """An administrator's webhook, at a known address and with a known secret."""
+    webhook = Webhook(
+        name="Mautic bridge",
+        action=action,
+        signature_header="Convener-Signature",
+        mapping=[{"path": "contact.email", "target": "email"}],
+        created_by=admin,
+    )
+    webhook.seal(token=HOOK_TOKEN, secret=HOOK_SECRET)
+    webhook.save()
+    return webhook
 
 
 def _launched(owner: User, action: MeetingAction, meeting: Meeting) -> Run:

@@ -36,7 +36,7 @@ def hook(member: User) -> tuple[Webhook, str, str]:
 def test_a_valid_delivery_makes_the_contact_and_the_meeting_and_answers_its_id(
     client: Client, hook: tuple[Webhook, str, str], member: User
 ) -> None:
-    webhook, token, secret = hook
+    _, token, secret = hook
 
     answer = signed_generic(client, token, secret, PAYLOAD, now())
 
