@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +19,13 @@ def token_digest(token: str) -> str:
     """What is stored to find a webhook by its URL token: the token itself is kept only
     encrypted, so that a copy of the database does not hand out working addresses."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+@lru_cache(maxsize=256)
+def _unseal(sealed: str) -> dict[str, Any]:
+    """Decrypted once per process and sealed value: every delivery needs the secret, and a
+    new secret is a new sealed value."""
+    return crypto.decrypt(sealed)
 
 
 class Webhook(models.Model):
@@ -67,7 +75,7 @@ class Webhook(models.Model):
         return token, secret
 
     def unsealed(self) -> dict[str, Any]:
-        return crypto.decrypt(self.sealed)
+        return _unseal(self.sealed)
 
     @property
     def token(self) -> str:
