@@ -202,3 +202,19 @@ def test_trying_a_wrong_sample_names_the_path(client: Client, admin: User) -> No
     ).content.decode()
 
     assert "would be refused" in page and "contact.email" in page
+
+
+def test_rotating_the_encryption_keys_keeps_the_webhooks_working(
+    settings: Any, client: Client, admin: User
+) -> None:
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    webhook, token, secret = make_hook(admin)
+    settings.TOKEN_KEYS = [Fernet.generate_key().decode(), *settings.TOKEN_KEYS]
+
+    call_command("rotate_webhook_keys", stdout=__import__("io").StringIO())
+
+    settings.TOKEN_KEYS = settings.TOKEN_KEYS[:1]
+    webhook.refresh_from_db()
+    assert (webhook.token, webhook.secret) == (token, secret)
