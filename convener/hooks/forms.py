@@ -81,9 +81,20 @@ class MappingRowForm(forms.Form):
         required=False,
         max_length=PATH_MAX,
         label="Payload path",
-        widget=forms.TextInput(attrs={"placeholder": "contact.email", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "path.in.payload",
+                "spellcheck": "false",
+                "aria-label": "Payload path",
+            }
+        ),
     )
-    target = forms.ChoiceField(required=False, label="Contact field", choices=())
+    target = forms.ChoiceField(
+        required=False,
+        label="Contact field",
+        choices=(),
+        widget=forms.Select(attrs={"aria-label": "Contact field"}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
