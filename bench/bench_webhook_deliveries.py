@@ -42,8 +42,12 @@ import httpx2
 from bench.common import (
     Children,
     Sandbox,
+    command_line,
     convener_command,
+    cpu_seconds,
+    descendants,
     free_port,
+    machine_cpu,
     percentile,
     rule,
     sandbox,
@@ -214,7 +218,19 @@ def run(args: argparse.Namespace, box: Sandbox) -> None:
         load.sent.clear()
         what = f"{args.rate:g}/s" if args.rate > 0 else f"as fast as {args.senders} senders can"
         print(f"sending {what} for {args.seconds:g} s, {args.retries:.0%} retries ...", flush=True)
+        processes = [serve.pid, *descendants(serve.pid)]
+        cpu_before = {pid: cpu_seconds(pid) for pid in processes}
+        machine_before = machine_cpu()
         wall = drive(load, args.rate, args.seconds, args.senders, args.retries)
+        machine_after = machine_cpu()
+        web_cpu = worker_cpu = 0.0
+        for pid, before in cpu_before.items():
+            with contextlib.suppress(OSError):
+                used = cpu_seconds(pid) - before
+                if command_line(pid).endswith("worker"):
+                    worker_cpu += used
+                else:
+                    web_cpu += used
         with contextlib.suppress(TimeoutError):
             wait_for(lambda: linked()[0] == linked()[1], timeout=120, what="every link", every=0.5)
         links, meetings = linked()
@@ -231,6 +247,13 @@ def run(args: argparse.Namespace, box: Sandbox) -> None:
     print(
         f"answer time: p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {max(ms):.0f} ms"
         f"  [target p99 <= 300 ms: {verdict(p99 <= 300)}]"
+    )
+    count = max(1, len(load.sent))
+    busy = (machine_after[0] - machine_before[0]) / max(1, machine_after[1] - machine_before[1])
+    print(
+        f"CPU per delivery: web server {1000 * web_cpu / count:.1f} ms,"
+        f" worker {1000 * worker_cpu / count:.1f} ms; the whole machine was {busy:.0%} busy"
+        " (other programs included)"
     )
     print(f"statuses: {dict(sorted(statuses.items()))} (202 for new events and retries alike)")
     problems = check(load)

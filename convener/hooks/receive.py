@@ -179,7 +179,8 @@ def occurrence(event_id: str) -> str:
 def read_payload(webhook: Webhook, document: Any) -> tuple[Any, list[dict[str, str]]]:
     """The contact values the mapping finds in `document`, and every problem named by the
     payload path it came from (with the contact field it was meant for)."""
-    labels = {t.key: t.label for t in targets()}
+    known = targets()  # read once: the labels here, the readers in read_values
+    labels = {t.key: t.label for t in known}
     given: dict[str, object] = {}
     path_of: dict[str, str] = {}
     errors: list[dict[str, str]] = []
@@ -193,7 +194,7 @@ def read_payload(webhook: Webhook, document: Any) -> tuple[Any, list[dict[str, s
             given[target] = paths.scalar(found)
         except TypeError as error:
             errors.append({"field": path, "message": f"{labels.get(target, target)}: {error}"})
-    values = read_values(given)
+    values = read_values(given, known)
     for problem in values.problems:
         where = path_of.get(problem.target, problem.target)
         label = labels.get(problem.target, problem.target)
