@@ -67,7 +67,10 @@ class WebhookForm(forms.ModelForm):  # type: ignore[type-arg]
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         preset = data.get("preset")
-        if preset in SCHEMES and not data.get("signature_header"):
+        header = data.get("signature_header")
+        defaults = {scheme.header for scheme in SCHEMES.values()}
+        # Another sender chosen: its own header, unless a header of one's own was typed.
+        if preset in SCHEMES and (not header or header in defaults):
             data["signature_header"] = SCHEMES[preset].header
         return data
 

@@ -65,15 +65,16 @@ class Refusal(Exception):
     outcome: str
     detail: str
     errors: list[dict[str, str]] = field(default_factory=list)
+    event_id: str = ""  # known once the signature held: a replay's log row shows it
 
-    def answer(self, event_id: str = "") -> Answer:
+    def answer(self) -> Answer:
         reason = "; ".join(f"{e['field']}: {e['message']}" for e in self.errors) or self.detail
         return Answer(
             self.status,
             {"detail": self.detail, "errors": self.errors},
             self.outcome,
             reason,
-            event_id,
+            self.event_id,
         )
 
 
@@ -136,7 +137,11 @@ def _deliver(webhook: Webhook, request: SignedRequest, content_type: str, now: d
         raise Refusal(
             422, "invalid", "the payload is not valid", [{"field": path, "message": start.reason}]
         )
-    return _run(webhook, values, event_id, signature, now)
+    try:
+        return _run(webhook, values, event_id, signature, now)
+    except Refusal as refusal:
+        refusal.event_id = event_id
+        raise
 
 
 def _json(body: bytes, content_type: str) -> Any:

@@ -102,7 +102,11 @@ def test_a_replay_of_the_same_signed_request_is_refused(
     assert again.status_code == 409
     assert "already received" in again.json()["errors"][0]["message"]
     assert Meeting.objects.count() == 1
-    assert [d.outcome for d in HookDelivery.objects.order_by("pk")] == ["planned", "replayed"]
+    logged = list(HookDelivery.objects.order_by("pk"))
+    assert [(d.outcome, d.event_id) for d in logged] == [
+        ("planned", "evt-1001"),
+        ("replayed", "evt-1001"),
+    ]
 
 
 def test_a_retried_event_signed_again_finds_the_meeting_it_made(

@@ -218,3 +218,18 @@ def test_rotating_the_encryption_keys_keeps_the_webhooks_working(
     settings.TOKEN_KEYS = settings.TOKEN_KEYS[:1]
     webhook.refresh_from_db()
     assert (webhook.token, webhook.secret) == (token, secret)
+
+
+def test_choosing_another_sender_takes_its_header_but_keeps_a_typed_one(
+    client: Client, admin: User
+) -> None:
+    webhook, _, _ = make_hook(admin)  # generic: Convener-Signature
+    form = new_hook_form(webhook.action, preset="mautic", signature_header="Convener-Signature")
+
+    client.post(f"/webhooks/{webhook.pk}/edit/", form)
+    webhook.refresh_from_db()
+    assert webhook.signature_header == "Webhook-Signature"
+
+    client.post(f"/webhooks/{webhook.pk}/edit/", {**form, "signature_header": "X-Zap-Sig"})
+    webhook.refresh_from_db()
+    assert webhook.signature_header == "X-Zap-Sig"
