@@ -55,4 +55,7 @@ def hook_receive(request: HttpRequest, slug: str) -> HttpResponse:
         return _error(
             503, "the delivery could not be carried out; send it again later", "body", "try again"
         )
-    return JsonResponse(answer.body, status=answer.status)
+    response = JsonResponse(answer.body, status=answer.status)
+    for name, value in answer.headers.items():
+        response[name] = value
+    return response

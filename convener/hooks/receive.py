@@ -20,7 +20,7 @@ import json
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -46,6 +46,7 @@ from convener.meetings.triggers import OCCURRENCE_MAX, TriggerKind, TriggerRef
 MAX_BODY = 256 * 1024  # a contact's worth of data is a few kilobytes
 KEEP_DELIVERIES = 1000  # per webhook, for the log page
 EVENT_HEADERS = ("Idempotency-Key", "X-Event-Id")
+REFUSED_PER_MINUTE = 30
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Answer:
     event_id: str = ""
     contact_id: int | None = None
     meeting_id: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -105,8 +107,29 @@ def receive(
         return _deliver(webhook, request, content_type, now)  # logged in its transaction
     except Refusal as refusal:
         answer = refusal.answer()
+    if answer.status == 401 and _refusing_too_many(webhook, now):
+        return Answer(
+            429,
+            {
+                "detail": "too many refused signatures",
+                "errors": [
+                    {"field": webhook.signature_header, "message": "wait a minute and sign again"}
+                ],
+            },
+            headers={"Retry-After": "60"},
+        )
     _log(webhook, answer)
     return answer
+
+
+def _refusing_too_many(webhook: Webhook, now: datetime) -> bool:
+    """Someone posting wrong signatures fast (guessing, or a sender with an old secret):
+    past REFUSED_PER_MINUTE they get 429 and fill the log no further. Valid deliveries are
+    never slowed: this is asked only after a refusal."""
+    recent = HookDelivery.objects.filter(
+        webhook=webhook, outcome="refused", received_at__gte=now - timedelta(minutes=1)
+    )
+    return recent.count() >= REFUSED_PER_MINUTE
 
 
 def _deliver(webhook: Webhook, request: SignedRequest, content_type: str, now: datetime) -> Answer:

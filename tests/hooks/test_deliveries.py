@@ -323,3 +323,16 @@ def test_get_is_not_a_delivery(client: Client, hook: tuple[Webhook, str, str]) -
     answer = client.get(f"/hooks/in/{token}/")
 
     assert answer.status_code == 405 and answer["Allow"] == "POST"
+
+
+def test_many_wrong_signatures_in_a_minute_are_slowed_and_a_right_one_still_passes(
+    client: Client, hook: tuple[Webhook, str, str]
+) -> None:
+    _, token, secret = hook
+    answers = [
+        signed_generic(client, token, f"guess-{n}", PAYLOAD, now()).status_code for n in range(32)
+    ]
+
+    assert answers[:30] == [401] * 30 and answers[30:] == [429, 429]
+    assert HookDelivery.objects.count() == 30
+    assert signed_generic(client, token, secret, PAYLOAD, now()).status_code == 202
