@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "convener.webforms",
     "convener.web",
     "convener.imports",
+    "convener.hooks",
 ]
 
 MIDDLEWARE = [

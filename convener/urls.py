@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("convener.segments.urls")),
     path("", include("convener.webforms.urls")),
     path("contacts/import/", include("convener.imports.urls")),
+    path("", include("convener.hooks.urls")),
     path("", include("convener.web.urls")),
 ]

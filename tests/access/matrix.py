@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from convener.connections.models import Connection
 from convener.crm.models import Contact, CustomField
+from convener.hooks.models import Webhook
 from convener.imports.models import ContactImport
 from convener.meetings.models import Meeting, MeetingAction
 from convener.segments.models import Segment, SegmentMember
 from convener.team.models import ApiToken, User
 from convener.webforms.models import FormField, Submission, WebForm
 from tests.access.people import Person
-from tests.access.world import CONNECTION_EMAIL, World
+from tests.access.world import CONNECTION_EMAIL, HOOK_SECRET, HOOK_TOKEN, World
 
 if TYPE_CHECKING:
     # What Django's test client answers: a response with .json(), named in django-stubs only.
@@ -1317,6 +1318,90 @@ PAGES += [
     # Without the signed address of a submission there is nothing to thank anyone for.
     Row("GET", "webform_done", public, 404, slug="matrixform"),
 ]
+
+
+# -- incoming webhooks: administrators' pages, and the address senders post to -----------
+
+
+def hook_has(**wanted: Any) -> Effect:
+    def effect(world: World, response: TestResponse) -> bool:
+        assert world.webhook is not None
+        found = Webhook.objects.filter(pk=world.webhook.pk).first()
+        return found is not None and all(getattr(found, k) == v for k, v in wanted.items())
+
+    return effect
+
+
+def hook_secret_rotated(world: World, response: TestResponse) -> bool:
+    assert world.webhook is not None
+    return Webhook.objects.get(pk=world.webhook.pk).secret != HOOK_SECRET
+
+
+def hook_removed(world: World, response: TestResponse) -> bool:
+    assert world.webhook is not None
+    return not Webhook.objects.filter(pk=world.webhook.pk).exists()
+
+
+def hook_form(name: str) -> Body:
+    return lambda w, u: {
+        "name": name,
+        "action": w.action.pk,
+        "preset": "generic",
+        "signature_header": "",
+        "event_id_path": "id",
+        "default_owner": "",
+        "secret": "",
+        "map-TOTAL_FORMS": "1",
+        "map-INITIAL_FORMS": "0",
+        "map-0-path": "contact.email",
+        "map-0-target": "email",
+    }
+
+
+HOOK_PAGES = [
+    Row("GET", "hooks", administrator, 200, effect=shows(lambda w: "Mautic bridge")),
+    Row("GET", "hook_new", administrator, 200),
+    Row(
+        "POST",
+        "hook_new",
+        administrator,
+        200,  # the page that shows the new address and secret, once
+        body=hook_form("HubSpot bridge"),
+        effect=lambda w, r: Webhook.objects.filter(name="HubSpot bridge").exists(),
+    ),
+    Row("GET", "hook", administrator, 200, target="webhook", effect=shows(lambda w: HOOK_TOKEN)),
+    Row("GET", "hook_edit", administrator, 200, target="webhook"),
+    Row(
+        "POST",
+        "hook_edit",
+        administrator,
+        302,
+        target="webhook",
+        body=hook_form("Renamed bridge"),
+        effect=hook_has(name="Renamed bridge"),
+    ),
+    Row("GET", "hook_rotate", administrator, 200, target="webhook"),
+    Row("POST", "hook_rotate", administrator, 200, target="webhook", effect=hook_secret_rotated),
+    Row(
+        "POST", "hook_enable", administrator, 302, target="webhook", effect=hook_has(enabled=False)
+    ),
+    Row("GET", "hook_delete", administrator, 200, target="webhook"),
+    Row("POST", "hook_delete", administrator, 302, target="webhook", effect=hook_removed),
+    Row(
+        "POST",
+        "hook_try",
+        administrator,
+        200,
+        target="webhook",
+        body=fixed({"sample": '{"contact": {"email": "try@client.example"}}'}),
+        effect=shows(lambda w: "try@client.example"),
+    ),
+    # Anyone may post to the address; without the signature everyone gets 401, and no
+    # page or session changes that.
+    Row("POST", "hook_receive", public, 401, slug=HOOK_TOKEN),
+    Row("GET", "hook_receive", public, 405, slug=HOOK_TOKEN),
+]
+PAGES += HOOK_PAGES
 
 # Not in the matrix: the Django admin (staff only, with its own model permissions).
 EXCLUDED_NAMESPACES = {"admin"}

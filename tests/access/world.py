@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from convener.connections.models import Connection
 from convener.crm.models import Contact, CustomField
+from convener.hooks.models import Webhook
 from convener.imports.models import ContactImport
 from convener.meetings.models import Delivery, Meeting, MeetingAction, MeetingState, Run
 from convener.meetings.triggers import TriggerKind, TriggerRef
@@ -23,6 +24,7 @@ from tests.access.support import zoom_meeting_on_own_account
 from tests.imports.support import csv_bytes, stored_import
 
 CONNECTION_EMAIL = "owner-zoom@example.com"
+HOOK_TOKEN, HOOK_SECRET = "matrix-hook-token", "matrix-hook-secret"
 IMPORTED_CSV = csv_bytes([["Email", "First name"], ["imported@client.example", "Ivy"]])
 
 
@@ -46,6 +48,7 @@ class World:
     custom_field: CustomField | None = None  # a text field no contact holds a value for
     web_form: WebForm | None = None  # the owner's published form, at /f/matrixform/
     web_form_field: FormField | None = None  # its email field
+    webhook: Webhook | None = None  # an incoming webhook running the action
 
     @property
     def owner_token(self) -> ApiToken:
@@ -122,7 +125,22 @@ def build_world() -> World:
         custom_field,
         web_form,
         web_form_field,
+        webhook=_webhook(admin, action),
     )
+
+
+def _webhook(admin: User, action: MeetingAction) -> Webhook:
+    """An administrator's webhook, at a known address and with a known secret."""
+    webhook = Webhook(
+        name="Mautic bridge",
+        action=action,
+        signature_header="Convener-Signature",
+        mapping=[{"path": "contact.email", "target": "email"}],
+        created_by=admin,
+    )
+    webhook.seal(token=HOOK_TOKEN, secret=HOOK_SECRET)
+    webhook.save()
+    return webhook
 
 
 def _launched(owner: User, action: MeetingAction, meeting: Meeting) -> Run:
