@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "convener.segments",
     "convener.web",
     "convener.imports",
+    "convener.workitems",
 ]
 
 MIDDLEWARE = [
