@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("convener.segments.urls")),
+    path("", include("convener.workitems.urls")),
     path("contacts/import/", include("convener.imports.urls")),
     path("", include("convener.web.urls")),
 ]

@@ -17,6 +17,7 @@ from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.segments.models import Segment, SegmentMember
 from convener.team.members import permissions
 from convener.team.models import ApiToken, User
+from convener.workitems.models import Job, JobStatus
 from tests.access.people import Person
 from tests.access.support import zoom_meeting_on_own_account
 from tests.imports.support import csv_bytes, stored_import
@@ -43,6 +44,7 @@ class World:
     # The organization's Zoom Server-to-Server account, with a default host.
     zoom_organization: Connection | None = None
     custom_field: CustomField | None = None  # a text field no contact holds a value for
+    job: Job | None = None  # a scheduled job for the owner's contact, nobody allocated
 
     @property
     def owner_token(self) -> ApiToken:
@@ -111,6 +113,19 @@ def build_world() -> World:
         contact_import,
         zoom_organization,
         custom_field,
+        job=_job(contact),
+    )
+
+
+def _job(contact: Contact) -> Job:
+    start = timezone.now() + timedelta(days=3)
+    return Job.objects.create(
+        title="Matrix job",
+        contact=contact,
+        timezone="Europe/Berlin",
+        start=start,
+        end=start + timedelta(hours=1),
+        status=JobStatus.PENDING_ALLOCATION,
     )
 
 
