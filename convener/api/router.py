@@ -2,7 +2,17 @@
 
 from ninja import Swagger
 
-from convener.api import actions, contacts, errors, lifecycle, meetings, plans, runs, segments
+from convener.api import (
+    actions,
+    contacts,
+    errors,
+    lifecycle,
+    meetings,
+    plans,
+    runs,
+    segments,
+    workitems,
+)
 from convener.api.auth import AUTH
 from convener.api.openapi import ConvenerAPI
 from convener.api.parser import StoredTextParser
@@ -25,3 +35,4 @@ api.add_router("", actions.router)
 api.add_router("", lifecycle.router)
 api.add_router("", segments.router)
 api.add_router("", runs.router)
+api.add_router("", workitems.router)

@@ -1320,3 +1320,51 @@ PAGES += [
     Row("POST", "meeting_provider_remove", administrator, 200),
     Row("POST", "meeting_automation", administrator, 302, body=lambda w, u: {"enabled": "off"}),
 ]
+
+
+def api_job(world: World, user: User | None) -> dict[str, Any]:
+    return {"title": "API job", "contact_id": world.contact.pk, "timezone": "Europe/Berlin"}
+
+
+def allocate_owner(world: World, user: User | None) -> dict[str, Any]:
+    return {"user_id": world.owner.pk}
+
+
+API += [
+    Row("GET", "/api/v1/jobs", signed_in, 200),
+    Row(
+        "POST",
+        "/api/v1/jobs",
+        schedule_for_contact,
+        201,
+        body=api_job,
+        effect=job_titled("API job"),
+    ),
+    Row(
+        "GET", "/api/v1/jobs/{job_id}", view("contacts"), 200, effect=shows(lambda w: "Matrix job")
+    ),
+    Row(
+        "PATCH",
+        "/api/v1/jobs/{job_id}",
+        edit("contacts"),
+        200,
+        body=lambda w, u: {"title": "API renamed"},
+        effect=job_titled("API renamed"),
+    ),
+    Row(
+        "POST",
+        "/api/v1/jobs/{job_id}/status",
+        edit("contacts"),
+        200,
+        body=lambda w, u: {"status": "cancelled"},
+        effect=job_cancelled,
+    ),
+    Row("POST", "/api/v1/jobs/{job_id}/allocations", edit("contacts"), 200, body=allocate_owner),
+    Row(
+        "POST",
+        "/api/v1/jobs/{job_id}/allocations/respond",
+        answer_as_resource,
+        200,
+        body=lambda w, u: {"state": "confirmed"},
+    ),
+]

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ class Seeded:
     actions: list[int]
     segments: list[int]
     runs: list[int]
+    jobs: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -111,7 +112,34 @@ def _seed() -> Seeded:
         actions=[action.pk],
         segments=_seed_segments(user, contacts),
         runs=[run.pk],
+        jobs=_seed_jobs(user, contacts),
     )
+
+
+def _seed_jobs(user: Any, contacts: list[Any]) -> list[int]:
+    """A scheduled job with the member as its resource, and one not scheduled yet."""
+    from convener.workitems import changes
+    from tests.dates import winter_day
+
+    start = datetime.combine(winter_day(), clock(9), tzinfo=UTC)
+    scheduled = changes.save_job(
+        None,
+        changes.JobFields(
+            title="Seeded job",
+            timezone="Europe/Berlin",
+            contact=contacts[0],
+            start=start,
+            end=start + timedelta(hours=1),
+            resources=[user],
+        ),
+        by=user,
+    )
+    queued = changes.save_job(
+        None,
+        changes.JobFields(title="Queued job", timezone="UTC", contact=contacts[1]),
+        by=user,
+    )
+    return [scheduled.pk, queued.pk]
 
 
 def _seed_segments(user: Any, contacts: list[Any]) -> list[int]:
@@ -157,6 +185,9 @@ def _aim_at_seeded_rows(case: Any, seeded: Seeded) -> None:
         and contact_ids[0] % 5
     ):
         body["contact_ids"] = [seeded.contacts[i % len(seeded.contacts)] for i in contact_ids]
+    contact = body.get("contact_id")
+    if isinstance(contact, int) and contact > 0 and contact % 5:
+        body["contact_id"] = seeded.contacts[contact % len(seeded.contacts)]
     action = body.get("action_id")
     if isinstance(action, int) and action > 0 and action % 5:
         body["action_id"] = seeded.actions[action % len(seeded.actions)]
@@ -168,6 +199,7 @@ _ROWS = {
     "action_id": "actions",
     "segment_id": "segments",
     "run_id": "runs",
+    "job_id": "jobs",
 }
 
 
