@@ -98,7 +98,12 @@ def job_list(request: HttpRequest) -> HttpResponse:
 def _meeting_context(job: Job) -> dict[str, Any]:
     meeting = automation.meeting_of(job)
     settings = MeetingAutomation.current()
-    waiting = job.status == JobStatus.READY and meeting is None and not job.meeting_problem
+    # Dispatched: a resource may confirm any moment, and the link follows at once.
+    waiting = (
+        job.status in {JobStatus.DISPATCHED, JobStatus.READY}
+        and meeting is None
+        and not job.meeting_problem
+    )
     return {
         "job": job,
         "meeting": meeting,
@@ -227,4 +232,15 @@ def my_jobs(request: HttpRequest) -> HttpResponse:
     for job in jobs:
         allocation = job.allocations.filter(resource=request.user).first()
         rows.append({"job": job, "meeting": automation.meeting_of(job), "mine": allocation})
-    return render(request, "workitems/mine.html", {"rows": rows, "states": AllocationState})
+    # A Ready job whose link is still being made: the list reloads itself until it is there.
+    waiting = any(
+        r["job"].status == JobStatus.READY
+        and not r["job"].meeting_problem
+        and (r["meeting"] is None or not settled(r["meeting"]))
+        for r in rows
+    )
+    return render(
+        request,
+        "workitems/mine.html",
+        {"rows": rows, "states": AllocationState, "waiting": waiting},
+    )
