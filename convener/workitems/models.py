@@ -131,6 +131,10 @@ class MeetingAutomation(models.Model):
     send_ics = models.BooleanField(default=True)
     # A job that leaves Ready before it starts keeps its meeting unless this is on.
     cancel_when_unready = models.BooleanField(default=False)
+    # The incoming status webhook: its address holds `webhook_key`, and every call is
+    # signed with `webhook_secret` (HMAC-SHA256 of the body). Empty: switched off.
+    webhook_key = models.CharField(max_length=64, blank=True)
+    webhook_secret = models.CharField(max_length=64, blank=True)
     authorized_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -138,6 +142,12 @@ class MeetingAutomation(models.Model):
 
     def __str__(self) -> str:
         return f"Meeting automation ({self.provider or 'no provider'})"
+
+    def renew_webhook(self) -> None:
+        """A new address and secret for the status webhook; the old ones stop working."""
+        self.webhook_key = secrets.token_urlsafe(18)
+        self.webhook_secret = secrets.token_urlsafe(32)
+        self.save()
 
     @classmethod
     def current(cls) -> MeetingAutomation:

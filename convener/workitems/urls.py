@@ -1,5 +1,6 @@
 from django.urls import path
 
+from convener.workitems import webhook
 from convener.workitems.views import configuration, feed, jobs
 
 urlpatterns = [
@@ -22,4 +23,6 @@ urlpatterns = [
         name="meeting_provider_remove",
     ),
     path("virtual-meetings/automation/", configuration.save_automation, name="meeting_automation"),
+    path("virtual-meetings/webhook/", configuration.renew_webhook, name="meeting_webhook"),
+    path("hooks/jobs/<slug:slug>/", webhook.job_status_hook, name="job_status_hook"),
 ]

@@ -1319,6 +1319,9 @@ PAGES += [
     ),
     Row("POST", "meeting_provider_remove", administrator, 200),
     Row("POST", "meeting_automation", administrator, 302, body=lambda w, u: {"enabled": "off"}),
+    Row("POST", "meeting_webhook", administrator, 302),
+    # Public, found by its key only (none is made in the world): no such webhook.
+    Row("POST", "job_status_hook", public, 404, slug="no-such-hook"),
 ]
 
 

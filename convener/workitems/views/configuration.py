@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from convener.connections.models import Connection
@@ -34,7 +35,8 @@ def _organization_account(slug: str) -> Connection | None:
 def _page(request: HttpRequest, **extra: Any) -> HttpResponse:
     settings = MeetingAutomation.current()
     slug = settings.provider if settings.provider in PROVIDERS else ""
-    tab = "automation" if request.GET.get("tab") == "automation" else "provider"
+    tab = request.GET.get("tab", "")
+    tab = tab if tab in {"automation", "webhook"} else "provider"
     context = {
         "settings": settings,
         "tab": extra.pop("tab", tab),
@@ -47,6 +49,11 @@ def _page(request: HttpRequest, **extra: Any) -> HttpResponse:
         "no_provider": automation.provider_missing(settings),
         "automation_off": False,  # this page says it in its own tab
         "confirm_remove": request.GET.get("remove") == "1",
+        "webhook_url": request.build_absolute_uri(
+            reverse("job_status_hook", args=[settings.webhook_key])
+        )
+        if settings.webhook_key
+        else "",
     }
     context.update(extra)
     return render(request, "workitems/configuration.html", context)
@@ -128,7 +135,15 @@ def save_automation(request: HttpRequest) -> HttpResponse:
     return redirect(f"{_url()}?tab=automation")
 
 
-def _url() -> str:
-    from django.urls import reverse
+@login_required
+@require_POST
+def renew_webhook(request: HttpRequest) -> HttpResponse:
+    """A new address and secret for the incoming status webhook (the old stop working)."""
+    access.require_admin(request.user)
+    MeetingAutomation.current().renew_webhook()
+    messages.success(request, "New webhook address and secret made; the old ones no longer work.")
+    return redirect(f"{_url()}?tab=webhook")
 
+
+def _url() -> str:
     return reverse("meeting_configuration")

@@ -229,16 +229,18 @@ def my_jobs(request: HttpRequest) -> HttpResponse:
         .distinct()[:100]
     )
     rows = []
+    waiting = False
     for job in jobs:
         allocation = job.allocations.filter(resource=request.user).first()
-        rows.append({"job": job, "meeting": automation.meeting_of(job), "mine": allocation})
-    # A Ready job whose link is still being made: the list reloads itself until it is there.
-    waiting = any(
-        r["job"].status == JobStatus.READY
-        and not r["job"].meeting_problem
-        and (r["meeting"] is None or not settled(r["meeting"]))
-        for r in rows
-    )
+        meeting = automation.meeting_of(job)
+        rows.append({"job": job, "meeting": meeting, "mine": allocation})
+        # A Ready job whose link is still being made: the list reloads itself until
+        # it is there.
+        waiting = waiting or (
+            job.status == JobStatus.READY
+            and not job.meeting_problem
+            and (meeting is None or not settled(meeting))
+        )
     return render(
         request,
         "workitems/mine.html",
