@@ -35,9 +35,11 @@ class Job(models.Model):
     start = models.DateTimeField(null=True, blank=True)
     end = models.DateTimeField(null=True, blank=True)
     timezone = models.CharField(max_length=64, validators=[validate_timezone])
+    # Deleting a contact deletes its jobs: their meetings were cancelled with the
+    # contact's other upcoming meetings first (convener.scheduling.removal).
     contact = models.ForeignKey(
         "crm.Contact",
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="jobs",
         help_text="The primary contact",
     )

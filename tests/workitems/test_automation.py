@@ -179,3 +179,25 @@ def test_a_job_leaving_ready_keeps_its_meeting_unless_the_option_says_otherwise(
     # Ready again: a new meeting, not the cancelled one.
     second = make_ready(job, resource, capture)
     assert second is not None and second.pk != first.pk
+
+
+def test_deleting_the_contact_cancels_the_jobs_meeting_and_deletes_the_job(
+    client: Any,
+    admin: User,
+    member: User,
+    contact: Contact,
+    resource: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from convener.scheduling.removal import delete_contacts
+    from convener.workitems.models import Job
+
+    authorize(client, admin, "jitsi")
+    job = new_job(contact, resource)
+    meeting = make_ready(job, resource, django_capture_on_commit_callbacks)
+    assert meeting is not None
+    outcome = delete_contacts(member, Contact.objects.filter(pk=contact.pk))
+    assert outcome.deleted and outcome.cancelled == 1
+    assert not Job.objects.filter(pk=job.pk).exists()
+    meeting.refresh_from_db()
+    assert meeting.cancel_requested

@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('attendees', models.ManyToManyField(blank=True, related_name='attended_jobs', to='crm.contact')),
-                ('contact', models.ForeignKey(help_text='The primary contact', on_delete=django.db.models.deletion.PROTECT, related_name='jobs', to='crm.contact')),
+                ('contact', models.ForeignKey(help_text='The primary contact', on_delete=django.db.models.deletion.CASCADE, related_name='jobs', to='crm.contact')),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
