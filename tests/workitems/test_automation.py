@@ -201,3 +201,20 @@ def test_deleting_the_contact_cancels_the_jobs_meeting_and_deletes_the_job(
     assert not Job.objects.filter(pk=job.pk).exists()
     meeting.refresh_from_db()
     assert meeting.cancel_requested
+
+
+def test_zoom_meetings_get_the_automations_password(
+    client: Any,
+    admin: User,
+    contact: Contact,
+    resource: User,
+    zoom: Any,
+    smtp_server: Inbox,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    authorize(client, admin, "zoom")
+    configure(passcode="k3y9")
+    meeting = make_ready(new_job(contact, resource), resource, django_capture_on_commit_callbacks)
+    assert meeting is not None and meeting.passcode == "k3y9"
+    (invitation,) = invites(smtp_server, CONTACT)
+    assert "Passcode: k3y9" in invitation.description
