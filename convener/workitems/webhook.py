@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from convener.team.models import User
-from convener.workitems import changes
+from convener.workitems import changes, throttle
 from convener.workitems.models import Job, MeetingAutomation
 
 MAX_BODY = 16_384
@@ -68,6 +68,8 @@ def _apply(data: dict[str, Any]) -> Job:
 @require_POST
 def job_status_hook(request: HttpRequest, slug: str) -> HttpResponse:
     """`slug`: the webhook's key."""
+    if throttle.too_many(request, "status-hook"):
+        return _errors({"body": "too many calls; try again in a minute"}, 429)
     settings = MeetingAutomation.current()
     if not settings.webhook_key or not hmac.compare_digest(slug, settings.webhook_key):
         raise Http404("no such webhook")

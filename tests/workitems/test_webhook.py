@@ -76,3 +76,18 @@ def test_an_impossible_move_is_refused_naming_the_reason(
     assert error["field"] == "status" and "cannot go from Pending Dispatch" in error["message"]
     assert call(client, hook, {"job_id": "x"}).json()["errors"][0]["field"] == "job_id"
     assert call(client, hook, ["not", "an", "object"]).status_code == 422
+
+
+def test_a_flood_of_calls_is_answered_429(
+    client: Client, hook: MeetingAutomation, settings: Any, monkeypatch: Any
+) -> None:
+    from django.core.cache import cache
+
+    from convener.workitems import throttle
+
+    cache.clear()
+    monkeypatch.setattr(throttle, "CALLS_PER_WINDOW", 2)
+    answers = [call(client, hook, {"job_id": 1}).status_code for _ in range(3)]
+    assert answers == [422, 422, 429]
+    assert client.get("/calendar/no-such-feed/jobs.ics").status_code == 404
+    cache.clear()

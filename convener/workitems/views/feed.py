@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from convener.team.models import User
+from convener.workitems import throttle
 from convener.workitems.feed import build_feed
 from convener.workitems.models import FeedToken
 
@@ -40,6 +41,10 @@ def job_feed_change(request: HttpRequest) -> HttpResponse:
 
 def job_feed_ics(request: HttpRequest, slug: str) -> HttpResponse:
     """`slug`: the feed's secret (URL-safe base64, a valid slug)."""
+    if throttle.too_many(request, "job-feed"):
+        response = HttpResponse("Too many requests; try again in a minute.", status=429)
+        response["Retry-After"] = str(throttle.WINDOW_SECONDS)
+        return response
     token = FeedToken.objects.select_related("user").filter(secret=slug).first()
     if token is None or not token.user.is_active:
         raise Http404("no such calendar")
