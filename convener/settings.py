@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "convener.web",
     "convener.imports",
     "convener.hooks",
+    "convener.workitems",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ from convener.api import (
     plans,
     runs,
     segments,
+    workitems,
 )
 from convener.api.auth import AUTH
 from convener.api.openapi import ConvenerAPI
@@ -36,3 +37,4 @@ api.add_router("", lifecycle.router)
 api.add_router("", segments.router)
 api.add_router("", runs.router)
 api.add_router("", forms.router)
+api.add_router("", workitems.router)

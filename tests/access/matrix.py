@@ -22,6 +22,7 @@ from convener.meetings.models import Meeting, MeetingAction
 from convener.segments.models import Segment, SegmentMember
 from convener.team.models import ApiToken, User
 from convener.webforms.models import FormField, Submission, WebForm
+from convener.workitems.models import Job, MeetingAutomation
 from tests.access.people import Person
 from tests.access.world import CONNECTION_EMAIL, HOOK_SECRET, HOOK_TOKEN, World
 
@@ -1405,3 +1406,162 @@ PAGES += HOOK_PAGES
 
 # Not in the matrix: the Django admin (staff only, with its own model permissions).
 EXCLUDED_NAMESPACES = {"admin"}
+
+
+# -- work items (jobs) and their virtual meetings ------------------------------------------
+# A job goes with its primary contact: seen with the contact, changed with it. Its
+# resources answer for themselves (nobody is allocated to the world's job).
+
+
+def answer_as_resource(person: Person) -> str:
+    if not person.signed_in:
+        return ANONYMOUS
+    return FORBIDDEN if person.sees("contacts") else HIDDEN
+
+
+def add_job(person: Person) -> str:
+    """The contact is named in the form: refused next to the field, not with a 403."""
+    if not person.signed_in:
+        return ANONYMOUS
+    return ALLOWED if person.changes("contacts") else FORM_ERROR
+
+
+def job_form(title: str) -> Body:
+    def body(world: World, user: User | None) -> dict[str, Any]:
+        return {
+            "title": title,
+            "contact": world.contact.email,
+            "timezone": "Europe/Berlin",
+            "start": "2031-05-04T09:00",
+            "end": "2031-05-04T10:00",
+        }
+
+    return body
+
+
+def job_titled(title: str) -> Effect:
+    return lambda world, response: Job.objects.filter(title=title).exists()
+
+
+def job_cancelled(world: World, response: TestResponse) -> bool:
+    assert world.job is not None
+    return Job.objects.get(pk=world.job.pk).status == "cancelled"
+
+
+def automation_has(**wanted: Any) -> Effect:
+    def effect(world: World, response: TestResponse) -> bool:
+        settings = MeetingAutomation.current()
+        return all(getattr(settings, name) == value for name, value in wanted.items())
+
+    return effect
+
+
+PAGES += [
+    Row("GET", "jobs", signed_in, 200),
+    Row("GET", "my_jobs", signed_in, 200),
+    Row("GET", "job_new", signed_in, 200),
+    Row(
+        "POST",
+        "job_new",
+        add_job,
+        302,
+        body=job_form("Matrix new job"),
+        effect=job_titled("Matrix new job"),
+    ),
+    Row("GET", "job", view("contacts"), 200, target="job", effect=shows(lambda w: "Matrix job")),
+    Row("GET", "job_edit", edit("contacts"), 200, target="job"),
+    Row(
+        "POST",
+        "job_edit",
+        edit("contacts"),
+        302,
+        target="job",
+        body=job_form("Renamed job"),
+        effect=job_titled("Renamed job"),
+    ),
+    Row(
+        "POST",
+        "job_move",
+        edit("contacts"),
+        302,
+        target="job",
+        body=lambda w, u: {"status": "cancelled"},
+        effect=job_cancelled,
+    ),
+    Row(
+        "POST",
+        "job_respond",
+        answer_as_resource,
+        302,
+        target="job",
+        body=lambda w, u: {"state": "confirmed"},
+    ),
+    Row("GET", "job_meeting", view("contacts"), 200, target="job"),
+    Row("POST", "job_meeting", edit("contacts"), 200, target="job"),
+    Row("GET", "job_feed", signed_in, 200),
+    Row("POST", "job_feed_change", signed_in, 302, body=lambda w, u: {"action": "renew"}),
+    # A feed is found only by its secret: a wrong one is no feed, for anyone.
+    Row("GET", "job_feed_ics", public, 404, slug="no-such-feed"),
+    Row("GET", "meeting_configuration", administrator, 200),
+    Row(
+        "POST",
+        "meeting_provider",
+        administrator,
+        302,
+        body=lambda w, u: {"provider": "jitsi"},
+        effect=automation_has(provider="jitsi"),
+    ),
+    Row("POST", "meeting_provider_remove", administrator, 200),
+    Row("POST", "meeting_automation", administrator, 302, body=lambda w, u: {"enabled": "off"}),
+    Row("POST", "meeting_webhook", administrator, 302),
+    # Public, found by its key only (none is made in the world): no such webhook.
+    Row("POST", "job_status_hook", public, 404, slug="no-such-hook"),
+]
+
+
+def api_job(world: World, user: User | None) -> dict[str, Any]:
+    return {"title": "API job", "contact_id": world.contact.pk, "timezone": "Europe/Berlin"}
+
+
+def allocate_owner(world: World, user: User | None) -> dict[str, Any]:
+    return {"user_id": world.owner.pk}
+
+
+API += [
+    Row("GET", "/api/v1/jobs", signed_in, 200),
+    Row(
+        "POST",
+        "/api/v1/jobs",
+        schedule_for_contact,
+        201,
+        body=api_job,
+        effect=job_titled("API job"),
+    ),
+    Row(
+        "GET", "/api/v1/jobs/{job_id}", view("contacts"), 200, effect=shows(lambda w: "Matrix job")
+    ),
+    Row(
+        "PATCH",
+        "/api/v1/jobs/{job_id}",
+        edit("contacts"),
+        200,
+        body=lambda w, u: {"title": "API renamed"},
+        effect=job_titled("API renamed"),
+    ),
+    Row(
+        "POST",
+        "/api/v1/jobs/{job_id}/status",
+        edit("contacts"),
+        200,
+        body=lambda w, u: {"status": "cancelled"},
+        effect=job_cancelled,
+    ),
+    Row("POST", "/api/v1/jobs/{job_id}/allocations", edit("contacts"), 200, body=allocate_owner),
+    Row(
+        "POST",
+        "/api/v1/jobs/{job_id}/allocations/respond",
+        answer_as_resource,
+        200,
+        body=lambda w, u: {"state": "confirmed"},
+    ),
+]

@@ -19,6 +19,7 @@ from convener.segments.models import Segment, SegmentMember
 from convener.team.members import permissions
 from convener.team.models import ApiToken, User
 from convener.webforms.models import FormField, WebForm
+from convener.workitems.models import Job, JobStatus
 from tests.access.people import Person
 from tests.access.support import zoom_meeting_on_own_account
 from tests.imports.support import csv_bytes, stored_import
@@ -49,6 +50,7 @@ class World:
     web_form: WebForm | None = None  # the owner's published form, at /f/matrixform/
     web_form_field: FormField | None = None  # its email field
     webhook: Webhook | None = None  # an incoming webhook running the action
+    job: Job | None = None  # a scheduled job for the owner's contact, nobody allocated
 
     @property
     def owner_token(self) -> ApiToken:
@@ -126,6 +128,19 @@ def build_world() -> World:
         web_form,
         web_form_field,
         webhook=_webhook(admin, action),
+        job=_job(contact),
+    )
+
+
+def _job(contact: Contact) -> Job:
+    start = timezone.now() + timedelta(days=3)
+    return Job.objects.create(
+        title="Matrix job",
+        contact=contact,
+        timezone="Europe/Berlin",
+        start=start,
+        end=start + timedelta(hours=1),
+        status=JobStatus.PENDING_ALLOCATION,
     )
 
 

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ class Seeded:
     segments: list[int]
     runs: list[int]
     forms: list[int] = field(default_factory=list)
+    jobs: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -113,6 +114,7 @@ def _seed() -> Seeded:
         segments=_seed_segments(user, contacts),
         runs=[run.pk],
         forms=_seed_forms(user, contacts[0]),
+        jobs=_seed_jobs(user, contacts),
     )
 
 
@@ -123,6 +125,32 @@ def _seed_forms(user: Any, contact: Any) -> list[int]:
     form = WebForm.objects.create(name="Demo", owner=user, published=True)
     Submission.objects.create(form=form, nonce="seeded", values={"email": contact.email})
     return [form.pk]
+
+
+def _seed_jobs(user: Any, contacts: list[Any]) -> list[int]:
+    """A scheduled job with the member as its resource, and one not scheduled yet."""
+    from convener.workitems import changes
+    from tests.dates import winter_day
+
+    start = datetime.combine(winter_day(), clock(9), tzinfo=UTC)
+    scheduled = changes.save_job(
+        None,
+        changes.JobFields(
+            title="Seeded job",
+            timezone="Europe/Berlin",
+            contact=contacts[0],
+            start=start,
+            end=start + timedelta(hours=1),
+            resources=[user],
+        ),
+        by=user,
+    )
+    queued = changes.save_job(
+        None,
+        changes.JobFields(title="Queued job", timezone="UTC", contact=contacts[1]),
+        by=user,
+    )
+    return [scheduled.pk, queued.pk]
 
 
 def _seed_segments(user: Any, contacts: list[Any]) -> list[int]:
@@ -168,6 +196,9 @@ def _aim_at_seeded_rows(case: Any, seeded: Seeded) -> None:
         and contact_ids[0] % 5
     ):
         body["contact_ids"] = [seeded.contacts[i % len(seeded.contacts)] for i in contact_ids]
+    contact = body.get("contact_id")
+    if isinstance(contact, int) and contact > 0 and contact % 5:
+        body["contact_id"] = seeded.contacts[contact % len(seeded.contacts)]
     action = body.get("action_id")
     if isinstance(action, int) and action > 0 and action % 5:
         body["action_id"] = seeded.actions[action % len(seeded.actions)]
@@ -180,6 +211,7 @@ _ROWS = {
     "segment_id": "segments",
     "run_id": "runs",
     "form_id": "forms",
+    "job_id": "jobs",
 }
 
 
