@@ -21,6 +21,7 @@ from convener.dispatch import pacing, parking
 from convener.dispatch.announce import invite
 from convener.dispatch.backoff import max_attempts, retry_delay
 from convener.dispatch.release import release
+from convener.dispatch.request_pacing import StepPacer
 from convener.invitations.notices import notify_link_failed
 from convener.meetings.models import Attempt, Meeting, MeetingState
 from convener.meetings.state import COUNTED_WRITES, Operation, next_operation
@@ -189,7 +190,10 @@ class ProviderStep:
     def _call(self, tried_before: bool) -> MeetingInfo | None:
         meeting = self.meeting
         provider = build_provider(
-            meeting.provider, meeting.connection, meeting.host.email if meeting.host else None
+            meeting.provider,
+            meeting.connection,
+            meeting.host.email if meeting.host else None,
+            before_request=StepPacer(self.lane, _rate(meeting)),
         )
         try:
             if self.operation == Operation.CREATE:
@@ -228,7 +232,7 @@ class ProviderStep:
             return
         # Still waiting for a link (a pending conference); a cancel goes on to its emails
         # at once.
-        pending = self.operation != Operation.CANCEL and meeting.state == MeetingState.LINK_FAILED
+        pending = self.operation != Operation.CANCEL and meeting.state == MeetingState.LINK_PENDING
         if pending:
             release(meeting, due_in=10.0)
         else:  # with nothing left (invitations off), no empty pass through the queue
@@ -375,10 +379,11 @@ def _apply(meeting: Meeting, operation: Operation, info: MeetingInfo | None) -> 
         # refresh only reads the link: it must not mark a pending update as done.
         meeting.remote_sequence = meeting.sequence
     if info.pending or not info.join_url:
-        # Made, but no link yet (a pending Google conference): read it again soon.
-        meeting.state = MeetingState.LINK_FAILED
+        # Made, but no link yet (a pending Google conference): read it again soon. A
+        # state of its own: nothing has failed, the provider is finishing the link.
+        meeting.state = MeetingState.LINK_PENDING
         meeting.state_reason = (
-            f"{provider_class(meeting.provider).name} is still preparing the link"
+            f"waiting for {provider_class(meeting.provider).name} to finish the link"
         )
         return
     if not meeting.manual_link:

@@ -112,7 +112,9 @@ def link_of(meeting_id: str) -> MeetingInfo:
 def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedProvider]:
     scripted = ScriptedProvider()
 
-    def build(slug: str, connection: Connection | None, host_email: str | None) -> Provider:
+    def build(
+        slug: str, connection: Connection | None, host_email: str | None, **hooks: Any
+    ) -> Provider:
         return scripted
 
     monkeypatch.setattr("convener.dispatch.provider_step.build_provider", build)
