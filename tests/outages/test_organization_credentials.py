@@ -78,6 +78,8 @@ def test_credentials_entered_again_with_another_user_repair_the_account_and_resu
         assert meeting.state == MeetingState.WAITING_CONNECTION, meeting.state_reason
     page = client.get("/connections/").content.decode()
     assert "Re-enter credentials" in page
+    # The page and the reconnect that follows count the same meetings.
+    assert "2 meetings wait for the reconnect" in page
 
     answer = enter_credentials(client, zoom.app.s2s_client_secret, "carol@example.com")
     assert answer.status_code == 302, answer.content.decode()
