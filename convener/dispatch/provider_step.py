@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from convener.connections.configuration import provider_settings
 from convener.connections.factory import build_provider
 from convener.connections.models import Connection
 from convener.dispatch import pacing, parking
@@ -193,7 +194,12 @@ class ProviderStep:
             meeting.provider,
             meeting.connection,
             meeting.host.email if meeting.host else None,
-            before_request=StepPacer(self.lane, _rate(meeting)),
+            before_request=StepPacer(
+                self.lane,
+                _rate(meeting),
+                lease_until=meeting.lease_until,
+                timeout=provider_settings().timeout,
+            ),
         )
         try:
             if self.operation == Operation.CREATE:
