@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from convener.connections.configuration import provider_settings
 from convener.connections.models import Connection
@@ -54,13 +55,8 @@ def save_connection(
     """Create the connection, or update the one of the same account (a reconnect)."""
     from datetime import UTC, datetime
 
-    match = Connection.objects.filter(
-        provider=recipe.slug, level=level, external_id=identity.external_id
-    )
-    if level == Connection.Level.USER:
-        match = match.filter(user=user)
     with transaction.atomic():
-        connection = match.select_for_update().first() or Connection(
+        connection = _same_account(recipe, level, user, identity) or Connection(
             provider=recipe.slug, level=level, user=user
         )
         connection.kind = kind
@@ -74,5 +70,26 @@ def save_connection(
         connection.access_expires_at = (
             datetime.fromtimestamp(expires_at, UTC) if expires_at else None
         )
+        connection.connected_at = timezone.now()
         connection.save()
     return connection
+
+
+def _same_account(
+    recipe: ProviderRecipe, level: str, user: User, identity: AccountIdentity
+) -> Connection | None:
+    """The saved connection these credentials repair, locked (the row lock is what a
+    worker about to park a meeting on it waits for).
+
+    A user's account is matched by the provider's id of it. An organization has one
+    account per provider: credentials entered again repair it, whoever was the user they
+    were checked with (that user is only the check; the organization account's id is
+    read through them, so it changes with them)."""
+    match = Connection.objects.select_for_update().filter(provider=recipe.slug, level=level)
+    if level == Connection.Level.USER:
+        return match.filter(user=user, external_id=identity.external_id).first()
+    return (
+        match.filter(external_id=identity.external_id).first()
+        or match.exclude(status=Connection.Status.ACTIVE).order_by("created_at", "pk").first()
+        or match.order_by("created_at", "pk").first()
+    )

@@ -63,6 +63,10 @@ class Connection(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When the account was last connected or reconnected (not when a token was renewed):
+    # a step that read the row before this moment judged an older state of the account,
+    # so its "needs reconnecting" must not park a meeting.
+    connected_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["provider", "level", "account_email"]

@@ -4,6 +4,9 @@ the meetings that waited for it is scheduling's: convener.scheduling.resume.)"""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from enum import Enum
+from typing import Final
 
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
@@ -14,21 +17,48 @@ from convener.team.models import User
 log = logging.getLogger(__name__)
 
 
+class Unset(Enum):
+    """No (re)connection named: mark whatever the connection's credentials are now."""
+
+    TOKEN = 0
+
+
+UNSET: Final = Unset.TOKEN
+
+
 def _owners(connection: Connection) -> list[User]:
     if connection.level == Connection.Level.USER and connection.user is not None:
         return [connection.user]
     return list(User.objects.filter(is_superuser=True, is_active=True))
 
 
-def mark_needs_reconnect(connection_id: int, reason: str) -> None:
+def mark_needs_reconnect(
+    connection_id: int, reason: str, *, connected_at: datetime | Unset | None = UNSET
+) -> None:
     """Mark the connection and email its owner, once (only on the change of state)."""
-    changed = Connection.objects.filter(pk=connection_id, status=Connection.Status.ACTIVE).update(
-        status=Connection.Status.NEEDS_RECONNECT, status_reason=reason[:1000]
-    )
-    if not changed:
-        return
+    if flag_needs_reconnect(connection_id, reason, connected_at=connected_at):
+        tell_owners(connection_id, reason)
+
+
+def flag_needs_reconnect(
+    connection_id: int, reason: str, *, connected_at: datetime | Unset | None = UNSET
+) -> bool:
+    """Mark an active connection "needs reconnect"; True when this changed its state.
+
+    `connected_at`: the (re)connection the caller's judgement is about; when the account
+    was reconnected since, the refusal was of the old credentials and nothing is marked."""
+    active = Connection.objects.filter(pk=connection_id, status=Connection.Status.ACTIVE)
+    if not isinstance(connected_at, Unset):
+        active = active.filter(connected_at=connected_at)
+    changed = active.update(status=Connection.Status.NEEDS_RECONNECT, status_reason=reason[:1000])
+    if changed:
+        log.warning("connection %s needs reconnecting: %s", connection_id, reason)
+    return bool(changed)
+
+
+def tell_owners(connection_id: int, reason: str) -> None:
+    """Email the owners of a connection just marked "needs reconnect" (best effort)."""
     connection = Connection.objects.select_related("user").get(pk=connection_id)
-    log.warning("connection %s needs reconnecting: %s", connection_id, reason)
     recipients = [u.email for u in _owners(connection) if u.email]
     if not recipients or not settings.SMTP_HOST:
         return  # the connections page and the banner show it
@@ -38,8 +68,9 @@ def mark_needs_reconnect(connection_id: int, reason: str) -> None:
             subject=f"Reconnect your {connection.provider} account {who}",
             message=(
                 f"Convener can no longer use the {connection.provider} account {who}:\n"
-                f"{reason}\n\nMeetings that need it are waiting and will be created as soon as "
-                f"you reconnect it at {settings.SITE_URL}/connections/ ."
+                f"{reason}\n\nThe meetings that need it wait, and so do those asked for "
+                "until then (forms, campaigns and launches keep them): they are made as soon "
+                f"as you reconnect it at {settings.SITE_URL}/connections/ ."
             ),
             from_email=settings.EMAIL_FROM,
             recipient_list=recipients,

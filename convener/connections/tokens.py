@@ -67,7 +67,10 @@ class ConnectionTokenSource:
 
     def token(self) -> str:
         connection, self._loaded = self._loaded, None
-        if connection is None:
+        if connection is None or connection.status != Connection.Status.ACTIVE:
+            # A row read as "needs reconnecting" may be older than a reconnect that has
+            # happened since (the caller read it, then waited for its pacing slot): only
+            # the row as it is now may refuse the call.
             connection = Connection.objects.get(pk=self.connection_id)
         self._usable(connection)
         slot = self._slot(connection.secrets)

@@ -15,11 +15,14 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from convener.connections.configuration import provider_settings
 from convener.connections.factory import build_provider
-from convener.dispatch import pacing
+from convener.connections.models import Connection
+from convener.dispatch import pacing, parking
 from convener.dispatch.announce import invite
 from convener.dispatch.backoff import max_attempts, retry_delay
 from convener.dispatch.release import release
+from convener.dispatch.request_pacing import StepPacer
 from convener.invitations.notices import notify_link_failed
 from convener.meetings.models import Attempt, Meeting, MeetingState
 from convener.meetings.state import COUNTED_WRITES, Operation, next_operation
@@ -69,9 +72,17 @@ class ProviderStep:
         self.cap = self.kind.capabilities.daily_writes_per_host
         self.counted = self.cap is not None and self.operation in COUNTED_WRITES
         self.host = _quota_host(self.meeting)
+        connection = self.meeting.connection
+        # The (re)connection this step judges the account by (see dispatch.parking).
+        self.seen_connected_at = connection.connected_at if connection is not None else None
 
     def run(self) -> None:
-        if self._connection_removed() or self._lane_blocked() or self._daily_cap_used():
+        if (
+            self._connection_removed()
+            or self._connection_waiting()
+            or self._lane_blocked()
+            or self._daily_cap_used()
+        ):
             return
         attempt, tried_before = self._record_attempt()
         # The pacing slot is taken last, just before the call. The writes above can wait
@@ -110,6 +121,23 @@ class ProviderStep:
         )
         release(meeting)
         return True
+
+    def _connection_waiting(self) -> bool:
+        """The account needs reconnecting: park the meeting on it without spending a
+        pacing slot, a daily write or an attempt (a meeting asked for during an outage
+        waits here until the reconnect). Judged on the row as it is now, under its lock:
+        the row this step loaded may predate a reconnect."""
+        connection = self.meeting.connection
+        if connection is None or connection.status == Connection.Status.ACTIVE:
+            return False
+        fresh = parking.park(
+            self.meeting, None, seen_connected_at=self.seen_connected_at, refused=False
+        )
+        if fresh is None:
+            return True
+        self.meeting.connection = fresh
+        self.seen_connected_at = fresh.connected_at
+        return False
 
     def _lane_blocked(self) -> bool:
         blocked = pacing.known_wait(self.lane)
@@ -163,7 +191,15 @@ class ProviderStep:
     def _call(self, tried_before: bool) -> MeetingInfo | None:
         meeting = self.meeting
         provider = build_provider(
-            meeting.provider, meeting.connection, meeting.host.email if meeting.host else None
+            meeting.provider,
+            meeting.connection,
+            meeting.host.email if meeting.host else None,
+            before_request=StepPacer(
+                self.lane,
+                _rate(meeting),
+                lease_until=meeting.lease_until,
+                timeout=provider_settings().timeout,
+            ),
         )
         try:
             if self.operation == Operation.CREATE:
@@ -202,7 +238,7 @@ class ProviderStep:
             return
         # Still waiting for a link (a pending conference); a cancel goes on to its emails
         # at once.
-        pending = self.operation != Operation.CANCEL and meeting.state == MeetingState.LINK_FAILED
+        pending = self.operation != Operation.CANCEL and meeting.state == MeetingState.LINK_PENDING
         if pending:
             release(meeting, due_in=10.0)
         else:  # with nothing left (invitations off), no empty pass through the queue
@@ -228,7 +264,32 @@ class ProviderStep:
             _close_attempt(attempt, Attempt.Outcome.RETRY, error)
             release(meeting, due_in=pause)
             return
+        if isinstance(error, AuthenticationError) and meeting.connection_id is not None:
+            self._wait_for_reconnect(attempt, error)
+            return
         release(meeting, due_in=self._record_failure(attempt, error))
+
+    def _wait_for_reconnect(self, attempt: Attempt, error: AuthenticationError) -> None:
+        """Credentials refused: wait for the owner to reconnect the account, unless they
+        already have since this step read it (then try again at once)."""
+        meeting = self.meeting
+        _close_attempt(
+            attempt, Attempt.Outcome.FAILED if error.permanent else Attempt.Outcome.RETRY, error
+        )
+        # The providers' messages mostly say to reconnect already; say it once.
+        reason = (
+            error.message
+            if "reconnect" in error.message
+            else f"{error.message}; reconnect the account to continue"
+        )
+        fresh = parking.park(
+            meeting, reason, seen_connected_at=self.seen_connected_at, refused=True
+        )
+        if fresh is not None:
+            if meeting.state == MeetingState.WAITING_CONNECTION:
+                meeting.state = MeetingState.PLANNED
+            meeting.state_reason = ""
+            release(meeting, due_in=0.0)
 
     def _record_failure(self, attempt: Attempt, error: ProviderError) -> float | None:
         """Record a failure; returns seconds until the next try (None: not on its own)."""
@@ -324,10 +385,11 @@ def _apply(meeting: Meeting, operation: Operation, info: MeetingInfo | None) -> 
         # refresh only reads the link: it must not mark a pending update as done.
         meeting.remote_sequence = meeting.sequence
     if info.pending or not info.join_url:
-        # Made, but no link yet (a pending Google conference): read it again soon.
-        meeting.state = MeetingState.LINK_FAILED
+        # Made, but no link yet (a pending Google conference): read it again soon. A
+        # state of its own: nothing has failed, the provider is finishing the link.
+        meeting.state = MeetingState.LINK_PENDING
         meeting.state_reason = (
-            f"{provider_class(meeting.provider).name} is still preparing the link"
+            f"waiting for {provider_class(meeting.provider).name} to finish the link"
         )
         return
     if not meeting.manual_link:

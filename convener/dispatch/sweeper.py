@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from convener.dispatch.dispatcher import due_lanes
+from convener.dispatch.parking import release_stranded
 from convener.dispatch.tasks import drain_lane
 from convener.meetings.models import Delivery, Meeting, MeetingState
 from convener.meetings.state import unleased
@@ -46,6 +47,7 @@ def sweep() -> int:
     """Recover interrupted work and nudge every lane with due work (for processes without
     a dispatcher); returns how many lanes were nudged."""
     recover_interrupted_deliveries()
+    release_stranded()
     lanes = due_lanes()
     for lane in lanes:
         drain_lane.enqueue(lane)

@@ -103,6 +103,9 @@ class MeetingState(models.TextChoices):
     LINKED = "linked", "Linked"
     INVITED = "invited", "Invited"
     LINK_FAILED = "link_failed", "Link failed"
+    # Made at the provider, which is still preparing the link (a pending Google Meet
+    # conference): read again soon; not a failure.
+    LINK_PENDING = "link_pending", "Waiting for the link"
     WAITING_CONNECTION = "waiting_connection", "Waiting for connection"
     WAITING_QUOTA = "waiting_quota", "Waiting for quota"
     CANCELLED = "cancelled", "Cancelled"
@@ -156,6 +159,9 @@ class Meeting(models.Model):
     planning_note = models.CharField(
         max_length=200, blank=True, help_text="e.g. moved forward out of a DST gap"
     )
+    # Why another account than the one the action names hosts it (that one needed
+    # reconnecting when the meeting was asked for).
+    host_note = models.CharField(max_length=300, blank=True)
     state = models.CharField(
         max_length=20, choices=MeetingState.choices, default=MeetingState.PLANNED
     )

@@ -47,6 +47,11 @@ BEING_CREATED = Phase(
     "busy",
     frozenset({MeetingState.PLANNED, MeetingState.CREATING}),
 )
+# Made at the provider, which is still finishing the link (a pending Google Meet
+# conference): work under way, not a failure.
+WAITING_LINK = Phase(
+    "waiting_link", "Waiting for the link", "busy", frozenset({MeetingState.LINK_PENDING})
+)
 WAITING_QUOTA = Phase(
     "waiting_quota", "Waiting for quota", "warn", frozenset({MeetingState.WAITING_QUOTA})
 )
@@ -65,6 +70,7 @@ CANCELLED = Phase("cancelled", "Cancelled", "neutral", frozenset({MeetingState.C
 PHASES = (
     SCHEDULED,
     BEING_CREATED,
+    WAITING_LINK,
     WAITING_QUOTA,
     WAITING_RECONNECT,
     FAILED,

@@ -21,16 +21,31 @@ class NoUsableConnection(Exception):
 class AccountChoice:
     connection: Connection | None
     host: User | None  # the team member the meeting is for (ORGANIZER, S2S/app-only subject)
+    # Why this account rather than the one the policy names first ("" when it is that one).
+    note: str = ""
+
+    @property
+    def waiting(self) -> bool:
+        """The account needs reconnecting: the meeting is saved and waits for it."""
+        return self.connection is not None and not usable_now(self.connection)
 
 
 def usable_connections(provider: str) -> list[Connection]:
-    """The provider's active connections, oldest first: the order every choice reads them
-    in, so the popup's check and the scheduling that follows pick the same account."""
+    """The provider's connections that can host, oldest first: the order every choice
+    reads them in, so the popup's check and the scheduling that follows pick the same
+    account. One that needs reconnecting still hosts: what it is asked for during the
+    outage waits for the reconnect (a form or a campaign cannot ask again). Only a
+    removed or disabled one does not."""
     return list(
-        Connection.objects.filter(provider=provider, status=Connection.Status.ACTIVE).order_by(
-            "created_at", "pk"
-        )
+        Connection.objects.filter(
+            provider=provider,
+            status__in=[Connection.Status.ACTIVE, Connection.Status.NEEDS_RECONNECT],
+        ).order_by("created_at", "pk")
     )
+
+
+def usable_now(connection: Connection) -> bool:
+    return connection.status == Connection.Status.ACTIVE
 
 
 @dataclass
@@ -56,7 +71,8 @@ class _Search:
             return self.user_connection(self.contact.owner)
         if policy == CredentialsPolicy.NAMED_USER:
             return self.user_connection(self.action.named_user)
-        for connection in self.pool:
+        # An organization account that works before one that waits for a reconnect.
+        for connection in sorted(self.pool, key=lambda c: not usable_now(c)):
             if connection.level == Connection.Level.ORGANIZATION:
                 # The host the organization's account makes the meeting for: the owner,
                 # or, for a contact nobody owns, the person who asked.
@@ -94,10 +110,9 @@ def choose_account(
     pool = usable_connections(action.provider) if connections is None else connections
     search = _Search(action, contact, requested_by, pool)
     policies = [p for p in (action.credentials, action.fallback) if p]
-    for policy in policies:
-        choice = search.by_policy(policy)
-        if choice is not None:
-            return choice
+    found = [(p, c) for p in policies if (c := search.by_policy(p)) is not None]
+    if found:
+        return _prefer_working(found, search, cls.name)
     wanted = " or ".join(search.wanted(p) for p in dict.fromkeys(policies))
     message = f"no {cls.name} account can host this meeting: connect {wanted}"
     if search.refused_owner is not None:
@@ -106,3 +121,20 @@ def choose_account(
             "using it needs the permission “Use other users' accounts” (ask an administrator)"
         )
     raise NoUsableConnection(message)
+
+
+def _prefer_working(
+    found: list[tuple[str, AccountChoice]], search: _Search, provider_name: str
+) -> AccountChoice:
+    """The policy's account; when it needs reconnecting and the fallback's works, the
+    fallback's, saying why. With none working, the policy's: the meeting waits for it."""
+    policy, first = found[0]
+    if not first.waiting:
+        return first
+    working = next((c for _, c in found[1:] if not c.waiting), None)
+    if working is None or working.connection is None:
+        return first
+    assert first.connection is not None
+    who = working.connection.account_email or working.connection.account_name
+    note = f"Hosted by {provider_name} account {who}: {search.wanted(policy)} needs reconnecting"
+    return AccountChoice(working.connection, working.host, note[:300])

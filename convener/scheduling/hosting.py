@@ -64,7 +64,11 @@ def _own_connection(pool: Sequence[Connection], user: User | None) -> Connection
 
 
 def _account(connection: Connection) -> str:
-    return connection.account_email or connection.account_name or "connected"
+    name = connection.account_email or connection.account_name or "connected"
+    if connection.status != Connection.Status.ACTIVE:
+        # It still hosts: the meeting is saved and made after the reconnect.
+        return f"{name}, needs reconnecting: the meeting waits for it"
+    return name
 
 
 def _may_use_account_of(person: User | None, member: User) -> bool:

@@ -89,6 +89,7 @@ class SkipRow:
 @dataclass
 class Preview:
     planned: int = 0
+    waiting: int = 0  # of the planned: kept waiting for an account to be reconnected
     skipped: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
     first: datetime | None = None
@@ -110,6 +111,7 @@ class Preview:
         """The preview as the API answers it."""
         return {
             "planned": self.planned,
+            "waiting": self.waiting,
             "skipped": self.skipped,
             "skip_reasons": self.skip_reasons,
             "first_start": self.first_start,
@@ -150,8 +152,11 @@ def preview(request: ScheduleRequest) -> Preview:
     host_of = {contact_id: choice.host_id for contact_id, choice in choices.items()}
     users = User.objects.in_bulk({h for h in host_of.values() if h is not None})
     result.hosts = _timelines(meetings, host_of, users, _fallback_zone(action))
+    result.waiting = sum(1 for m in meetings if choices[int(m.id)].waiting)
     result.warnings = [
         *_unhosted(refused),
+        *_waiting_for_reconnect(meetings, choices),
+        *_hosted_elsewhere(meetings, choices),
         *_over_provider_quota(action, meetings, choices, users),
         *_over_daily_cap(action, result.hosts),
         *_account_problems(choices),
@@ -240,6 +245,33 @@ def _unhosted(refused: Iterable[Skip]) -> list[str]:
     return [
         f"{count} contact{'s' if count != 1 else ''} skipped: {reason}"
         for reason, count in reasons.most_common(REASONS_LISTED)
+    ]
+
+
+def _waiting_for_reconnect(
+    meetings: list[timeplan.PlannedMeeting], choices: dict[int, Any]
+) -> list[str]:
+    """Meetings whose account needs reconnecting: saved, and made after the reconnect."""
+    used = Counter(choices[int(m.id)].connection_id for m in meetings if choices[int(m.id)].waiting)
+    warnings = []
+    for connection in Connection.objects.filter(pk__in=used):
+        count = used[connection.pk]
+        account = connection.account_email or connection.account_name or "an account"
+        warnings.append(
+            f"{count} meeting{'s' if count != 1 else ''} will wait: {account} needs "
+            "reconnecting on the Connections page; they are made as soon as it is"
+        )
+    return warnings
+
+
+def _hosted_elsewhere(
+    meetings: list[timeplan.PlannedMeeting], choices: dict[int, Any]
+) -> list[str]:
+    """Meetings the fallback hosts because the policy's account needs reconnecting."""
+    notes = Counter(choices[int(m.id)].host_note for m in meetings if choices[int(m.id)].host_note)
+    return [
+        f"{count} meeting{'s' if count != 1 else ''}: {note[0].lower()}{note[1:]}"
+        for note, count in notes.most_common(REASONS_LISTED)
     ]
 
 

@@ -31,6 +31,7 @@ _NEEDS_LINK = (
     MeetingState.PLANNED,
     MeetingState.CREATING,
     MeetingState.LINK_FAILED,
+    MeetingState.LINK_PENDING,
     MeetingState.WAITING_QUOTA,
 )
 

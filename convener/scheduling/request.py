@@ -70,6 +70,9 @@ class ScheduleOutcome:
     created_ids: list[int] = field(default_factory=list)
     existing_ids: list[int] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
+    # Of the created: those whose account needs reconnecting. They are kept and made as
+    # soon as it is reconnected.
+    waiting_ids: list[int] = field(default_factory=list)
 
     @property
     def meeting_ids(self) -> list[int]:
@@ -79,6 +82,7 @@ class ScheduleOutcome:
         """The outcome as the API and the pages report it."""
         return {
             "created": len(self.created_ids),
+            "waiting": len(self.waiting_ids),
             "existing": len(self.existing_ids),
             "skipped": [s.as_dict() for s in self.skipped[:skipped_listed]],
             "skipped_count": len(self.skipped),

@@ -21,8 +21,15 @@ from django.utils import timezone
 
 from convener import timeplan
 from convener.crm.models import Contact
+from convener.dispatch.parking import waiting_reason
 from convener.dispatch.tasks import enqueue_lanes
-from convener.meetings.models import Attendee, CredentialsPolicy, Meeting, MeetingAction
+from convener.meetings.models import (
+    Attendee,
+    CredentialsPolicy,
+    Meeting,
+    MeetingAction,
+    MeetingState,
+)
 from convener.meetings.state import lane_for
 from convener.plaintext import one_line
 from convener.providers.registry import provider_class
@@ -49,6 +56,10 @@ class _Choice:
     host_id: int | None
     title: str = ""
     description: str = ""
+    # The account needs reconnecting: the meeting is saved waiting for it, with `waiting`
+    # as its reason.
+    waiting: str = ""
+    host_note: str = ""
 
 
 def _contacts(ids: Sequence[int]) -> Iterator[Contact]:
@@ -201,6 +212,7 @@ def plan_recipients(
     texts = _Texts(action) if render else None
     per_host = action.credentials != CredentialsPolicy.ORGANIZATION
     pool = usable_connections(action.provider)
+    provider_name = provider_class(action.provider).name
     choices: dict[int, _Choice] = {}
     skipped: list[Skip] = []
     recipients: list[timeplan.Recipient] = []
@@ -220,7 +232,12 @@ def plan_recipients(
             continue
         host = choice.host
         kept = choices[contact.pk] = _Choice(
-            choice.connection.pk if choice.connection else None, host.pk if host else None
+            choice.connection.pk if choice.connection else None,
+            host.pk if host else None,
+            waiting=waiting_reason(choice.connection, provider_name)
+            if choice.waiting and choice.connection is not None
+            else "",
+            host_note=choice.note,
         )
         if texts is not None:
             kept.title, kept.description = texts.render(contact, host)
@@ -301,8 +318,15 @@ def schedule(request: ScheduleRequest) -> ScheduleOutcome:
                     send_invitations=action.send_invitations,
                     created_by=request.requested_by,
                     lane=lane_for(action.provider, choice.connection_id),
+                    # Due even when it waits for a reconnect: its first step parks it on
+                    # the connection under the connection's lock, so a reconnect that
+                    # lands meanwhile cannot miss it (dispatch.parking).
                     next_attempt_at=now,
+                    host_note=choice.host_note,
                 )
+                if choice.waiting:
+                    meeting.state = MeetingState.WAITING_CONNECTION
+                    meeting.state_reason = choice.waiting
                 batch.append((meeting, _attendees(action, contact, internal)))
             _save_batch(batch, outcome, lanes)
         enqueue_lanes(lanes)
@@ -337,5 +361,7 @@ def _save_batch(
             person.meeting = meeting
             rows.append(person)
         outcome.created_ids.append(meeting.pk)
+        if meeting.state == MeetingState.WAITING_CONNECTION:
+            outcome.waiting_ids.append(meeting.pk)
         lanes.add(meeting.lane)
     Attendee.objects.bulk_create(rows)

@@ -26,7 +26,15 @@ class OrganizationCredentialsForm(forms.Form):
         self.grant = grant
         for spec in grant.fields:
             self.fields[spec.name] = _input(spec)
-        self.fields[CHECK_USER] = forms.EmailField(label=grant.check_user_label, help_text="")
+        self.fields[CHECK_USER] = forms.EmailField(
+            label=grant.check_user_label,
+            help_text=(
+                "Only to check the credentials now: Convener acts as this user once to "
+                "prove they work. Meetings are still made for their own hosts, and "
+                "entering the credentials again, with any user, repairs this account "
+                "rather than adding one."
+            ),
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

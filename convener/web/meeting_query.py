@@ -37,6 +37,7 @@ STATE_ALIASES = {
     "linked": "scheduled",
     "invited": "scheduled",
     "link_failed": "failed",
+    "link_pending": "waiting_link",
     "waiting_connection": "waiting_reconnect",
 }
 

@@ -230,11 +230,8 @@ def test_without_a_fallback_the_message_names_only_the_first_choice(
 # -- accounts that cannot be used --------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", [Connection.Status.NEEDS_RECONNECT, Connection.Status.DISABLED])
-def test_an_account_that_is_not_active_is_not_chosen(
-    member: User, contact: Contact, status: Connection.Status
-) -> None:
-    account_of(member, status=status)
+def test_a_disabled_account_is_not_chosen(member: User, contact: Contact) -> None:
+    account_of(member, status=Connection.Status.DISABLED)
     shared = organization_account()
 
     assert choose_account(action(OWNER, ORGANIZATION), contact, member).connection == shared
@@ -244,18 +241,40 @@ def test_an_account_that_is_not_active_is_not_chosen(
     )
 
 
-def test_an_organization_account_that_needs_reconnecting_is_not_chosen(
+def test_an_account_that_needs_reconnecting_still_hosts_and_the_meeting_waits(
     member: User, contact: Contact
 ) -> None:
-    Connection.objects.create(
+    """A form or a campaign cannot ask again: its meeting is kept and waits."""
+    broken = account_of(member, status=Connection.Status.NEEDS_RECONNECT)
+
+    choice = choose_account(action(OWNER), contact, member)
+    assert (choice.connection, choice.waiting, choice.note) == (broken, True, "")
+
+
+def test_the_fallback_hosts_instead_of_an_account_that_needs_reconnecting_and_says_so(
+    member: User, contact: Contact
+) -> None:
+    account_of(member, status=Connection.Status.NEEDS_RECONNECT)
+    shared = organization_account()
+
+    choice = choose_account(action(OWNER, ORGANIZATION), contact, member)
+    assert (choice.connection, choice.waiting) == (shared, False)
+    assert choice.note.endswith(
+        f"{member.display_name}'s account (the contact owner) needs reconnecting"
+    )
+
+
+def test_an_organization_account_that_needs_reconnecting_still_hosts(
+    member: User, contact: Contact
+) -> None:
+    broken = Connection.objects.create(
         provider="zoom",
         level=Connection.Level.ORGANIZATION,
         status=Connection.Status.NEEDS_RECONNECT,
     )
 
-    assert refusal(action(ORGANIZATION), contact, member) == (
-        "no Zoom account can host this meeting: connect the organization account"
-    )
+    choice = choose_account(action(ORGANIZATION), contact, member)
+    assert (choice.connection, choice.waiting) == (broken, True)
 
 
 def test_an_account_at_another_provider_does_not_host(member: User, contact: Contact) -> None:

@@ -68,6 +68,7 @@ STATE_TONES = {
     "linked": "good",
     "invited": "good",
     "link_failed": "bad",
+    "link_pending": "busy",
     "waiting_connection": "warn",
     "waiting_quota": "warn",
     "cancelled": "neutral",

@@ -4,10 +4,12 @@ removal."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +19,7 @@ from convener.connections.configuration import provider_settings
 from convener.connections.connect import identify
 from convener.connections.hosts import host_problems, takes_default_host
 from convener.connections.models import Connection
+from convener.meetings.models import Meeting, MeetingState
 from convener.providers.base import ProviderError
 from convener.providers.oauth import (
     OAuthApp,
@@ -69,6 +72,20 @@ def _not_configured(provider: ProviderRecipe) -> str:
     return f"CONVENER_{prefix}_CLIENT_ID and CONVENER_{prefix}_CLIENT_SECRET"
 
 
+def waiting_meetings(connections: Iterable[Connection]) -> dict[int, int]:
+    """How many meetings wait for each connection to be reconnected: the number its
+    reconnect will resume."""
+    rows = (
+        Meeting.objects.filter(
+            state=MeetingState.WAITING_CONNECTION, connection__in=[c.pk for c in connections]
+        )
+        .values_list("connection")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return {int(pk): int(count) for pk, count in rows}
+
+
 def redirect_uri() -> str:
     return f"{settings.SITE_URL}{reverse('connection_callback')}"
 
@@ -77,6 +94,9 @@ def redirect_uri() -> str:
 def connection_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     connections = access.visible_connections(user)
+    waiting = waiting_meetings(connections)
+    for connection in connections:
+        connection.waiting_meetings = waiting.get(connection.pk, 0)  # type: ignore[attr-defined]
     providers = []
     for provider in recipes():
         app = provider.oauth_app(provider_settings())

@@ -259,7 +259,13 @@ def schedule_meeting(request: HttpRequest, pk: int) -> HttpResponse:
             show_schedule_errors(form, exc)
         else:
             meeting_id = (outcome.created_ids or outcome.existing_ids)[0]
-            messages.success(request, "Scheduled. The link is being created.")
+            messages.success(
+                request,
+                "Scheduled. It waits for its account to be reconnected on the Connections "
+                "page; the link is created as soon as it is."
+                if outcome.waiting_ids
+                else "Scheduled. The link is being created.",
+            )
             return HttpResponseClientRedirect(reverse("meeting", args=[meeting_id]))
     # 200, not 422: htmx swaps only successful responses, and the form with its errors is
     # what the person needs to see.

@@ -188,6 +188,11 @@ def launch(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 f"Launched: {made} meeting{'s' if made != 1 else ''} planned"
+                + (
+                    f" ({len(outcome.waiting_ids)} wait for an account to be reconnected)"
+                    if outcome.waiting_ids
+                    else ""
+                )
                 + (f", {len(outcome.skipped)} skipped" if outcome.skipped else "")
                 + ". Links and invitations follow at the providers' pace.",
             )

@@ -38,7 +38,7 @@ PAGE = 50
 # The stages a person filters the outcomes by, and the states each one holds.
 STAGES: dict[str, tuple[str, list[str]]] = {
     "planned": ("Planned", [MeetingState.PLANNED]),
-    "creating": ("Creating link", [MeetingState.CREATING]),
+    "creating": ("Creating link", [MeetingState.CREATING, MeetingState.LINK_PENDING]),
     "linked": ("Linked or invited", [MeetingState.LINKED, MeetingState.INVITED]),
     "waiting": (
         "Waiting for quota or reconnect",
