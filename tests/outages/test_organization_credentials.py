@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from html import unescape
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -19,6 +19,7 @@ from convener.scheduling.hosting import HostChoice
 from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
 from convener.team.models import User
 from fakeproviders.harness import FakeServer
+from fakeproviders.zoom import FakeZoom
 from fakeproviders.zoom_model import ACCOUNT_ID, S2S_CLIENT_ID
 from tests.conftest import Inbox
 from tests.outages.support import fake, live_keys
@@ -62,12 +63,13 @@ def test_credentials_entered_again_with_another_user_repair_the_account_and_resu
     client.force_login(admin)
     form = client.get("/connections/zoom/organization/").content.decode()
     assert "Only to check the credentials now" in unescape(form)
-    secret = zoom.app.s2s_client_secret
+    zoom_app = cast(FakeZoom, zoom.app)
+    secret = zoom_app.s2s_client_secret
     assert enter_credentials(client, secret, "alice@example.com").status_code == 302
     organization = fast(Connection.objects.get(provider="zoom", level="organization"))
 
     # The client secret is rotated at Zoom: the stored one no longer gets a token.
-    zoom.app.s2s_client_secret = "rotated-" + secret
+    zoom_app.s2s_client_secret = "rotated-" + secret
     fake(zoom, "expire-access-tokens", {})
     waiting = [on_organization(member, contact, f"w{n}") for n in range(2)]
     run(waiting[0])
@@ -81,7 +83,7 @@ def test_credentials_entered_again_with_another_user_repair_the_account_and_resu
     # The page and the reconnect that follows count the same meetings.
     assert "2 meetings wait for the reconnect" in page
 
-    answer = enter_credentials(client, zoom.app.s2s_client_secret, "carol@example.com")
+    answer = enter_credentials(client, zoom_app.s2s_client_secret, "carol@example.com")
     assert answer.status_code == 302, answer.content.decode()
     (repaired,) = Connection.objects.filter(provider="zoom", level="organization")
     assert repaired.pk == organization.pk

@@ -17,6 +17,7 @@ import pytest
 from convener.connections.models import Connection
 from convener.crm.models import Contact
 from convener.dispatch import provider_step, sync
+from convener.meetings import state
 from convener.meetings.models import Meeting, MeetingState
 from convener.scheduling import lifecycle
 from convener.team.models import User
@@ -63,7 +64,7 @@ def test_a_reconnect_after_a_step_read_the_connection_still_makes_its_meeting(
     )
     account.revoke()
     reconnect = reconnect_once(account)
-    real = sync.next_operation
+    real = state.next_operation
 
     def read_then_reconnect(meeting: Meeting) -> Any:
         # The step has read the meeting and its connection ("needs reconnecting", marked
