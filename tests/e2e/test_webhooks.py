@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx2
 import pytest
@@ -62,10 +62,13 @@ def test_a_marketing_suite_calls_a_webhook_made_in_the_browser(
         "contact": {"email": "lea@client.example", "first_name": "Léa", "timezone": "Europe/Paris"},
     }
     body = json.dumps(payload).encode()
-    signed = senders.generic(secret, body, datetime.now(UTC))
+    signed_at = datetime.now(UTC)
+    signed = senders.generic(secret, body, signed_at)
     first = post(url, body, signed)
     replay = post(url, body, signed)
-    retry = post(url, body, senders.generic(secret, body, datetime.now(UTC)))
+    # A sender's retry is signed again, so it carries a later timestamp than the first try
+    # (the same second would be the same signature, which is a replay).
+    retry = post(url, body, senders.generic(secret, body, signed_at + timedelta(seconds=5)))
     forged = post(url, body, senders.generic("guessed", body, datetime.now(UTC)))
 
     assert first.status_code == 202, first.text
