@@ -27,6 +27,7 @@ from convener.intake.values import EMAIL, RowValues, read_values
 from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.segments.models import Segment, SegmentMember
 from convener.timezones import zone_refusal
+from convener.webforms.events import contact_submitted_form
 from convener.webforms.models import FieldKind, FormField, Submission, SubmissionStatus, WebForm
 from convener.webforms.notify import notify_owner
 
@@ -204,6 +205,7 @@ def _process(form: WebForm, submission: Submission, values: RowValues | None) ->
             submission.status = SubmissionStatus.NOT_SCHEDULED
             submission.reason = result.skip_reason
     submission.save(update_fields=["contact", "meeting", "status", "reason"])
+    contact_submitted_form(form.pk, contact.pk, submission.pk)
     if form.notify_owner:
         submission_id = submission.pk
         transaction.on_commit(lambda: notify_owner(submission_id))

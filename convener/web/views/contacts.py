@@ -28,6 +28,7 @@ from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
 from convener.scheduling.removal import plan_deletion
 from convener.team import access
 from convener.team.models import User
+from convener.web import contact_sections
 from convener.web.contact_query import (
     ORDERINGS,
     ContactQuery,
@@ -118,6 +119,8 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "meetings": meetings.select_related("host")[:50],
             "custom_facts": facts(contact.fields),
             "may_delete": may_delete,
+            # Sections registered from above (a contact's campaigns, ...).
+            "contact_sections": contact_sections.rendered(request, contact),
         },
     )
 

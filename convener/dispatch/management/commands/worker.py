@@ -20,6 +20,7 @@ from django.db import close_old_connections
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
+from convener.dispatch import periodic
 from convener.dispatch.dispatcher import start_dispatcher
 from convener.dispatch.sweeper import recover_interrupted_deliveries
 
@@ -71,6 +72,7 @@ class Command(BaseCommand):
         runners = [threading.Thread(target=run, args=(w,), name=w.worker_id) for w in workers]
         for runner in runners:
             runner.start()
+        loops = periodic.start(stop)  # registered from above: campaign steps, ...
         self.stdout.write(
             f"convener worker: {len(workers)} task runners, sweeping every {sweep_every:g}s"
         )
@@ -81,6 +83,6 @@ class Command(BaseCommand):
                 log.exception("sweep failed; trying again at the next one")
             finally:
                 close_old_connections()
-        for runner in runners:
+        for runner in [*runners, *loops]:
             runner.join()
         dispatcher.stop()
