@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("convener.segments.urls")),
     path("", include("convener.webforms.urls")),
+    path("", include("convener.campaigns.urls")),
     path("", include("convener.workitems.urls")),
     path("contacts/import/", include("convener.imports.urls")),
     path("", include("convener.hooks.urls")),
