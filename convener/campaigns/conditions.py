@@ -113,8 +113,10 @@ def decide(event: Event, steps: Sequence[Step]) -> dict[int, bool]:
     if event.type == EventType.HAS_UPCOMING_MEETING:
         from django.utils import timezone
 
+        # Not yet over: a meeting scheduled "immediately" has begun by the time the next
+        # step asks, and still counts.
         upcoming = set(
-            Meeting.objects.filter(contact_id__in=ids, start__gt=timezone.now())
+            Meeting.objects.filter(contact_id__in=ids, end__gt=timezone.now())
             .exclude(state=MeetingState.CANCELLED)
             .values_list("contact_id", flat=True)
         )

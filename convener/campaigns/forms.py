@@ -71,7 +71,7 @@ class SourceForm(forms.ModelForm[Source]):
     class Meta:
         model = Source
         fields = ["kind", "segment", "form", "remove_on_leave"]
-        labels = {"kind": "Contacts come from", "form": "Form"}
+        labels = {"kind": "Take contacts from", "form": "Form"}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -14,6 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from convener.campaigns.models import Campaign, Journey
+from convener.campaigns.models import Event as CampaignEvent
+from convener.campaigns.models import Source as CampaignSource
 from convener.connections.models import Connection
 from convener.crm.models import Contact, CustomField
 from convener.hooks.models import Webhook
@@ -1563,5 +1566,123 @@ API += [
         answer_as_resource,
         200,
         body=lambda w, u: {"state": "confirmed"},
+    ),
+]
+
+# -- campaigns: every member sees them; the owner and administrators change them and put
+# contacts in (naming contacts they may see).
+
+
+def campaign_has(**wanted: Any) -> Effect:
+    def effect(world: World, response: TestResponse) -> bool:
+        assert world.campaign is not None
+        found = Campaign.objects.filter(pk=world.campaign.pk).first()
+        return found is not None and all(getattr(found, k) == v for k, v in wanted.items())
+
+    return effect
+
+
+def campaign_event_form(world: World, user: User | None) -> dict[str, Any]:
+    return {
+        "kind": "action",
+        "type": "update_field",
+        "field": "stage",
+        "value": "matrix",
+        "timing": "immediate",
+        "delay_unit": "days",
+    }
+
+
+def newcomer_in_the_campaign(world: World, response: TestResponse) -> bool:
+    return Journey.objects.filter(campaign=world.campaign, contact__email=NEWCOMER).exists()
+
+
+PAGES += [
+    Row("GET", "campaigns", signed_in, 200, effect=shows(lambda w: "Matrix journey")),
+    Row("GET", "campaign_new", signed_in, 200),
+    Row(
+        "POST",
+        "campaign_new",
+        signed_in,
+        302,
+        body=fixed({"name": "Spring journey", "timezone": "UTC"}),
+        effect=lambda w, r: Campaign.objects.filter(name="Spring journey").exists(),
+    ),
+    Row("GET", "campaign", signed_in, 200, target="campaign", effect=shows(lambda w: "Segment:")),
+    Row("GET", "campaign_edit", segment_owner, 200, target="campaign"),
+    Row(
+        "POST",
+        "campaign_edit",
+        segment_owner,
+        302,
+        target="campaign",
+        body=fixed({"name": "Renamed journey", "timezone": "UTC", "published": "on"}),
+        effect=campaign_has(name="Renamed journey"),
+    ),
+    Row(
+        "POST",
+        "campaign_delete",
+        segment_owner,
+        302,
+        target="campaign",
+        effect=lambda w, r: not Campaign.objects.filter(name="Matrix journey").exists(),
+    ),
+    Row(
+        "POST",
+        "campaign_source_new",
+        segment_owner,
+        302,
+        target="campaign",
+        body=lambda w, u: {"kind": "form", "form": w.web_form.pk if w.web_form else 0},
+        effect=lambda w, r: CampaignSource.objects.filter(kind="form").exists(),
+    ),
+    Row(
+        "POST",
+        "campaign_source_delete",
+        segment_owner,
+        302,
+        target="campaign_source",
+        effect=lambda w, r: not CampaignSource.objects.exists(),
+    ),
+    Row("GET", "campaign_event_new", segment_owner, 200, target="campaign"),
+    Row(
+        "POST",
+        "campaign_event_new",
+        segment_owner,
+        302,
+        target="campaign",
+        body=campaign_event_form,
+        effect=lambda w, r: CampaignEvent.objects.filter(settings__value="matrix").exists(),
+    ),
+    Row("GET", "campaign_event_edit", segment_owner, 200, target="campaign_event"),
+    Row(
+        "POST",
+        "campaign_event_edit",
+        segment_owner,
+        302,
+        target="campaign_event",
+        body=campaign_event_form,
+        effect=lambda w, r: CampaignEvent.objects.filter(settings__value="matrix").exists(),
+    ),
+    Row(
+        "POST",
+        "campaign_event_delete",
+        segment_owner,
+        302,
+        target="campaign_event",
+        effect=lambda w, r: CampaignEvent.objects.filter(removed=True).exists(),
+    ),
+    Row("GET", "campaign_event_contacts", signed_in, 200, target="campaign_event"),
+]
+
+API += [
+    Row("GET", "/api/v1/campaigns", signed_in, 200, effect=shows(lambda w: "Matrix journey")),
+    Row(
+        "POST",
+        "/api/v1/campaigns/{campaign_id}/contacts",
+        segment_members,
+        200,
+        body=newcomer_body,
+        effect=newcomer_in_the_campaign,
     ),
 ]

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
 
+from convener.campaigns.models import Campaign, Event, EventType, Source
 from convener.connections.models import Connection
 from convener.crm.models import Contact, CustomField
 from convener.hooks.models import Webhook
@@ -51,6 +53,10 @@ class World:
     web_form_field: FormField | None = None  # its email field
     webhook: Webhook | None = None  # an incoming webhook running the action
     job: Job | None = None  # a scheduled job for the owner's contact, nobody allocated
+    # The owner's published campaign fed by their segment, with one step.
+    campaign: Campaign | None = None
+    campaign_source: Source | None = None
+    campaign_event: Event | None = None
 
     @property
     def owner_token(self) -> ApiToken:
@@ -129,7 +135,17 @@ def build_world() -> World:
         web_form_field,
         webhook=_webhook(admin, action),
         job=_job(contact),
+        **_campaign(owner, segment),
     )
+
+
+def _campaign(owner: User, segment: Segment) -> dict[str, Any]:
+    campaign = Campaign.objects.create(name="Matrix journey", owner=owner, published=True)
+    source = Source.objects.create(campaign=campaign, kind=Source.Kind.SEGMENT, segment=segment)
+    event = Event.objects.create(
+        campaign=campaign, type=EventType.UPDATE_FIELD, settings={"field": "a", "value": "1"}
+    )
+    return {"campaign": campaign, "campaign_source": source, "campaign_event": event}
 
 
 def _job(contact: Contact) -> Job:
