@@ -19,7 +19,8 @@ from django.core.mail import send_mail
 from django.db.models import Q
 
 from convener.campaigns import conditions
-from convener.campaigns.models import Event, EventKind, EventType, Step
+from convener.campaigns.due import Due
+from convener.campaigns.models import Event, EventKind, EventType
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting, MeetingState
 from convener.meetings.triggers import TriggerKind, TriggerRef
@@ -53,7 +54,7 @@ def meeting_reference(event: Event, number: int) -> TriggerRef:
     return TriggerRef(TriggerKind.CAMPAIGN, f"{event.campaign_id}.{event.pk}", f"pass-{number}")
 
 
-def _meeting(event: Event, steps: Sequence[Step], now: datetime) -> Outcome:
+def _meeting(event: Event, steps: Sequence[Due], now: datetime) -> Outcome:
     outcome = Outcome()
     if event.action is None:
         return Outcome(failed={s.pk: "The step has no meeting action" for s in steps})
@@ -75,7 +76,7 @@ def _meeting(event: Event, steps: Sequence[Step], now: datetime) -> Outcome:
     return outcome
 
 
-def _update_field(event: Event, steps: Sequence[Step]) -> Outcome:
+def _update_field(event: Event, steps: Sequence[Due]) -> Outcome:
     name = str(event.settings.get("field", ""))
     value = event.settings.get("value", "")
     contacts = Contact.objects.in_bulk([s.contact_id for s in steps])
@@ -89,7 +90,7 @@ def _update_field(event: Event, steps: Sequence[Step]) -> Outcome:
     return Outcome(done={s.pk: ("", f"{name} set to {value}") for s in steps})
 
 
-def _segment(event: Event, steps: Sequence[Step], add: bool) -> Outcome:
+def _segment(event: Event, steps: Sequence[Due], add: bool) -> Outcome:
     segment = Segment.objects.filter(
         pk=int(event.settings.get("segment") or 0), kind=Segment.Kind.STATIC
     ).first()
@@ -110,7 +111,7 @@ def signature(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _webhook(event: Event, steps: Sequence[Step]) -> Outcome:
+def _webhook(event: Event, steps: Sequence[Due]) -> Outcome:
     """One signed POST per contact. The step id goes along as the delivery id: a receiver
     that keeps them drops the repeat a retry after a killed worker could send."""
     outcome = Outcome()
@@ -149,7 +150,7 @@ def _webhook(event: Event, steps: Sequence[Step]) -> Outcome:
     return outcome
 
 
-def _notify_owner(event: Event, steps: Sequence[Step]) -> Outcome:
+def _notify_owner(event: Event, steps: Sequence[Due]) -> Outcome:
     outcome = Outcome()
     contacts = Contact.objects.select_related("owner").in_bulk([s.contact_id for s in steps])
     note = str(event.settings.get("message", ""))
@@ -170,7 +171,7 @@ def _notify_owner(event: Event, steps: Sequence[Step]) -> Outcome:
     return outcome
 
 
-def _decision(event: Event, steps: Sequence[Step], now: datetime) -> Outcome:
+def _decision(event: Event, steps: Sequence[Due], now: datetime) -> Outcome:
     """Whether the contact did it since reaching the event; if not yet, wait (looking
     again every RECHECK) until the time limit, then take the "no" branch."""
     outcome = Outcome()
@@ -218,7 +219,7 @@ def _meeting_above(event: Event) -> int | None:
     return None
 
 
-def run(event: Event, steps: Sequence[Step], now: datetime) -> Outcome:
+def run(event: Event, steps: Sequence[Due], now: datetime) -> Outcome:
     """What the steps of `event` do now."""
     if event.kind == EventKind.CONDITION:
         answers = conditions.decide(event, steps)

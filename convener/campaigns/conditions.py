@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from convener.campaigns.models import Event, EventType, Journey, Step
+from convener.campaigns.due import Due
+from convener.campaigns.models import Event, EventType, Journey
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting, MeetingState
 from convener.segments.membership import rules_q
@@ -61,7 +62,7 @@ def compare(value: Any, op: str, expected: str) -> bool:
     return not same if op == "not_equals" else same
 
 
-def decide(event: Event, steps: Sequence[Step]) -> dict[int, bool]:
+def decide(event: Event, steps: Sequence[Due]) -> dict[int, bool]:
     """Each step's answer (by step id)."""
     ids = [s.contact_id for s in steps]
     settings = event.settings or {}

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
+from convener.campaigns.due import Due
 from convener.campaigns.models import Campaign, Event, Journey, Step, StepState
 from convener.campaigns.timing import NoDate, due_at
 from convener.crm.models import Contact
@@ -162,9 +163,7 @@ def enter(
     return outcome
 
 
-def advance(
-    campaign: Campaign, event: Event, finished: Sequence[Step], now: datetime
-) -> list[Step]:
+def advance(campaign: Campaign, event: Event, finished: Sequence[Due], now: datetime) -> list[Step]:
     """The steps of the events below `event` for the finished steps, each on its branch.
     Called in the transaction that marks them done."""
     children = [c for c in event.children.all() if not c.removed]

@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from convener.campaigns import actions, engine, sources
+from convener.campaigns.due import FIELDS, Due
 from convener.campaigns.models import Event, EventType, Step, StepState
 from convener.dispatch import periodic
 from convener.dispatch.backoff import retry_delay
@@ -79,11 +80,12 @@ def run_group(event_id: int, ids: Sequence[int], now: datetime) -> None:
     event = Event.objects.select_related("campaign", "action").get(pk=event_id)
     try:
         with transaction.atomic():
-            steps: list[Step] = []
+            steps: list[Due] = []
             for start in range(0, len(ids), UPDATE_CHUNK):
-                steps += Step.objects.filter(
+                rows = Step.objects.filter(
                     pk__in=ids[start : start + UPDATE_CHUNK], state=StepState.PENDING
-                )
+                ).values_list(*FIELDS)
+                steps += [Due(*row) for row in rows]
             if not steps:
                 return
             outcome = actions.run(event, steps, now)
@@ -93,7 +95,7 @@ def run_group(event_id: int, ids: Sequence[int], now: datetime) -> None:
         _retry({pk: f"{type(failure).__name__}: {failure}"[:300] for pk in ids}, now)
 
 
-def _write(event: Event, steps: list[Step], outcome: actions.Outcome, now: datetime) -> None:
+def _write(event: Event, steps: list[Due], outcome: actions.Outcome, now: datetime) -> None:
     by_result: dict[tuple[str, str], list[int]] = defaultdict(list)
     for pk, branch_result in outcome.done.items():
         by_result[branch_result].append(pk)
