@@ -70,8 +70,8 @@ class CampaignForm(forms.ModelForm[Campaign]):
 class SourceForm(forms.ModelForm[Source]):
     class Meta:
         model = Source
-        fields = ["kind", "segment", "form", "remove_on_leave"]
-        labels = {"kind": "Take contacts from", "form": "Form"}
+        fields = ["kind", "segment", "form", "webhook", "remove_on_leave"]
+        labels = {"kind": "Take contacts from", "form": "Form", "webhook": "Incoming webhook"}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -79,6 +79,8 @@ class SourceForm(forms.ModelForm[Source]):
             self.add_error("segment", "Choose the segment whose members enter.")
         if data.get("kind") == Source.Kind.FORM and not data.get("form"):
             self.add_error("form", "Choose the form whose submitters enter.")
+        if data.get("kind") == Source.Kind.WEBHOOK and not data.get("webhook"):
+            self.add_error("webhook", "Choose the webhook whose contacts enter.")
         return data
 
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 
 from convener.crm.models import Contact
+from convener.hooks.models import Webhook
 from convener.meetings.models import MeetingAction
 from convener.segments.models import Segment
 from convener.timezones import validate_timezone
@@ -58,11 +59,13 @@ class Source(models.Model):
     class Kind(models.TextChoices):
         SEGMENT = "segment", "Segment members"
         FORM = "form", "Form submissions"
+        WEBHOOK = "webhook", "Incoming webhook deliveries"
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="sources")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     segment = models.ForeignKey(Segment, null=True, blank=True, on_delete=models.CASCADE)
     form = models.ForeignKey(WebForm, null=True, blank=True, on_delete=models.CASCADE)
+    webhook = models.ForeignKey(Webhook, null=True, blank=True, on_delete=models.CASCADE)
     remove_on_leave = models.BooleanField(
         default=False, help_text="A contact who leaves the segment leaves the campaign"
     )
@@ -70,6 +73,8 @@ class Source(models.Model):
     def __str__(self) -> str:
         if self.kind == self.Kind.SEGMENT:
             return f"Segment: {self.segment}"
+        if self.kind == self.Kind.WEBHOOK:
+            return f"Incoming webhook: {self.webhook}"
         return f"Form: {self.form}"
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from convener.campaigns import engine
 from convener.campaigns.models import Campaign, Journey, Source
 from convener.crm.models import Contact
+from convener.hooks.events import contact_arrived
 from convener.segments.membership import rules_q
 from convener.segments.models import Segment, SegmentMember
 from convener.webforms.events import form_submitted
@@ -78,6 +79,20 @@ def contact_submitted_form(form_id: int, contact_id: int, submission_id: int) ->
     return entered
 
 
+def contact_delivered(webhook_id: int, contact_id: int) -> int:
+    """Enter the contact of an incoming webhook delivery into each live campaign fed by it."""
+    entered = 0
+    for source in Source.objects.filter(
+        kind=Source.Kind.WEBHOOK, webhook_id=webhook_id, campaign__published=True
+    ).select_related("campaign"):
+        entered += engine.enter(source.campaign, [contact_id], how=f"webhook {webhook_id}").entered
+    return entered
+
+
+def _on_delivery(sender: Any, **kwargs: Any) -> None:
+    contact_delivered(kwargs["webhook_id"], kwargs["contact_id"])
+
+
 def _on_submission(sender: Any, **kwargs: Any) -> None:
     contact_submitted_form(kwargs["form_id"], kwargs["contact_id"], kwargs["submission_id"])
 
@@ -88,3 +103,4 @@ def add_contacts(campaign: Campaign, contact_ids: list[int], how: str = "API") -
 
 def register() -> None:
     form_submitted.connect(_on_submission, dispatch_uid="campaigns-form-source")
+    contact_arrived.connect(_on_delivery, dispatch_uid="campaigns-webhook-source")

@@ -29,6 +29,7 @@ from django.utils import timezone
 from convener import timeplan
 from convener.crm.models import Contact
 from convener.hooks import payload as paths
+from convener.hooks.events import contact_delivered
 from convener.hooks.models import HookDelivery, SeenSignature, Webhook, token_digest
 from convener.hooks.signing import (
     SCHEMES,
@@ -252,6 +253,7 @@ def _run(webhook: Webhook, values: Any, event_id: str, signature: str, now: date
             values, default_owner_id=webhook.default_owner_id or webhook.created_by_id
         )
         result = run_action(webhook.action, done.contact.pk, ref)
+        contact_delivered(webhook.pk, done.contact.pk, event_id)
         meeting = result.meeting
         if meeting is None:
             outcome = HookDelivery.Outcome.SKIPPED

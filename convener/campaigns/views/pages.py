@@ -13,6 +13,7 @@ from convener.campaigns import permissions, tree
 from convener.campaigns.forms import CampaignForm, SourceForm
 from convener.campaigns.models import Campaign, Source, Step, StepState
 from convener.crm.models import Contact
+from convener.hooks.models import Webhook
 from convener.segments.permissions import visible_segments
 from convener.team import access
 from convener.webforms.permissions import visible_forms
@@ -45,6 +46,9 @@ def _source_form(request: HttpRequest, data: object = None) -> SourceForm:
     form = SourceForm(data)  # type: ignore[arg-type]
     form.fields["segment"].queryset = visible_segments(request.user)  # type: ignore[attr-defined]
     form.fields["form"].queryset = visible_forms(request.user)  # type: ignore[attr-defined]
+    # Incoming webhooks are set up by administrators, and only they see them.
+    hooks = Webhook.objects.all() if access.is_admin(request.user) else Webhook.objects.none()
+    form.fields["webhook"].queryset = hooks  # type: ignore[attr-defined]
     return form
 
 
