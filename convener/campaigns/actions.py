@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 import httpx2
 from django.core.mail import send_mail
-from django.db.models import Q
+from django.db.models import Max, Q
 
 from convener.campaigns import conditions
 from convener.campaigns.due import Due
@@ -178,12 +178,25 @@ def _decision(event: Event, steps: Sequence[Due], now: datetime) -> Outcome:
     happened: set[int] = set()
     ids = [s.contact_id for s in steps]
     if event.type == EventType.SUBMITS_FORM:
-        since = min(s.due_at for s in steps)
-        happened = set(
+        # Since the contact reached the decision (a waiting step's due time moves on with
+        # each look, its wait's end does not).
+        wait = timedelta(hours=event.wait_hours)
+        reached = {s.pk: s.wait_until - wait if s.wait_until else s.due_at for s in steps}
+        latest = dict(
             Submission.objects.filter(
-                form_id=event.settings.get("form"), contact_id__in=ids, received_at__gte=since
-            ).values_list("contact_id", flat=True)
+                form_id=event.settings.get("form"),
+                contact_id__in=ids,
+                received_at__gte=min(reached.values()),
+            )
+            .values("contact_id")
+            .annotate(last=Max("received_at"))
+            .values_list("contact_id", "last")
         )
+        happened = {
+            s.contact_id
+            for s in steps
+            if s.contact_id in latest and latest[s.contact_id] >= reached[s.pk]
+        }
     elif event.type == EventType.MEETING_OUTCOME:
         wanted = OUTCOMES.get(str(event.settings.get("outcome", "invited")), set())
         source = event.settings.get("meeting_event") or _meeting_above(event)

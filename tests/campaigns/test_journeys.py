@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from convener.campaigns import engine, runner
 from convener.campaigns.models import EventTiming, EventType, Journey, Source, Step, StepState
@@ -286,3 +287,38 @@ def test_a_failing_step_is_retried_with_backoff_then_shown_failed_and_others_go_
     step.refresh_from_db()
     assert step.state == StepState.FAILED
     assert "could not be reached" in step.result
+
+
+def test_a_submits_form_decision_takes_yes_when_the_contact_sends_the_form(
+    client: Client, member: User
+) -> None:
+    form = demo_form(member)
+    lara, sam = (
+        Contact.objects.create(email=f"{n}@client.example", owner=member) for n in ("lara", "sam")
+    )
+    journey = campaign(member)
+    waits = event(journey, EventType.SUBMITS_FORM, wait_hours=48, settings={"form": form.pk})
+    thanks = event(
+        journey,
+        EventType.UPDATE_FIELD,
+        parent=waits,
+        branch="yes",
+        settings={"field": "answered", "value": "yes"},
+    )
+    # The submission's time is the real clock's, so the journey starts on it too.
+    start = timezone.now()
+    engine.enter(journey, [lara.pk, sam.pk], how="API", now=start)
+    runner.run_due(start)
+    assert steps_at(waits.pk, StepState.PENDING) == {lara.pk, sam.pk}
+    assert send(client, form, email="lara@client.example").status_code == 303
+    runner.run_due(timezone.now() + timedelta(minutes=1))
+    assert steps_at(thanks.pk, StepState.DONE) == {lara.pk}
+    runner.run_due(start + timedelta(hours=49))
+    assert Step.objects.get(event=waits, contact=sam).branch == "no"
+
+
+def test_outside_its_activation_window_nobody_enters(member: User) -> None:
+    (ann,) = acme_contacts(member, "Ann")
+    journey = campaign(member, active_from=NOW + timedelta(days=1))
+    assert engine.enter(journey, [ann.pk], how="API", now=NOW).entered == 0
+    assert engine.enter(journey, [ann.pk], how="API", now=NOW + timedelta(days=2)).entered == 1
