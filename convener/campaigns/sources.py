@@ -4,6 +4,7 @@ form's submitters (on the submission, in its transaction), and the API."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,8 @@ from convener.hooks.events import contact_arrived
 from convener.segments.membership import rules_q
 from convener.segments.models import Segment, SegmentMember
 from convener.webforms.events import form_submitted
+
+log = logging.getLogger(__name__)
 
 
 def segment_members(segment: Segment, now: datetime) -> QuerySet[Contact]:
@@ -37,10 +40,19 @@ def sweep_segments(now: datetime | None = None) -> int:
         kind=Source.Kind.SEGMENT, campaign__published=True, segment__isnull=False
     ).select_related("campaign", "segment")
     for source in segment_sources:
-        campaign, segment = source.campaign, source.segment
-        assert segment is not None
-        if not engine.accepting(campaign, now):
-            continue
+        try:
+            entered += _sweep(source, now)
+        except Exception:
+            # A segment whose rules no longer hold (a field removed since) must not stop
+            # the other campaigns: it is tried again at the next sweep.
+            log.exception("campaign source %s: the segment could not be read", source.pk)
+    return entered
+
+
+def _sweep(source: Source, now: datetime) -> int:
+    entered = 0
+    campaign, segment = source.campaign, source.segment
+    if segment is not None and engine.accepting(campaign, now):
         members = segment_members(segment, now)
         inside = Journey.objects.filter(campaign=campaign)
         if campaign.allow_restart:

@@ -67,7 +67,9 @@ def describe(event: Event) -> str:
         unit = event.delay_unit if event.delay_amount != 1 else event.delay_unit.rstrip("s")
         return f"{event.delay_amount} {unit} later"
     if event.timing == EventTiming.FIXED and event.fixed_at is not None:
-        return f"at {event.fixed_at:%Y-%m-%d %H:%M} UTC"
+        # In the campaign's zone, where it was typed.
+        zone = event.campaign.timezone
+        return f"at {event.fixed_at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} ({zone})"
     if event.timing == EventTiming.FIELD:
         offset = event.field_offset_days
         shift = f"{abs(offset)} days {'after' if offset > 0 else 'before'} " if offset else "on "

@@ -69,3 +69,15 @@ def test_a_contact_without_the_date_is_told_not_guessed() -> None:
     event = Event(timing=EventTiming.FIELD, date_field="renewal")
     with pytest.raises(NoDate, match="renewal"):
         due_at(event, datetime(2027, 5, 4, tzinfo=UTC), "Europe/Berlin", Contact(fields={}))
+
+
+def test_a_fixed_time_is_described_in_the_campaign_zone() -> None:
+    from convener.campaigns.models import Campaign
+    from convener.campaigns.timing import describe
+
+    event = Event(
+        campaign=Campaign(timezone="Europe/Berlin"),
+        timing=EventTiming.FIXED,
+        fixed_at=datetime(2027, 1, 12, 8, 0, tzinfo=UTC),
+    )
+    assert describe(event) == "at 2027-01-12 09:00 (Europe/Berlin)"

@@ -322,3 +322,21 @@ def test_outside_its_activation_window_nobody_enters(member: User) -> None:
     journey = campaign(member, active_from=NOW + timedelta(days=1))
     assert engine.enter(journey, [ann.pk], how="API", now=NOW).entered == 0
     assert engine.enter(journey, [ann.pk], how="API", now=NOW + timedelta(days=2)).entered == 1
+
+
+def test_a_segment_that_cannot_be_read_does_not_stop_the_other_campaigns(member: User) -> None:
+    (ann,) = acme_contacts(member, "Ann")
+    broken = Segment.objects.create(
+        name="Gone field",
+        owner=member,
+        rules={
+            "groups": [{"conditions": [{"field": "fields.gone", "operator": "is", "value": "x"}]}]
+        },
+    )
+    segment_source(campaign(member, "Broken"), broken)
+    working = campaign(member, "Working")
+    segment_source(working, acme_segment(member))
+    runner.tick(NOW)
+    assert list(Journey.objects.values_list("campaign__name", "contact_id")) == [
+        ("Working", ann.pk)
+    ]
