@@ -124,7 +124,7 @@ def test_a_segment_of_100_contacts_and_5_owners_gives_each_owner_their_own_seque
     berlin = ZoneInfo("Europe/Berlin")
     starts: dict[int, list[datetime]] = defaultdict(list)
     for meeting in Meeting.objects.select_related("contact"):
-        assert meeting.contact.owner_id is not None
+        assert meeting.contact is not None and meeting.contact.owner_id is not None
         starts[meeting.contact.owner_id].append(meeting.start.astimezone(berlin))
     assert sorted(starts) == sorted(o.pk for o in owners)
     for owner_starts in starts.values():
