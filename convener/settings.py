@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "convener.imports",
     "convener.hooks",
     "convener.workitems",
+    "convener.calendar",
 ]
 
 MIDDLEWARE = [
