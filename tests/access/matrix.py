@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from convener.calendar.models import Event
 from convener.connections.models import Connection
 from convener.crm.models import Contact, CustomField
 from convener.hooks.models import Webhook
@@ -1563,5 +1564,79 @@ API += [
         answer_as_resource,
         200,
         body=lambda w, u: {"state": "confirmed"},
+    ),
+]
+
+
+# -- the team calendar ---------------------------------------------------------------------
+# Every member sees the team's calendar; an event is changed by the member who made it (or
+# who is on it) and by administrators. The world's event is the owner's, in person.
+
+
+def change_event(person: Person) -> str:
+    if not person.signed_in:
+        return ANONYMOUS
+    return ALLOWED if person.role in {"administrator", "owner"} else FORBIDDEN
+
+
+def event_form(title: str) -> Body:
+    return lambda world, user: {
+        "title": title,
+        "start": "2031-05-04T09:00",
+        "end": "2031-05-04T10:00",
+        "timezone": "Europe/Berlin",
+        "location_type": "address",
+        "location_detail": "1 Main Street",
+    }
+
+
+def event_titled(title: str) -> Effect:
+    return lambda world, response: Event.objects.filter(title=title).exists()
+
+
+def event_deleted(world: World, response: TestResponse) -> bool:
+    assert world.calendar_event is not None
+    return not Event.objects.filter(pk=world.calendar_event.pk).exists()
+
+
+PAGES += [
+    Row("GET", "calendar", signed_in, 200),
+    Row("GET", "calendar_month", signed_in, 200),
+    Row("GET", "calendar_event_new", signed_in, 200),
+    Row(
+        "POST",
+        "calendar_event_new",
+        signed_in,
+        302,
+        body=event_form("Matrix new event"),
+        effect=event_titled("Matrix new event"),
+    ),
+    Row(
+        "GET",
+        "calendar_event",
+        signed_in,
+        200,
+        target="calendar_event",
+        effect=shows(lambda w: "Matrix event"),
+    ),
+    Row("GET", "calendar_event_edit", change_event, 200, target="calendar_event"),
+    Row(
+        "POST",
+        "calendar_event_edit",
+        change_event,
+        302,
+        target="calendar_event",
+        body=event_form("Renamed event"),
+        effect=event_titled("Renamed event"),
+    ),
+    Row("GET", "calendar_event_link", signed_in, 200, target="calendar_event"),
+    Row("POST", "calendar_event_link", change_event, 200, target="calendar_event"),
+    Row(
+        "POST",
+        "calendar_event_delete",
+        change_event,
+        302,
+        target="calendar_event",
+        effect=event_deleted,
     ),
 ]

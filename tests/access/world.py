@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from convener.calendar.models import Event, LocationType
 from convener.connections.models import Connection
 from convener.crm.models import Contact, CustomField
 from convener.hooks.models import Webhook
@@ -51,6 +52,7 @@ class World:
     web_form_field: FormField | None = None  # its email field
     webhook: Webhook | None = None  # an incoming webhook running the action
     job: Job | None = None  # a scheduled job for the owner's contact, nobody allocated
+    calendar_event: Event | None = None  # the owner's in-person event, with the owner on it
 
     @property
     def owner_token(self) -> ApiToken:
@@ -129,7 +131,23 @@ def build_world() -> World:
         web_form_field,
         webhook=_webhook(admin, action),
         job=_job(contact),
+        calendar_event=_calendar_event(owner),
     )
+
+
+def _calendar_event(owner: User) -> Event:
+    start = timezone.now() + timedelta(days=3)
+    event = Event.objects.create(
+        title="Matrix event",
+        start=start,
+        end=start + timedelta(hours=1),
+        timezone="Europe/Berlin",
+        location_type=LocationType.ADDRESS,
+        location_detail="1 Main Street",
+        created_by=owner,
+    )
+    event.members.set([owner])
+    return event
 
 
 def _job(contact: Contact) -> Job:
