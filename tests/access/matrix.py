@@ -1640,3 +1640,34 @@ PAGES += [
         effect=event_deleted,
     ),
 ]
+
+
+def api_event(world: World, user: User | None) -> dict[str, Any]:
+    return {
+        "title": "API event",
+        "start": "2031-05-04T09:00:00",
+        "end": "2031-05-04T10:00:00",
+        "timezone": "Europe/Berlin",
+        "location_type": "phone",
+        "location_detail": "+49 30 1234567",
+    }
+
+
+API += [
+    Row("GET", "/api/v1/calendar/events", signed_in, 200),
+    Row(
+        "POST",
+        "/api/v1/calendar/events",
+        signed_in,
+        201,
+        body=api_event,
+        effect=event_titled("API event"),
+    ),
+    Row(
+        "GET",
+        "/api/v1/calendar/events/{event_id}",
+        signed_in,
+        200,
+        effect=shows(lambda w: "Matrix event"),
+    ),
+]

@@ -49,6 +49,7 @@ class Seeded:
     runs: list[int]
     forms: list[int] = field(default_factory=list)
     jobs: list[int] = field(default_factory=list)
+    events: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -115,7 +116,25 @@ def _seed() -> Seeded:
         runs=[run.pk],
         forms=_seed_forms(user, contacts[0]),
         jobs=_seed_jobs(user, contacts),
+        events=_seed_events(user),
     )
+
+
+def _seed_events(user: Any) -> list[int]:
+    """An in-person event on the team calendar."""
+    from convener.calendar.models import Event, LocationType
+    from tests.dates import utc, winter_day
+
+    event = Event.objects.create(
+        title="Seeded event",
+        start=utc(winter_day(), 9),
+        end=utc(winter_day(), 10),
+        timezone="UTC",
+        location_type=LocationType.ADDRESS,
+        location_detail="1 Main Street",
+        created_by=user,
+    )
+    return [event.pk]
 
 
 def _seed_forms(user: Any, contact: Any) -> list[int]:
@@ -212,6 +231,7 @@ _ROWS = {
     "run_id": "runs",
     "form_id": "forms",
     "job_id": "jobs",
+    "event_id": "events",
 }
 
 
