@@ -45,7 +45,7 @@ from convener.scheduling.placeholders import literal
 from convener.scheduling.request import FixedStart, ScheduleRequest
 from convener.scheduling.schedule import schedule
 from convener.scheduling.validation import validate_action
-from convener.team.access import may_use_connection
+from convener.team.access import may_add_contacts, may_use_connection
 from convener.team.models import User
 
 
@@ -141,6 +141,12 @@ def meeting_contact(event: Event, by: User) -> Contact | None:
         found = Contact.objects.with_email(email).first()
         if found is not None:
             return found
+        if not may_add_contacts(by):
+            raise NoUsableConnection(
+                f"The meeting is with a contact, and {email} is not one yet; adding it needs "
+                "the permission to edit your own contacts (ask an administrator), or add a "
+                "contact to the event"
+            )
         return Contact.objects.create(email=email, owner=by)
     return None
 

@@ -262,3 +262,23 @@ def test_bad_input_is_named_next_to_its_field_and_saves_nothing(logged_in: Any) 
         "/calendar/events/new/", form(contacts="nobody@x.example"), headers={"HX-Request": "true"}
     )
     assert "no contact with the email nobody@x.example" in answer.content.decode()
+
+
+def test_an_event_left_without_a_link_gets_it_by_itself_once_an_account_is_connected(
+    client: Any,
+    member: User,
+    contact: Contact,
+    zoom: FakeServer,
+    smtp_server: Inbox,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    client.force_login(member)
+    event = save(client, django_capture_on_commit_callbacks, location_type="zoom")
+    assert links.meeting_of(event) is None and event.link_problem
+    with django_capture_on_commit_callbacks(execute=True):
+        connect_zoom(client, member)
+    event.refresh_from_db()
+    made = meeting(event)
+    run(made)
+    assert made.join_url and event.link_problem == ""
+    assert invites(smtp_server, CONTACT)[-1].location == made.join_url
