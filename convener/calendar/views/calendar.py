@@ -13,6 +13,10 @@ from django.utils import timezone
 from convener.calendar import grid
 from convener.calendar.models import Event
 
+# Weeks and months far from today have nothing to show, and the first and last years
+# Python's dates can hold have no week before or after them.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
 
 def _viewer_zone() -> ZoneInfo:
     zone = timezone.get_current_timezone()
@@ -24,9 +28,12 @@ def _day(value: str, today: date) -> tuple[date, str]:
     if not value:
         return today, ""
     try:
-        return date.fromisoformat(value), ""
+        on = date.fromisoformat(value)
     except ValueError:
-        return today, f"“{value}” is not a date (YYYY-MM-DD); showing today instead."
+        return today, f"“{value[:40]}” is not a date (YYYY-MM-DD); showing today instead."
+    if not FIRST_YEAR <= on.year <= LAST_YEAR:
+        return today, f"The calendar shows {FIRST_YEAR} to {LAST_YEAR}; showing today instead."
+    return on, ""
 
 
 def _events(days: list[date], zone: ZoneInfo) -> list[Event]:

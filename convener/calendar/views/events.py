@@ -35,7 +35,8 @@ def _new_initial(request: HttpRequest) -> dict[str, Any]:
     if value := request.GET.get("start", ""):
         try:
             start = datetime.strptime(value, FORMAT)
-        except ValueError:
+            start + timedelta(days=1)  # the end must fit in a date too
+        except (ValueError, OverflowError):
             start = None
     if start is None:
         now = timezone.now().astimezone(zone)
