@@ -239,6 +239,13 @@ def test_moving_the_event_or_its_people_updates_the_meeting_and_delete_cancels_i
     assert invites(smtp_server, "gina@client.example")[-1].uid == first.uid
     assert invites(smtp_server, CONTACT)[-1].sequence == 2
 
+    # Taken off the event, the guest gets a CANCEL: it leaves their calendar.
+    save(client, capture, event, location_type="zoom", start=at(DAY, 14), end=at(DAY, 15))
+    run(made)
+    dropped = invites(smtp_server, "gina@client.example")[-1]
+    assert (dropped.method, dropped.uid) == ("CANCEL", first.uid)
+    assert invites(smtp_server, CONTACT)[-1].sequence == 3
+
     with capture(execute=True):
         answer = client.post(f"/calendar/events/{event.pk}/delete/")
     assert answer.status_code == 302
