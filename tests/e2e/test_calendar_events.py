@@ -51,6 +51,8 @@ def test_an_event_added_in_the_week_view_gets_its_link_without_a_reload(
     run_in_installation(server, postgres_database, SETUP)
     page = new_yorker
     day = winter_day()
+    page.get_by_role("banner").get_by_role("link", name="Calendar", exact=True).click()
+    expect(page.get_by_role("heading", name="Calendar", level=1)).to_be_visible()
     page.goto(f"/calendar/?date={day.isoformat()}")
     expect(page.get_by_role("heading", name="Calendar")).to_be_visible()
     expect(page.get_by_text("Times in your time zone, America/New_York.")).to_be_visible()
@@ -59,13 +61,18 @@ def test_an_event_added_in_the_week_view_gets_its_link_without_a_reload(
     page.locator(f"[data-day='{day.isoformat()}'] .cal-add").click()
     dialog = page.locator("#event-dialog")
     expect(dialog.get_by_label("Title", exact=True)).to_be_visible()
-    # Pressing Save with no title keeps the dialog open, the error next to the field.
-    dialog.get_by_role("button", name="Save").click()
     dialog.get_by_label("Title", exact=True).fill("Design review")
     dialog.get_by_label("Location", exact=True).select_option(label="Jitsi")
     dialog.get_by_label("Contacts").fill("gus@client.example")
     expect(dialog.get_by_label("Start", exact=True)).to_have_value(f"{day.isoformat()}T09:00")
     dialog.get_by_label("Time zone").fill("America/New_York")
+    # An end before the start keeps the dialog open, the error next to the field and
+    # everything typed still there.
+    dialog.get_by_label("End", exact=True).fill(f"{day.isoformat()}T08:00")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog.locator("[data-field=end]")).to_contain_text("the end must be after the start")
+    expect(dialog.get_by_label("Title", exact=True)).to_have_value("Design review")
+    dialog.get_by_label("End", exact=True).fill(f"{day.isoformat()}T09:30")
     shoot(page, "dialog")
     dialog.get_by_role("button", name="Save").click()
 
