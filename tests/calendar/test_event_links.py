@@ -289,3 +289,20 @@ def test_an_event_left_without_a_link_gets_it_by_itself_once_an_account_is_conne
     run(made)
     assert made.join_url and event.link_problem == ""
     assert invites(smtp_server, CONTACT)[-1].location == made.join_url
+
+
+def test_a_guest_alone_becomes_the_contact_the_meeting_is_with(
+    logged_in: Any, member: User, smtp_server: Inbox, django_capture_on_commit_callbacks: Any
+) -> None:
+    event = save(
+        logged_in,
+        django_capture_on_commit_callbacks,
+        location_type="jitsi",
+        contacts="",
+        guests="gina@client.example",
+    )
+    made = meeting(event)
+    assert made.contact is not None and made.contact.email == "gina@client.example"
+    assert made.contact.owner == member
+    run(made)
+    assert invites(smtp_server, "gina@client.example")[-1].location == made.join_url
