@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("convener.segments.urls")),
     path("", include("convener.webforms.urls")),
     path("", include("convener.workitems.urls")),
+    path("", include("convener.booking.urls")),
     path("contacts/import/", include("convener.imports.urls")),
     path("", include("convener.hooks.urls")),
     path("", include("convener.web.urls")),
