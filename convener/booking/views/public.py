@@ -87,6 +87,28 @@ def _days(starts: list[datetime], zone: str, duration: int, first: date | None) 
     return list(days.values())
 
 
+def _window(
+    request: HttpRequest, starts: list[datetime], zone: str, duration: int
+) -> tuple[list[Day], str | None, str | None]:
+    """The days shown from the `from` date on (today without one), and the links to the
+    earliest and to the later dates."""
+    first = request.GET.get("from", "")
+    try:
+        first_day = date.fromisoformat(first) if first else None
+    except ValueError:
+        first_day = None
+    days = _days(starts, zone, duration, first_day)
+    later = None
+    if days:
+        last = days[-1].day
+        after = [s for s in starts if s.astimezone(ZoneInfo(zone)).date() > last]
+        if after:
+            next_day = after[0].astimezone(ZoneInfo(zone)).date().isoformat()
+            later = _query(tz=zone, d=duration, **{"from": next_day})
+    earlier = _query(tz=zone, d=duration) if first_day else None
+    return days, earlier, later
+
+
 def _location(page: BookingPage) -> str:
     try:
         return recipe(page.provider).name
@@ -117,23 +139,7 @@ def _render(
     booking: Booking | None = None,
 ) -> HttpResponse:
     free = availability.free_times(page, duration, ignore_booking=booking)
-    first = request.GET.get("from", "")
-    try:
-        first_day = date.fromisoformat(first) if first else None
-    except ValueError:
-        first_day = None
-    starts = list(free.starts)
-    days = _days(starts, zone, duration, first_day)
-    later = None
-    if days:
-        last = days[-1].day
-        after = [s for s in starts if s.astimezone(ZoneInfo(zone)).date() > last]
-        if after:
-            later = _query(
-                tz=zone,
-                d=duration,
-                **{"from": after[0].astimezone(ZoneInfo(zone)).date().isoformat()},
-            )
+    days, earlier, later = _window(request, list(free.starts), zone, duration)
     context = {
         "page": page,
         "host_name": page.owner.get_full_name() or page.owner.username,
@@ -143,7 +149,7 @@ def _render(
         "durations": [(d, _query(tz=zone, d=d)) for d in page.durations],
         "days": days,
         "later": later,
-        "earlier": _query(tz=zone, d=duration) if first_day else None,
+        "earlier": earlier,
         "chosen": chosen,
         "form": form,
         "notice": notice,
@@ -336,7 +342,8 @@ def booking_manage(request: HttpRequest, token: str) -> HttpResponse:
                 )
     if booking.live:
         free = availability.free_times(page, duration, ignore_booking=booking)
-        context["days"] = _days(list(free.starts), zone, duration, None)
+        days, earlier, later = _window(request, list(free.starts), zone, duration)
+        context.update(days=days, earlier=earlier, later=later)
         context["pick_zone"] = zone
         context["calendars_unreadable"] = bool(free.unavailable)
     return render(request, "booking/manage.html", context)
