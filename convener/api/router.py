@@ -4,6 +4,7 @@ from ninja import Swagger
 
 from convener.api import (
     actions,
+    booking_pages,
     contacts,
     errors,
     forms,
@@ -38,3 +39,4 @@ api.add_router("", segments.router)
 api.add_router("", runs.router)
 api.add_router("", forms.router)
 api.add_router("", workitems.router)
+api.add_router("", booking_pages.router)

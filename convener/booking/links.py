@@ -23,4 +23,4 @@ def read_manage_token(token: str) -> str | None:
 
 
 def manage_url(reference: str) -> str:
-    return settings.SITE_URL + reverse("booking_manage", kwargs={"token": manage_token(reference)})
+    return settings.SITE_URL + reverse("booking_manage", kwargs={"slug": manage_token(reference)})

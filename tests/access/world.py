@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from convener.booking.models import Booking, BookingPage
 from convener.connections.models import Connection
 from convener.crm.models import Contact, CustomField
 from convener.hooks.models import Webhook
@@ -26,6 +27,9 @@ from tests.imports.support import csv_bytes, stored_import
 
 CONNECTION_EMAIL = "owner-zoom@example.com"
 HOOK_TOKEN, HOOK_SECRET = "matrix-hook-token", "matrix-hook-secret"
+# The owner's booking page, open every hour of every day, and a booking on it whose
+# signed links the matrix knows (its reference is fixed).
+BOOKING_SLUG, BOOKING_REFERENCE = "matrixbooking", "5b0c1a6e-6c1e-4c8a-9d43-0a9c5e1f2b77"
 IMPORTED_CSV = csv_bytes([["Email", "First name"], ["imported@client.example", "Ivy"]])
 
 
@@ -51,6 +55,8 @@ class World:
     web_form_field: FormField | None = None  # its email field
     webhook: Webhook | None = None  # an incoming webhook running the action
     job: Job | None = None  # a scheduled job for the owner's contact, nobody allocated
+    booking_page: BookingPage | None = None  # the owner's page, at /b/matrixbooking/
+    booking: Booking | None = None  # a visitor's booking on it, without a meeting yet
 
     @property
     def owner_token(self) -> ApiToken:
@@ -129,7 +135,33 @@ def build_world() -> World:
         web_form_field,
         webhook=_webhook(admin, action),
         job=_job(contact),
+        **_booking_page(owner),
     )
+
+
+def _booking_page(owner: User) -> dict[str, object]:
+    page = BookingPage.objects.create(
+        owner=owner,
+        slug=BOOKING_SLUG,
+        title="Matrix intro call",
+        timezone="UTC",
+        weekly={str(day): [["00:00", "24:00"]] for day in range(7)},
+        minimum_notice=0,
+        horizon_days=30,
+    )
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=20)
+    booking = Booking.objects.create(
+        page=page,
+        reference=BOOKING_REFERENCE,
+        request_key="matrix",
+        host=owner,
+        start=start,
+        end=start + timedelta(minutes=30),
+        visitor_timezone="UTC",
+        name="Vic Visitor",
+        email="vic@client.example",
+    )
+    return {"booking_page": page, "booking": booking}
 
 
 def _job(contact: Contact) -> Job:

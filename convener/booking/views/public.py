@@ -241,7 +241,7 @@ def _book(request: HttpRequest, page: BookingPage, zone: str, duration: int) -> 
     if booking.email.lower() != visitor.email.lower():
         raise Http404("no such booking")  # a key sent twice by two people: never show another's
     token = links.manage_token(str(booking.reference))
-    return HttpResponseRedirect(reverse("booking_done", kwargs={"token": token}), status=303)
+    return HttpResponseRedirect(reverse("booking_done", kwargs={"slug": token}), status=303)
 
 
 def _booking(token: str) -> Booking:
@@ -259,7 +259,8 @@ def _booking(token: str) -> Booking:
 
 
 @never_cache
-def booking_done(request: HttpRequest, token: str) -> HttpResponse:
+def booking_done(request: HttpRequest, slug: str) -> HttpResponse:
+    token = slug
     booking = _booking(token)
     return render(request, "booking/done.html", _booked(booking, token))
 
@@ -283,9 +284,9 @@ def _booked(booking: Booking, token: str) -> dict[str, Any]:
 
 
 @never_cache
-def booking_ics(request: HttpRequest, token: str) -> HttpResponse:
+def booking_ics(request: HttpRequest, slug: str) -> HttpResponse:
     """The booking as a calendar file, the same event (UID, time) as the invitation."""
-    booking = _booking(token)
+    booking = _booking(slug)
     meeting = booking.meeting
     if meeting is None:
         raise Http404("this booking has no meeting yet")
@@ -314,7 +315,8 @@ def booking_ics(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def booking_manage(request: HttpRequest, token: str) -> HttpResponse:
+def booking_manage(request: HttpRequest, slug: str) -> HttpResponse:
+    token = slug
     """Reschedule or cancel, by the signed link of the confirmation and the invitation."""
     booking = _booking(token)
     page = booking.page
@@ -338,7 +340,7 @@ def booking_manage(request: HttpRequest, token: str) -> HttpResponse:
                 context["notice"] = TAKEN + " Please pick another time."
             else:
                 return HttpResponseRedirect(
-                    reverse("booking_done", kwargs={"token": token}), status=303
+                    reverse("booking_done", kwargs={"slug": token}), status=303
                 )
     if booking.live:
         free = availability.free_times(page, duration, ignore_booking=booking)
