@@ -97,13 +97,20 @@ def host_times(
                 if page_id == page.pk:
                     day = start.astimezone(zone).date()
                     per_day[pk][day] = per_day[pk].get(day, 0) + 1
+    calendars = provider_calendar.calendars_of(hosts)
+    cached = provider_calendar.cached_busy(calendars, low, high)
     found: dict[int, HostTimes] = {}
     for host in hosts:
         times = HostTimes(busy=own[host.pk], booked_per_day=per_day[host.pk])
-        try:
-            times.busy = [*own[host.pk], *provider_calendar.provider_busy(host, low, high)]
-        except provider_calendar.BusyUnavailable as refused:
-            times.unavailable = str(refused)
+        calendar = calendars.get(host.pk)
+        if calendar is not None:
+            try:
+                asked = provider_calendar.provider_busy(
+                    host, calendar, low, high, cached.get(host.pk)
+                )
+                times.busy = [*own[host.pk], *asked]
+            except provider_calendar.BusyUnavailable as refused:
+                times.unavailable = str(refused)
         found[host.pk] = times
     return found
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -41,41 +42,51 @@ class Calendar:
     provider_name: str
 
 
-def calendar_of(user: User) -> Calendar | None:
-    """The host's own connected account whose provider can tell busy times, if any (the
-    oldest, as every account choice reads them). None: Convener knows only its own
-    meetings of this host."""
+def calendars_of(users: list[User]) -> dict[int, Calendar]:
+    """Each host's own connected account whose provider can tell busy times (the oldest,
+    as every account choice reads them), in one query. A host without one is missing:
+    Convener knows only its own meetings of them."""
+    found: dict[int, Calendar] = {}
+    recipes: dict[str, tuple[str, bool]] = {}
     for connection in Connection.objects.filter(
-        user=user,
+        user__in=users,
         level=Connection.Level.USER,
         status__in=[Connection.Status.ACTIVE, Connection.Status.NEEDS_RECONNECT],
     ).order_by("created_at", "pk"):
-        try:
-            found = recipe(connection.provider)
-        except UnknownProvider:
-            continue
-        if found.capabilities.free_busy:
-            return Calendar(connection, found.name)
-    return None
+        if connection.provider not in recipes:
+            try:
+                known = recipe(connection.provider)
+                recipes[connection.provider] = (known.name, known.capabilities.free_busy)
+            except UnknownProvider:
+                recipes[connection.provider] = ("", False)
+        name, tells_busy = recipes[connection.provider]
+        if tells_busy and connection.user_id is not None and connection.user_id not in found:
+            found[connection.user_id] = Calendar(connection, name)
+    return found
 
 
 def _key(connection: Connection, start: datetime, end: datetime) -> str:
     return f"booking-busy:{connection.pk}:{start:%Y%m%d%H}:{end:%Y%m%d%H}"
 
 
-def provider_busy(user: User, start: datetime, end: datetime) -> list[Interval]:
-    """The host's busy intervals between `start` and `end` at their calendar (cached);
-    BusyUnavailable when it cannot be asked now."""
-    calendar = calendar_of(user)
-    if calendar is None:
-        return []
+def cached_busy(calendars: dict[int, Calendar], start: datetime, end: datetime) -> dict[int, Any]:
+    """What the cache holds for these calendars (host id -> its entry), in one read."""
+    keys = {host_id: _key(c.connection, start, end) for host_id, c in calendars.items()}
+    held = cache.get_many(list(keys.values()))
+    return {host_id: held[key] for host_id, key in keys.items() if key in held}
+
+
+def provider_busy(
+    user: User, calendar: Calendar, start: datetime, end: datetime, cached: Any = None
+) -> list[Interval]:
+    """The host's busy intervals between `start` and `end` at their calendar (`cached`
+    when the cache had it); BusyUnavailable when it cannot be asked now."""
     connection = calendar.connection
     key = _key(connection, start, end)
-    cached = cache.get(key)
     if cached is not None:
         if isinstance(cached, str):
             raise BusyUnavailable(cached)
-        return [(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in cached]
+        return [(datetime.fromtimestamp(a, UTC), datetime.fromtimestamp(b, UTC)) for a, b in cached]
     try:
         if connection.status != Connection.Status.ACTIVE:
             raise BusyUnavailable(
@@ -88,7 +99,7 @@ def provider_busy(user: User, start: datetime, end: datetime) -> list[Interval]:
         raise
     cache.set(
         key,
-        [(a.isoformat(), b.isoformat()) for a, b in busy],
+        [(a.timestamp(), b.timestamp()) for a, b in busy],
         settings.BOOKING_BUSY_CACHE_SECONDS,
     )
     return busy
