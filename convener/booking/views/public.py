@@ -49,8 +49,24 @@ def _page(slug: str) -> BookingPage:
     return page
 
 
+# Browsers report a few zones by their old names (Chromium's ICU says Asia/Calcutta):
+# the visitor reads the name people use today.
+CURRENT_NAMES = {
+    "Asia/Calcutta": "Asia/Kolkata",
+    "Asia/Saigon": "Asia/Ho_Chi_Minh",
+    "Asia/Katmandu": "Asia/Kathmandu",
+    "Asia/Rangoon": "Asia/Yangon",
+    "Europe/Kiev": "Europe/Kyiv",
+    "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+    "Atlantic/Faeroe": "Atlantic/Faroe",
+    "Pacific/Truk": "Pacific/Chuuk",
+    "Pacific/Ponape": "Pacific/Pohnpei",
+}
+
+
 def _zone(request: HttpRequest, page: BookingPage) -> str:
     wanted = (request.POST.get("tz") or request.GET.get("tz") or "").strip()
+    wanted = CURRENT_NAMES.get(wanted, wanted)
     return wanted if wanted and is_iana_zone(wanted) else page.timezone
 
 
