@@ -33,6 +33,9 @@ from convener.team.models import User
 log = logging.getLogger(__name__)
 
 
+ATTEMPTS = 3
+
+
 class SlotTaken(Exception):
     """The time is no longer free (taken a moment ago, or never was)."""
 
@@ -93,30 +96,36 @@ def book(
     existing = Booking.objects.filter(request_key=request_key, page=page).first()
     if existing is not None:
         return existing
-    free = availability.free_times(page, duration_minutes, now=now).starts.get(start)
-    if not free:
-        raise SlotTaken()
     known = Contact.objects.with_email(visitor.email).first()
-    host_id = _choose_host(page, free, known)
-    try:
-        with transaction.atomic():
-            booking = Booking.objects.create(
-                page=page,
-                request_key=request_key,
-                host_id=host_id,
-                start=start,
-                end=start + timedelta(minutes=duration_minutes),
-                visitor_timezone=visitor.timezone,
-                name=visitor.name,
-                email=visitor.email,
-                answers=[list(a) for a in visitor.answers],
-            )
-            _hold(booking, _holding(page, host_id))
-    except IntegrityError:
-        again = Booking.objects.filter(request_key=request_key, page=page).first()
-        if again is not None:
-            return again
-        raise SlotTaken() from None
+    # A round-robin page may lose its chosen host to a concurrent booking while another
+    # host is still free: ask again, a few times, before saying the time is gone.
+    for _ in range(ATTEMPTS):
+        free = availability.free_times(page, duration_minutes, now=now).starts.get(start)
+        if not free:
+            raise SlotTaken()
+        host_id = _choose_host(page, free, known)
+        try:
+            with transaction.atomic():
+                booking = Booking.objects.create(
+                    page=page,
+                    request_key=request_key,
+                    host_id=host_id,
+                    start=start,
+                    end=start + timedelta(minutes=duration_minutes),
+                    visitor_timezone=visitor.timezone,
+                    name=visitor.name,
+                    email=visitor.email,
+                    answers=[list(a) for a in visitor.answers],
+                )
+                _hold(booking, _holding(page, host_id))
+        except IntegrityError:
+            again = Booking.objects.filter(request_key=request_key, page=page).first()
+            if again is not None:
+                return again
+            continue
+        break
+    else:
+        raise SlotTaken()
     _make_meeting(page, booking)
     return booking
 
