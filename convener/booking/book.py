@@ -153,6 +153,9 @@ def _action(page: BookingPage, booking: Booking) -> MeetingAction:
         provider=page.provider,
         credentials=CredentialsPolicy.NAMED_USER,
         named_user_id=booking.host_id,
+        # The organization's account of the same provider when the host has none; the
+        # meeting says so (its host note). Never another provider.
+        fallback=CredentialsPolicy.ORGANIZATION,
         title_template=_literal(f"{page.title}: ") + "{{ contact.name }}",
         description_template=_literal(text),
         duration_minutes=int((booking.end - booking.start).total_seconds() // 60),

@@ -76,6 +76,12 @@ class World:
 
 
 def build_world() -> World:
+    world = _build_world()
+    world.booking_page, world.booking = _booking_page(world.owner)
+    return world
+
+
+def _build_world() -> World:
     admin = User.objects.create_superuser("root", "root@example.com", "x")
     owner = User.objects.create_user("olga", "olga@example.com", "x", first_name="Olga")
     other = User.objects.create_user("mike", "mike@example.com", "x", first_name="Mike")
@@ -135,11 +141,10 @@ def build_world() -> World:
         web_form_field,
         webhook=_webhook(admin, action),
         job=_job(contact),
-        **_booking_page(owner),
     )
 
 
-def _booking_page(owner: User) -> dict[str, object]:
+def _booking_page(owner: User) -> tuple[BookingPage, Booking]:
     page = BookingPage.objects.create(
         owner=owner,
         slug=BOOKING_SLUG,
@@ -161,7 +166,7 @@ def _booking_page(owner: User) -> dict[str, object]:
         name="Vic Visitor",
         email="vic@client.example",
     )
-    return {"booking_page": page, "booking": booking}
+    return page, booking
 
 
 def _job(contact: Contact) -> Job:
