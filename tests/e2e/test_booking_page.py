@@ -17,6 +17,7 @@ from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Screenshots, Server, new_context, signed_in
+from tests.e2e.test_content_security_policy import RECORD_VIOLATIONS
 
 pytestmark = pytest.mark.browser
 
@@ -40,6 +41,8 @@ def next_dst_monday() -> date:
 @pytest.fixture
 def host_page(browser: Any, server: Server, shoot: Screenshots) -> Iterator[Page]:
     context = new_context(browser, server, zone="America/New_York")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    context.add_init_script(RECORD_VIOLATIONS)
     with signed_in(context, server, shoot) as page:
         yield page
 
@@ -66,7 +69,17 @@ def make_booking_page(page: Page, shoot: Screenshots) -> str:
     shoot(page, "booking-page-settings")
     link = page.get_by_label("The booking page's link").input_value()
     assert re.search(r"/b/[a-z0-9]+/$", link)
+    copy = page.locator("button[data-copy]")
+    copy.click()
+    expect(copy).to_have_text("Copied")
+    no_violations(page)
     return link
+
+
+def no_violations(page: Page) -> None:
+    """The page's scripts ran under the strict Content-Security-Policy, refused nothing."""
+    page.wait_for_load_state("load")
+    assert page.evaluate("window.__cspViolations || []") == []
 
 
 def test_a_visitor_in_kolkata_books_moves_and_cancels(
@@ -78,12 +91,14 @@ def test_a_visitor_in_kolkata_books_moves_and_cancels(
     local = first.astimezone(KOLKATA)
 
     visitor_context = new_context(browser, server, width=390, height=844, zone="Asia/Kolkata")
+    visitor_context.add_init_script(RECORD_VIOLATIONS)
     visitor = visitor_context.new_page()
     try:
         visitor.goto(link)
         # The page asks the browser for its zone and shows the times in it.
         expect(visitor.locator("#tz")).to_have_value("Asia/Kolkata")
         shoot(visitor, "public-page-phone")
+        no_violations(visitor)
         # The visitor follows "Later dates" to that week; the test goes there directly.
         visitor.goto(f"{link}?tz=Asia/Kolkata&d=30&from={local.date().isoformat()}")
         day = visitor.get_by_role("region", name=re.compile(local.strftime("%A %-d %B")))
@@ -132,6 +147,7 @@ def test_a_visitor_in_kolkata_books_moves_and_cancels(
         visitor.get_by_role("button", name="Cancel this booking").click()
         expect(visitor.get_by_text("Your booking is cancelled")).to_be_visible()
         shoot(visitor, "cancelled")
+        no_violations(visitor)
     finally:
         visitor_context.close()
 
