@@ -113,6 +113,10 @@ def test_a_visitor_in_kolkata_books_moves_and_cancels(
         end = local + timedelta(minutes=30)
         expect(visitor.locator("[data-when]")).to_contain_text(f"{local:%H:%M}\u2013{end:%H:%M}")
         expect(visitor.locator("[data-when]")).to_contain_text("Asia/Kolkata")
+        # The link shows on its own once the worker has made it.
+        expect(visitor.locator("[data-join]")).to_have_attribute(
+            "href", re.compile(r"^https://meet\.jit\.si/"), timeout=30_000
+        )
         shoot(visitor, "booked")
 
         ics_url = visitor.get_by_role("button", name="Add to my calendar (.ics)").get_attribute(

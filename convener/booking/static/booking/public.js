@@ -24,6 +24,20 @@
         input.form.submit();
       }
     }
+    // The confirmation, while the meeting's link is being made: look again a few times,
+    // so the link shows without the visitor reloading.
+    const pending = document.querySelector("[data-join-pending]");
+    if (pending) {
+      const tries = Number(sessionStorage.getItem("booking-link-tries") || "0");
+      if (tries < 10) {
+        sessionStorage.setItem("booking-link-tries", String(tries + 1));
+        setTimeout(function () {
+          window.location.reload();
+        }, 3000);
+      }
+    } else {
+      sessionStorage.removeItem("booking-link-tries");
+    }
     const form = document.querySelector("form[data-booking-form]");
     if (form) {
       form.addEventListener("submit", function (event) {
