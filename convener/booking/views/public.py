@@ -72,7 +72,8 @@ def _zone(request: HttpRequest, page: BookingPage) -> str:
 
 def _duration(request: HttpRequest, page: BookingPage) -> int:
     text = request.POST.get("d") or request.GET.get("d") or ""
-    return int(text) if text.isdigit() and int(text) in page.durations else page.durations[0]
+    offered = [int(d) for d in page.durations] or [30]
+    return int(text) if text.isdigit() and int(text) in offered else offered[0]
 
 
 def _instant(text: str) -> datetime | None:
