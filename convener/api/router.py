@@ -4,6 +4,7 @@ from ninja import Swagger
 
 from convener.api import (
     actions,
+    booking_pages,
     calendar_events,
     contacts,
     errors,
@@ -40,3 +41,4 @@ api.add_router("", runs.router)
 api.add_router("", forms.router)
 api.add_router("", workitems.router)
 api.add_router("", calendar_events.router)
+api.add_router("", booking_pages.router)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from convener.booking.models import Booking, BookingPage
 from convener.calendar.models import Event
 from convener.connections.models import Connection
 from convener.crm.models import Contact, CustomField
@@ -25,7 +26,14 @@ from convener.team.models import ApiToken, User
 from convener.webforms.models import FormField, Submission, WebForm
 from convener.workitems.models import Job, MeetingAutomation
 from tests.access.people import Person
-from tests.access.world import CONNECTION_EMAIL, HOOK_SECRET, HOOK_TOKEN, World
+from tests.access.world import (
+    BOOKING_REFERENCE,
+    BOOKING_SLUG,
+    CONNECTION_EMAIL,
+    HOOK_SECRET,
+    HOOK_TOKEN,
+    World,
+)
 
 if TYPE_CHECKING:
     # What Django's test client answers: a response with .json(), named in django-stubs only.
@@ -1669,5 +1677,176 @@ API += [
         signed_in,
         200,
         effect=shows(lambda w: "Matrix event"),
+    ),
+]
+
+
+# -- booking pages: the host's pages are the page owner's (and administrators'); the
+# visitor's pages are public, a booking's found by the signed token of its links.
+
+
+def booking_page_owner(person: Person) -> str:
+    if not person.signed_in:
+        return ANONYMOUS
+    return ALLOWED if person.role in {"administrator", "owner"} else HIDDEN
+
+
+def sees_booking_page(person: Person) -> bool:
+    return person.role in {"administrator", "owner"}
+
+
+def booking_page_settings(title: str) -> Body:
+    return fixed(
+        {
+            "title": title,
+            "published": "on",
+            "kind": "personal",
+            "durations": "30",
+            "provider": "jitsi",
+            "timezone": "Europe/Berlin",
+            "buffer_before": "0",
+            "buffer_after": "0",
+            "minimum_notice": "60",
+            "horizon_days": "30",
+            "max_per_day": "0",
+            "day_0": "09:00-17:00",
+        }
+    )
+
+
+def visitor_booking(world: World, user: User | None) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    # Every person of the matrix books from the same address: the per-minute limit of
+    # one visitor's bookings is not what this row is about.
+    cache.clear()
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
+    return {
+        "at": start.isoformat(),
+        "tz": "Asia/Kolkata",
+        "d": "30",
+        "name": "Wanda Visitor",
+        "email": "wanda@client.example",
+        "key": "matrix-visitor",
+    }
+
+
+def booking_page_has(**wanted: Any) -> Effect:
+    def effect(world: World, response: TestResponse) -> bool:
+        assert world.booking_page is not None
+        found = BookingPage.objects.filter(pk=world.booking_page.pk).first()
+        return found is not None and all(getattr(found, k) == v for k, v in wanted.items())
+
+    return effect
+
+
+def _booking_token() -> str:
+    from convener.booking.links import manage_token
+
+    return manage_token(BOOKING_REFERENCE)
+
+
+BOOKING_TOKEN = _booking_token()
+BOOKING_PAGE_TITLE = shows(lambda w: "Matrix intro call")
+
+PAGES += [
+    Row(
+        "GET",
+        "booking_pages",
+        signed_in,
+        200,
+        effect=BOOKING_PAGE_TITLE,
+        expect_effect=sees_booking_page,
+    ),
+    Row("GET", "booking_page_new", signed_in, 200),
+    Row(
+        "POST",
+        "booking_page_new",
+        signed_in,
+        302,
+        body=booking_page_settings("Demo call"),
+        effect=lambda w, r: BookingPage.objects.filter(title="Demo call").exists(),
+    ),
+    Row("GET", "booking_page_edit", booking_page_owner, 200, target="booking_page"),
+    Row(
+        "POST",
+        "booking_page_edit",
+        booking_page_owner,
+        302,
+        target="booking_page",
+        body=booking_page_settings("Renamed call"),
+        effect=booking_page_has(title="Renamed call"),
+    ),
+    Row(
+        "POST",
+        "booking_page_delete",
+        booking_page_owner,
+        302,
+        target="booking_page",
+        effect=lambda w, r: not BookingPage.objects.filter(slug=BOOKING_SLUG).exists(),
+    ),
+    Row(
+        "GET",
+        "booking_page_bookings",
+        booking_page_owner,
+        200,
+        target="booking_page",
+        effect=shows(lambda w: "vic@client.example"),
+    ),
+    Row(
+        "POST",
+        "booking_retry",
+        booking_page_owner,
+        302,
+        target="booking",
+        effect=lambda w, r: (
+            Booking.objects.filter(reference=BOOKING_REFERENCE).exclude(meeting=None).exists()
+        ),
+    ),
+    Row("GET", "booking_public", public, 200, slug=BOOKING_SLUG),
+    Row(
+        "POST",
+        "booking_public",
+        public,
+        303,
+        slug=BOOKING_SLUG,
+        body=visitor_booking,
+        effect=lambda w, r: Booking.objects.filter(email="wanda@client.example").exists(),
+    ),
+    Row("GET", "booking_done", public, 200, slug=BOOKING_TOKEN),
+    # The booking has no meeting yet, so no calendar file either.
+    Row("GET", "booking_ics", public, 404, slug=BOOKING_TOKEN),
+    Row("GET", "booking_manage", public, 200, slug=BOOKING_TOKEN),
+    Row(
+        "POST",
+        "booking_manage",
+        public,
+        200,
+        slug=BOOKING_TOKEN,
+        body=fixed({"do": "cancel"}),
+        effect=lambda w, r: Booking.objects.filter(
+            reference=BOOKING_REFERENCE, status="cancelled"
+        ).exists(),
+    ),
+]
+
+API += [
+    Row(
+        "GET",
+        "/api/v1/booking-pages",
+        signed_in,
+        200,
+        effect=BOOKING_PAGE_TITLE,
+        expect_effect=sees_booking_page,
+    ),
+    Row(
+        "GET",
+        "/api/v1/booking-pages/{page_id}/bookings",
+        booking_page_owner,
+        200,
+        effect=shows(lambda w: "vic@client.example"),
     ),
 ]

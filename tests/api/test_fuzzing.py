@@ -50,6 +50,7 @@ class Seeded:
     forms: list[int] = field(default_factory=list)
     jobs: list[int] = field(default_factory=list)
     events: list[int] = field(default_factory=list)
+    booking_pages: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -117,6 +118,7 @@ def _seed() -> Seeded:
         forms=_seed_forms(user, contacts[0]),
         jobs=_seed_jobs(user, contacts),
         events=_seed_events(user),
+        booking_pages=_seed_booking_pages(user),
     )
 
 
@@ -144,6 +146,26 @@ def _seed_forms(user: Any, contact: Any) -> list[int]:
     form = WebForm.objects.create(name="Demo", owner=user, published=True)
     Submission.objects.create(form=form, nonce="seeded", values={"email": contact.email})
     return [form.pk]
+
+
+def _seed_booking_pages(user: Any) -> list[int]:
+    """The fuzzing member's booking page with one booking."""
+    from convener.booking.models import Booking, BookingPage
+    from tests.dates import utc, winter_day
+
+    page = BookingPage.objects.create(owner=user, title="Intro", timezone="UTC")
+    Booking.objects.create(
+        page=page,
+        request_key="seeded",
+        host=user,
+        start=utc(winter_day(), 10),
+        end=utc(winter_day(), 10, 30),
+        visitor_timezone="UTC",
+        name="Seeded visitor",
+        email="visitor@example.org",
+        answers=[["Topic", "Pricing"]],
+    )
+    return [page.pk]
 
 
 def _seed_jobs(user: Any, contacts: list[Any]) -> list[int]:
@@ -232,6 +254,7 @@ _ROWS = {
     "form_id": "forms",
     "job_id": "jobs",
     "event_id": "events",
+    "page_id": "booking_pages",
 }
 
 
