@@ -12,9 +12,9 @@ that (a list of choices, say) plugs into `CUSTOM_READERS`.
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import cached_property
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import ValidationError

@@ -16,7 +16,7 @@ from datetime import datetime
 from django.db import transaction
 
 from convener.intake.run import run_action
-from convener.intake.sweep import WAITING_TOO_LONG, requeue_waiting, waiting_too_long
+from convener.intake.sweep import requeue_waiting, waiting_too_long
 from convener.intake.upsert import upsert_contact
 from convener.intake.values import EMAIL, read_values
 from convener.meetings.triggers import TriggerKind, TriggerRef

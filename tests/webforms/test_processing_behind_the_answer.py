@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from convener.crm.models import Contact
+from convener.intake import sweep
 from convener.meetings.models import Meeting, MeetingAction
 from convener.team.models import User
 from convener.webforms import processing
@@ -120,7 +121,7 @@ def test_a_submission_survives_a_worker_that_dies_before_processing_it(
     DBTaskResult.objects.update(status="RUNNING")
     assert run_worker() == 0
 
-    later = timezone.now() + processing.WAITING_TOO_LONG + timedelta(seconds=1)
+    later = timezone.now() + sweep.WAITING_TOO_LONG + timedelta(seconds=1)
     with time_machine.travel(later, tick=False):
         client.get(answer["Location"])  # anyone looking at it starts the sweep
         assert processing.recover_waiting(force=True) == 0  # queued once, not per sweep
