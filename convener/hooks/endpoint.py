@@ -66,13 +66,13 @@ def hook_receive(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-def delivery_status(request: HttpRequest, token: str) -> HttpResponse:
+def delivery_status(request: HttpRequest, slug: str) -> HttpResponse:
     """A delivery's outcome, for the sender holding its status URL (GET, JSON)."""
     if request.method != "GET":
         response = _error(405, "method not allowed", "method", "read the status with GET")
         response["Allow"] = "GET"
         return response
-    delivery_id = read_status_token(token)
+    delivery_id = read_status_token(slug)  # the status token
     delivery = (
         HookDelivery.objects.select_related("meeting").filter(pk=delivery_id).first()
         if delivery_id is not None

@@ -33,7 +33,7 @@ def read_status_token(token: str) -> int | None:
 def status_path(delivery_id: int) -> str:
     """The status URL's path; the endpoint makes it absolute with the address the sender
     called, as it reached this site."""
-    return reverse("hook_delivery_status", kwargs={"token": status_token(delivery_id)})
+    return reverse("hook_delivery_status", kwargs={"slug": status_token(delivery_id)})
 
 
 STATES = {
