@@ -292,6 +292,8 @@ def _accept(
             queued_at=now,
         )
         process_delivery.enqueue(delivery.pk)
+        if random.random() < 0.01:
+            _trim(webhook)
     return answer_of(delivery, repeated=False)
 
 
@@ -351,7 +353,10 @@ def _trim(webhook: Webhook) -> None:
         KEEP_DELIVERIES : KEEP_DELIVERIES + 1
     ]
     if boundary := list(old):
-        HookDelivery.objects.filter(webhook=webhook, pk__lte=boundary[0]).delete()
+        # Never a delivery still waiting for the worker: that row is its queue.
+        HookDelivery.objects.filter(webhook=webhook, pk__lte=boundary[0]).exclude(
+            outcome=HookDelivery.Outcome.PROCESSING
+        ).delete()
 
 
 def headers_of(meta: Mapping[str, Any]) -> dict[str, str]:
