@@ -1,7 +1,7 @@
 """An accepted webhook delivery carried out by the worker: the contact, then the action.
 
-Idempotent twice over: the row is read under the write lock and only a delivery still
-"processing" is run, and the meeting's trigger reference is the webhook and the sender's
+Idempotent twice over: only a delivery still "processing" is run and finished, and the
+meeting's trigger reference is the webhook and the sender's
 event id, so a task run twice, or two deliveries of one event stored at once, make one
 meeting (the second ends "repeated", with the first one's meeting). The contact values
 are emptied from the row once applied: the log keeps no one's data past its use.
@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-
-from django.db import transaction
 
 from convener.hooks.models import HookDelivery
 from convener.hooks.receive import occurrence
@@ -27,24 +25,36 @@ Outcome = HookDelivery.Outcome
 
 
 def process(delivery_id: int) -> bool:
-    """Carry out the delivery if it is still waiting; whether this call did it."""
+    """Carry out the delivery if it is still waiting; whether this call finished it.
+
+    No transaction spans the whole: the contact is saved in its own short one and the
+    meeting in schedule()'s (planned before it), so the write lock that senders' requests
+    wait for is held for a few inserts, never for a plan. The upsert finds the contact,
+    the trigger reference finds the meeting, and the row is finished only while it is
+    still waiting: running it twice, even at once, does it once."""
+    delivery = (
+        HookDelivery.objects.select_related("webhook__action")
+        .filter(pk=delivery_id, outcome=Outcome.PROCESSING)
+        .first()
+    )
+    if delivery is None:
+        return False  # done already, by an earlier run of its task
     try:
-        with transaction.atomic():
-            delivery = (
-                HookDelivery.objects.select_for_update()
-                .select_related("webhook__action")
-                .filter(pk=delivery_id, outcome=Outcome.PROCESSING)
-                .first()
-            )
-            if delivery is None:
-                return False  # done already, by an earlier run of its task
-            _process(delivery)
+        _process(delivery)
     except Exception as failure:  # the delivery says why; it is never left "processing"
         log.exception("webhook delivery %s could not be processed", delivery_id)
         HookDelivery.objects.filter(pk=delivery_id, outcome=Outcome.PROCESSING).update(
-            outcome=Outcome.SKIPPED, reason=f"Could not be processed: {failure}"[:2000]
+            outcome=Outcome.SKIPPED, reason=f"Could not be processed: {failure}"[:2000], values={}
         )
-    return True
+        return True
+    finished = HookDelivery.objects.filter(pk=delivery_id, outcome=Outcome.PROCESSING).update(
+        outcome=delivery.outcome,
+        reason=delivery.reason,
+        contact=delivery.contact,
+        meeting=delivery.meeting,
+        values={},
+    )
+    return finished == 1
 
 
 def _process(delivery: HookDelivery) -> None:
@@ -68,8 +78,6 @@ def _process(delivery: HookDelivery) -> None:
             delivery.outcome = Outcome.REPEATED
         else:
             delivery.outcome = Outcome.PLANNED
-    delivery.values = {}
-    delivery.save(update_fields=["outcome", "reason", "contact", "meeting", "values"])
 
 
 def recover_waiting(*, now: datetime | None = None, force: bool = False) -> int:

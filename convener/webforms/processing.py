@@ -1,19 +1,18 @@
 """A stored submission carried out by the worker: the contact, the segment, the meeting
 action and the owner's notice.
 
-Idempotent: the row is read under the write lock and only a submission still waiting is
-processed, and the meeting's trigger reference is the form and the render's nonce, so a
-task run twice (a sweep after a slow task, a worker restarted mid-task) makes one contact
-update and one meeting. A failure is written on the row: the visitor's request is never
-lost to an error, and the thank-you page says it was received, not that it worked.
+Idempotent: only a submission still waiting is processed and finished, the contact is
+found by its address, and the meeting's trigger reference is the form and the render's
+nonce, so a task run twice, even at once (a sweep after a slow task, a worker restarted
+mid-task), makes one contact and one meeting. A failure is written on the row: the
+visitor's request is never lost to an error, and the thank-you page says it was
+received, not that it worked.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
-
-from django.db import transaction
 
 from convener.intake.run import run_action
 from convener.intake.sweep import requeue_waiting, waiting_too_long
@@ -31,27 +30,40 @@ Status = SubmissionStatus
 
 
 def process(submission_id: int) -> bool:
-    """Carry out the submission if it is still waiting; whether this call did it."""
+    """Carry out the submission if it is still waiting; whether this call finished it.
+
+    No transaction spans the whole: the contact is saved in its own short one and the
+    meeting in schedule()'s (planned before it), so the write lock that visitors' sends
+    wait for is held for a few inserts, never for a plan. What ties the steps together is
+    idempotency: the upsert finds the contact, the trigger reference finds the meeting,
+    and the row is finished only while it is still waiting."""
+    submission = (
+        Submission.objects.select_related("form__action")
+        .filter(pk=submission_id, status=Status.PROCESSING)
+        .first()
+    )
+    if submission is None:
+        return False  # done already, by an earlier run of its task
     try:
-        with transaction.atomic():
-            submission = (
-                Submission.objects.select_for_update()
-                .select_related("form__action")
-                .filter(pk=submission_id, status=Status.PROCESSING)
-                .first()
-            )
-            if submission is None:
-                return False  # done already, by an earlier run of its task
-            _process(submission)
+        _process(submission)
     except Exception as failure:  # never lose the submission to an unexpected error
         log.exception("web form submission %s could not be processed", submission_id)
         Submission.objects.filter(pk=submission_id, status=Status.PROCESSING).update(
             status=Status.NOT_SCHEDULED, reason=f"Could not be processed: {failure}"
         )
         return True
-    if submission.form.notify_owner:
+    finished = (
+        Submission.objects.filter(pk=submission_id, status=Status.PROCESSING).update(
+            status=submission.status,
+            reason=submission.reason,
+            contact=submission.contact,
+            meeting=submission.meeting,
+        )
+        == 1
+    )
+    if finished and submission.form.notify_owner:
         notify_owner(submission_id)
-    return True
+    return finished
 
 
 def _process(submission: Submission) -> None:
@@ -60,7 +72,6 @@ def _process(submission: Submission) -> None:
     if EMAIL not in given:
         submission.status = Status.NOT_SCHEDULED if form.action_id else Status.RECEIVED
         submission.reason = NO_EMAIL_FIELD
-        submission.save(update_fields=["status", "reason"])
         return
     values = read_values(given)  # checked when it arrived; read again into values here
     contact = upsert_contact(values, default_owner_id=form.owner_id).contact
@@ -83,7 +94,6 @@ def _process(submission: Submission) -> None:
         else:
             submission.status = Status.NOT_SCHEDULED
             submission.reason = result.skip_reason
-    submission.save(update_fields=["contact", "meeting", "status", "reason"])
 
 
 def recover_waiting(*, now: datetime | None = None, force: bool = False) -> int:
