@@ -47,16 +47,16 @@ def requeue_waiting(
             return 0
         _last[key] = time.monotonic()
     now = now or timezone.now()
+    late = waiting.filter(queued_at__lt=now - WAITING_TOO_LONG).order_by("queued_at")
+    # Looked for before any transaction: on SQLite a transaction takes the write lock at
+    # once, and nearly every sweep finds nothing.
+    if not late.exists():
+        return 0
     with transaction.atomic():
-        stale = list(
-            waiting.filter(queued_at__lt=now - WAITING_TOO_LONG)
-            .order_by("queued_at")
-            .values_list("pk", flat=True)[:BATCH]
-        )
-        if stale:
-            waiting.model.objects.filter(pk__in=stale).update(queued_at=now)
-            for pk in stale:
-                enqueue(pk)
+        stale = list(late.values_list("pk", flat=True)[:BATCH])
+        waiting.model.objects.filter(pk__in=stale).update(queued_at=now)
+        for pk in stale:
+            enqueue(pk)
     return len(stale)
 
 
