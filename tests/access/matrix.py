@@ -1327,6 +1327,7 @@ PAGES += [
     ),
     # Without the signed address of a submission there is nothing to thank anyone for.
     Row("GET", "webform_done", public, 404, slug="matrixform"),
+    Row("GET", "webform_done_status", public, 404, slug="matrixform"),
 ]
 
 
@@ -1410,6 +1411,8 @@ HOOK_PAGES = [
     # page or session changes that.
     Row("POST", "hook_receive", public, 401, slug=HOOK_TOKEN),
     Row("GET", "hook_receive", public, 405, slug=HOOK_TOKEN),
+    # A delivery's outcome, for the sender holding its signed status address only.
+    Row("GET", "hook_delivery_status", public, 404, slug="1:not-signed-by-convener"),
 ]
 PAGES += HOOK_PAGES
 
