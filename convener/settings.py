@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "convener.hooks",
     "convener.workitems",
     "convener.campaigns",
+    "convener.calendar",
+    "convener.booking",
 ]
 
 MIDDLEWARE = [
@@ -262,6 +264,13 @@ IMPORT_DIR = Path(env_str("CONVENER_IMPORT_DIR", str(DATA_DIR / "imports"))).res
 # the largest submission accepted (a form's answers, not a file upload).
 FORM_SUBMISSIONS_PER_MINUTE = env_int("CONVENER_FORM_SUBMISSIONS_PER_MINUTE", 10)
 FORM_MAX_BYTES = env_int("CONVENER_FORM_MAX_KB", 64) * 1024
+# Booking pages (convener.booking): a host's busy times are read from their calendar with
+# a short timeout (a visitor is waiting) and kept this long; a failed read is kept
+# shorter, so a page recovers soon after the provider does.
+BOOKING_BUSY_TIMEOUT_SECONDS = env_float("CONVENER_BOOKING_BUSY_TIMEOUT_SECONDS", 4.0)
+BOOKING_BUSY_CACHE_SECONDS = env_int("CONVENER_BOOKING_BUSY_CACHE_SECONDS", 120)
+BOOKING_BUSY_FAILURE_CACHE_SECONDS = env_int("CONVENER_BOOKING_BUSY_FAILURE_CACHE_SECONDS", 30)
+BOOKINGS_PER_MINUTE = env_int("CONVENER_BOOKINGS_PER_MINUTE", 10)
 IMPORT_MAX_BYTES = env_int("CONVENER_IMPORT_MAX_MB", 200) * 2**20
 if IMPORT_MAX_BYTES < 2**20:
     raise SettingError("CONVENER_IMPORT_MAX_MB: must be 1 or more")

@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("convener.webforms.urls")),
     path("", include("convener.campaigns.urls")),
     path("", include("convener.workitems.urls")),
+    path("", include("convener.calendar.urls")),
+    path("", include("convener.booking.urls")),
     path("contacts/import/", include("convener.imports.urls")),
     path("", include("convener.hooks.urls")),
     path("", include("convener.web.urls")),

@@ -4,6 +4,8 @@ from ninja import Swagger
 
 from convener.api import (
     actions,
+    booking_pages,
+    calendar_events,
     campaigns,
     contacts,
     errors,
@@ -40,3 +42,5 @@ api.add_router("", runs.router)
 api.add_router("", forms.router)
 api.add_router("", workitems.router)
 api.add_router("", campaigns.router)
+api.add_router("", calendar_events.router)
+api.add_router("", booking_pages.router)

@@ -8,8 +8,11 @@ import logging
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from convener.hooks import processing
+from convener.hooks.models import HookDelivery
 from convener.hooks.receive import MAX_BODY, find, headers_of, receive
 from convener.hooks.signing import SignedRequest
+from convener.hooks.status import read_status_token, status_body
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +58,29 @@ def hook_receive(request: HttpRequest, slug: str) -> HttpResponse:
         return _error(
             503, "the delivery could not be carried out; send it again later", "body", "try again"
         )
+    if "status_url" in answer.body:
+        answer.body["status_url"] = request.build_absolute_uri(answer.body["status_url"])
     response = JsonResponse(answer.body, status=answer.status)
     for name, value in answer.headers.items():
         response[name] = value
     return response
+
+
+def delivery_status(request: HttpRequest, slug: str) -> HttpResponse:
+    """A delivery's outcome, for the sender holding its status URL (GET, JSON)."""
+    if request.method != "GET":
+        response = _error(405, "method not allowed", "method", "read the status with GET")
+        response["Allow"] = "GET"
+        return response
+    delivery_id = read_status_token(slug)  # the status token
+    delivery = (
+        HookDelivery.objects.select_related("meeting").filter(pk=delivery_id).first()
+        if delivery_id is not None
+        else None
+    )
+    if delivery is None:
+        return _error(404, "not found", "path", "no delivery has this status address")
+    processing.recover_if_waiting(delivery)
+    body = status_body(delivery)
+    body["status_url"] = request.build_absolute_uri(body["status_url"])
+    return JsonResponse(body)

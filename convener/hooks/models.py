@@ -88,9 +88,13 @@ class Webhook(models.Model):
 
 class HookDelivery(models.Model):
     """One request to a webhook's address, as the log page shows it. The body is not
-    kept: it holds people's data, and the reason says what was wrong with it."""
+    kept: it holds people's data, and the reason says what was wrong with it. An accepted
+    delivery keeps the contact values read from it until the worker has applied them:
+    the row is the queue, so a crash between the answer and the work loses nothing."""
 
     class Outcome(models.TextChoices):
+        # Accepted and stored; the worker has not run it yet (convener.hooks.processing).
+        PROCESSING = "processing", "Processing"
         PLANNED = "planned", "Meeting planned"
         REPEATED = "repeated", "Already done (the sender's retry)"
         SKIPPED = "skipped", "No meeting"
@@ -103,6 +107,9 @@ class HookDelivery(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
     status = models.PositiveSmallIntegerField()
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    values = models.JSONField(default=dict, blank=True)  # emptied once processed
+    # When its processing was last queued: the sweep queues again one waiting too long.
+    queued_at = models.DateTimeField(null=True, blank=True)
     event_id = models.CharField(max_length=200, blank=True)
     reason = models.TextField(blank=True)
     contact = models.ForeignKey(Contact, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -110,7 +117,13 @@ class HookDelivery(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-pk"]
-        indexes = [models.Index(fields=["webhook", "-received_at"], name="hook_delivery_recent")]
+        indexes = [
+            models.Index(fields=["webhook", "-received_at"], name="hook_delivery_recent"),
+            # A sender's retry finds the first delivery of its event.
+            models.Index(fields=["webhook", "event_id"], name="hook_delivery_event"),
+            # The sweep's question: which accepted deliveries are still waiting?
+            models.Index(fields=["outcome", "queued_at"], name="hook_delivery_waiting"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} ({self.status})"

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from convener.hooks import processing
 from convener.hooks.forms import MappingFormSet, TryForm, WebhookForm
 from convener.hooks.models import HookDelivery, Webhook
 from convener.hooks.signing import SCHEMES
@@ -154,6 +155,7 @@ def hook_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def hook_deliveries(request: HttpRequest, pk: int) -> HttpResponse:
     access.require_admin(request.user)
     webhook = get_object_or_404(Webhook.objects.select_related("action"), pk=pk)
+    processing.recover_waiting()  # a delivery whose worker died is queued again
     deliveries = list(
         HookDelivery.objects.filter(webhook=webhook).select_related("meeting", "contact")[:LOG_PAGE]
     )

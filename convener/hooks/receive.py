@@ -1,16 +1,18 @@
 """One delivery to a webhook: from the raw request to the answer and its log row.
 
 The order is the order of trust: the address, the size, the signature and its freshness,
-then the body, then the values, and only then anything saved. What the payload asks for
-(the contact upsert, the meeting, the remembered signature, the log row) is saved in one
-transaction, so a retry after a failure finds nothing half done.
+then the body, then the values, and only then anything saved. An accepted delivery is
+stored (the remembered signature, the log row with the contact values, and its task) in
+one short transaction, and answered 202: the worker then makes the contact and the
+meeting (convener.hooks.processing), and the sender reads the outcome at the status URL
+the answer carries.
 
 Answers (JSON, the API's error shape for errors):
-  202 {"meeting": id | null, "skipped": reason | null, "repeated": bool, ...}
+  202 {"delivery": id, "event_id": ..., "repeated": bool, "status_url": ..., ...}
   400 body not JSON · 401 signature missing, wrong or stale · 404 no such webhook
   409 replay · 410 disabled · 413 too large · 415 not JSON · 422 a value is wrong
-A delivery whose action can make no meeting (no account can host it) is answered 202 with
-`meeting: null` and the reason: the payload was right, and the contact is saved.
+A delivery whose action then makes no meeting (no account can host it) ends "skipped",
+with the reason, at its status URL: the payload was right, and the contact is saved.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ from django.utils import timezone
 from convener import timeplan
 from convener.crm.models import Contact
 from convener.hooks import payload as paths
-from convener.hooks.events import contact_delivered
 from convener.hooks.models import HookDelivery, SeenSignature, Webhook, token_digest
 from convener.hooks.signing import (
     SCHEMES,
@@ -38,11 +39,11 @@ from convener.hooks.signing import (
     check_payload_time,
     verify,
 )
-from convener.intake.run import run_action
+from convener.hooks.status import status_body
+from convener.hooks.tasks import process_delivery
 from convener.intake.start import field_of_timing, planned_start
-from convener.intake.upsert import upsert_contact
 from convener.intake.values import read_values, targets
-from convener.meetings.triggers import OCCURRENCE_MAX, TriggerKind, TriggerRef
+from convener.meetings.triggers import OCCURRENCE_MAX
 
 MAX_BODY = 256 * 1024  # a contact's worth of data is a few kilobytes
 KEEP_DELIVERIES = 1000  # per webhook, for the log page
@@ -150,19 +151,25 @@ def _deliver(webhook: Webhook, request: SignedRequest, content_type: str, now: d
             401, "refused", refused.field, refused.message, "the signature is refused"
         ) from None
     event_id = _event_id(webhook, request, document)
-    values, errors = read_payload(webhook, document)
+    values, errors, given = read_mapped(webhook, document)
     if errors:
         raise Refusal(422, "invalid", "the payload is not valid", errors)
-    existing = Contact.objects.with_email(values.email).first()
-    start = planned_start(webhook.action, values, existing, browser_timezone=None, now=now)
     timing_field = field_of_timing(webhook.action)
-    if isinstance(start, timeplan.SkippedRecipient) and timing_field in _targets_mapped(webhook):
-        path = _path_of(webhook, timing_field or "")
-        raise Refusal(
-            422, "invalid", "the payload is not valid", [{"field": path, "message": start.reason}]
-        )
+    if timing_field in _targets_mapped(webhook):
+        # The sender's value decides the time: a time the action cannot plan is refused
+        # now, naming its path, rather than skipped later where the sender cannot see it.
+        existing = Contact.objects.with_email(values.email).first()
+        start = planned_start(webhook.action, values, existing, browser_timezone=None, now=now)
+        if isinstance(start, timeplan.SkippedRecipient):
+            path = _path_of(webhook, timing_field or "")
+            raise Refusal(
+                422,
+                "invalid",
+                "the payload is not valid",
+                [{"field": path, "message": start.reason}],
+            )
     try:
-        return _run(webhook, values, event_id, signature, now)
+        return _accept(webhook, given, event_id, signature, now)
     except Refusal as refusal:
         refusal.event_id = event_id
         raise
@@ -208,6 +215,15 @@ def occurrence(event_id: str) -> str:
 def read_payload(webhook: Webhook, document: Any) -> tuple[Any, list[dict[str, str]]]:
     """The contact values the mapping finds in `document`, and every problem named by the
     payload path it came from (with the contact field it was meant for)."""
+    values, errors, _ = read_mapped(webhook, document)
+    return values, errors
+
+
+def read_mapped(
+    webhook: Webhook, document: Any
+) -> tuple[Any, list[dict[str, str]], dict[str, object]]:
+    """As read_payload, with the scalars found by target key: what the worker reads again
+    (JSON as the payload had it, so it is stored as it came)."""
     known = targets()  # read once: the labels here, the readers in read_values
     labels = {t.key: t.label for t in known}
     given: dict[str, object] = {}
@@ -231,7 +247,7 @@ def read_payload(webhook: Webhook, document: Any) -> tuple[Any, list[dict[str, s
         if problem.target == "email" and problem.target not in given:
             message = f"no email address at {where or 'any mapped path'}; every contact needs one"
         errors.append({"field": where or "email", "message": f"{label}: {message}"})
-    return values, errors
+    return values, errors, given
 
 
 def _targets_mapped(webhook: Webhook) -> set[str]:
@@ -245,42 +261,56 @@ def _path_of(webhook: Webhook, target: str) -> str:
     return target
 
 
-def _run(webhook: Webhook, values: Any, event_id: str, signature: str, now: datetime) -> Answer:
-    ref = TriggerRef(TriggerKind.WEBHOOK, str(webhook.pk), occurrence(event_id))
+def _accept(
+    webhook: Webhook, given: dict[str, object], event_id: str, signature: str, now: datetime
+) -> Answer:
+    """The delivery stored for the worker, or the first delivery of the same event."""
     with transaction.atomic():
         _remember(webhook, signature, now)
-        done = upsert_contact(
-            values, default_owner_id=webhook.default_owner_id or webhook.created_by_id
+        # A retry of an event that made its meeting (or is making it) is answered with
+        # that delivery; one that made none (no account could host it) is run again.
+        first = (
+            HookDelivery.objects.filter(
+                webhook=webhook,
+                event_id=event_id[:200],
+                outcome__in=[HookDelivery.Outcome.PROCESSING, HookDelivery.Outcome.PLANNED],
+            )
+            .select_related("meeting")
+            .order_by("pk")
+            .first()
         )
-        result = run_action(webhook.action, done.contact.pk, ref)
-        contact_delivered(webhook.pk, done.contact.pk, event_id)
-        meeting = result.meeting
-        if meeting is None:
-            outcome = HookDelivery.Outcome.SKIPPED
-        elif result.repeated:
-            outcome = HookDelivery.Outcome.REPEATED
-        else:
-            outcome = HookDelivery.Outcome.PLANNED
-        answer = Answer(
-            202,
-            {
-                "event_id": event_id,
-                "contact": done.contact.pk,
-                "contact_created": done.created,
-                "meeting": meeting.pk if meeting else None,
-                "start": meeting.start.isoformat() if meeting else None,
-                "timezone": meeting.timezone if meeting else None,
-                "repeated": result.repeated,
-                "skipped": result.skip_reason or None,
-            },
-            outcome,
-            result.skip_reason,
-            event_id,
-            done.contact.pk,
-            meeting.pk if meeting else None,
+        if first is not None:
+            answer = answer_of(first, repeated=True)
+            _log(webhook, answer)
+            return answer
+        delivery = HookDelivery.objects.create(
+            webhook=webhook,
+            status=202,
+            outcome=HookDelivery.Outcome.PROCESSING,
+            event_id=event_id[:200],
+            values=given,
+            queued_at=now,
         )
-        _log(webhook, answer)
-    return answer
+        process_delivery.enqueue(delivery.pk)
+        if random.random() < 0.01:
+            _trim(webhook)
+    return answer_of(delivery, repeated=False)
+
+
+def answer_of(delivery: HookDelivery, *, repeated: bool) -> Answer:
+    """The 202 for `delivery` (or for a retry of its event): what is known so far."""
+    body = status_body(delivery)
+    body["repeated"] = repeated
+    outcome = HookDelivery.Outcome.REPEATED if repeated else HookDelivery.Outcome.PROCESSING
+    return Answer(
+        202,
+        body,
+        outcome,
+        "" if not repeated else f"the event was first received as delivery {delivery.pk}",
+        delivery.event_id,
+        delivery.contact_id,
+        delivery.meeting_id,
+    )
 
 
 def _remember(webhook: Webhook, signature: str, now: datetime) -> None:
@@ -304,6 +334,7 @@ def _remember(webhook: Webhook, signature: str, now: datetime) -> None:
 
 
 def _log(webhook: Webhook, answer: Answer) -> None:
+    """A log row for an answer that asks nothing more of the worker."""
     HookDelivery.objects.create(
         webhook=webhook,
         status=answer.status,
@@ -322,7 +353,10 @@ def _trim(webhook: Webhook) -> None:
         KEEP_DELIVERIES : KEEP_DELIVERIES + 1
     ]
     if boundary := list(old):
-        HookDelivery.objects.filter(webhook=webhook, pk__lte=boundary[0]).delete()
+        # Never a delivery still waiting for the worker: that row is its queue.
+        HookDelivery.objects.filter(webhook=webhook, pk__lte=boundary[0]).exclude(
+            outcome=HookDelivery.Outcome.PROCESSING
+        ).delete()
 
 
 def headers_of(meta: Mapping[str, Any]) -> dict[str, str]:

@@ -4,6 +4,7 @@ from convener.hooks import endpoint, pages
 
 urlpatterns = [
     path("hooks/in/<slug:slug>/", endpoint.hook_receive, name="hook_receive"),
+    path("hooks/deliveries/<str:slug>/", endpoint.delivery_status, name="hook_delivery_status"),
     path("webhooks/", pages.hook_list, name="hooks"),
     path("webhooks/new/", pages.hook_edit, name="hook_new"),
     path("webhooks/<int:pk>/", pages.hook_deliveries, name="hook"),

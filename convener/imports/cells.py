@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -57,13 +58,16 @@ class RowValues:
 
 
 class OwnerDirectory:
-    """Team members by email address, in any letter case, read once per import."""
+    """Team members by email address, in any letter case, read once per import, and
+    only when an owner is given: a web form or a webhook without an owner field reads no
+    team at all for each delivery."""
 
-    def __init__(self) -> None:
+    @cached_property
+    def by_email(self) -> dict[str, list[int]]:
         found: dict[str, list[int]] = defaultdict(list)
         for pk, email in User.objects.exclude(email="").values_list("pk", "email"):
             found[email.strip().casefold()].append(pk)
-        self.by_email = dict(found)
+        return dict(found)
 
     def find(self, text: str) -> int:
         matches = self.by_email.get(text.casefold(), [])

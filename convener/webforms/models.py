@@ -116,6 +116,9 @@ class FormField(models.Model):
 
 
 class SubmissionStatus(models.TextChoices):
+    # Stored and waiting for the worker: the contact, the segment and the meeting action
+    # are done behind the visitor's answer (convener.webforms.processing).
+    PROCESSING = "processing", "Being processed"
     SCHEDULED = "scheduled", "Meeting planned"
     RECEIVED = "received", "Received"  # no meeting action on the form
     NOT_SCHEDULED = "not_scheduled", "No meeting"
@@ -128,8 +131,13 @@ class Submission(models.Model):
     # same one, and finds this row instead of making another.
     nonce = models.CharField(max_length=NONCE_MAX)
     values = models.JSONField(default=dict)  # field key -> the text the visitor sent
+    # The contact values read from it (intake target -> value), checked when it arrived
+    # and applied by the worker.
+    intake = models.JSONField(default=dict, blank=True)
     browser_timezone = models.CharField(max_length=64, blank=True)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When its processing was last queued: the sweep queues again one waiting too long.
+    queued_at = models.DateTimeField(null=True, blank=True)
     remote_address = models.GenericIPAddressField(null=True, blank=True)
     status = models.CharField(
         max_length=16, choices=SubmissionStatus.choices, default=SubmissionStatus.RECEIVED
@@ -147,7 +155,11 @@ class Submission(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["form", "nonce"], name="one_submission_per_render")
         ]
-        indexes = [models.Index(fields=["remote_address", "received_at"])]
+        indexes = [
+            models.Index(fields=["remote_address", "received_at"]),
+            # The sweep's question: which stored submissions are still waiting?
+            models.Index(fields=["status", "queued_at"], name="submission_waiting"),
+        ]
 
     def __str__(self) -> str:
         return f"submission {self.pk} of form {self.form_id}"

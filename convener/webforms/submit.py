@@ -1,15 +1,17 @@
-"""What a submission does: the checks a visitor can act on, then the stored row, the
-contact, and the form's actions.
+"""What a submission does while the visitor waits: the checks a visitor can act on, then
+one short transaction that stores the row and queues its processing.
 
-Order matters for "nothing is lost": the submission row is written first; the contact and
-the actions follow in a savepoint, and if they fail the row says why instead of
-vanishing. The row's (form, nonce) is unique, so a double click or a
+The contact, the segment, the meeting action and the owner's notice are done by the
+worker (convener.webforms.processing): the visitor's answer never waits for planning,
+and the write lock of SQLite is held for one insert, not for a whole plan. The row is the
+queue: its task is queued in the same transaction, and a sweep hands a row that waited
+too long to a new task. The row's (form, nonce) is unique, so a double click or a
 browser retry that races this one finds its row and shows the same outcome.
 """
 
 from __future__ import annotations
 
-import logging
+import dataclasses
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,20 +22,11 @@ from django.utils import timezone
 
 from convener import timeplan
 from convener.crm.models import Contact
-from convener.intake.run import run_action
 from convener.intake.start import field_of_timing, planned_start
-from convener.intake.upsert import upsert_contact
 from convener.intake.values import EMAIL, RowValues, read_values
-from convener.meetings.triggers import TriggerKind, TriggerRef
-from convener.segments.models import Segment, SegmentMember
 from convener.timezones import zone_refusal
-from convener.webforms.events import contact_submitted_form
 from convener.webforms.models import FieldKind, FormField, Submission, SubmissionStatus, WebForm
-from convener.webforms.notify import notify_owner
-
-log = logging.getLogger(__name__)
-
-NO_EMAIL_FIELD = "The form has no field for the email address, so no contact was made."
+from convener.webforms.tasks import process_submission
 
 
 def browser_zone(form: WebForm, reported: str) -> str:
@@ -60,6 +53,9 @@ def _target_values(fields: list[FormField], cleaned: dict[str, Any]) -> dict[str
 class Checked:
     values: RowValues | None  # None when the form carries no email address
     errors: dict[str, list[str]]  # field key -> messages for the visitor
+    given: dict[str, object] = dataclasses.field(
+        default_factory=dict
+    )  # target -> value, for the worker
 
 
 def check(form: WebForm, fields: list[FormField], cleaned: dict[str, Any], zone: str) -> Checked:
@@ -71,22 +67,23 @@ def check(form: WebForm, fields: list[FormField], cleaned: dict[str, Any], zone:
             by_target.setdefault(field.target, field.key)
     if EMAIL not in by_target:
         return Checked(None, {})
-    values = read_values(_target_values(fields, cleaned))
+    given = _target_values(fields, cleaned)
+    values = read_values(given)
     errors: dict[str, list[str]] = {}
     for problem in values.problems:
         key = by_target.get(problem.target) or by_target[EMAIL]
         errors.setdefault(key, []).append(problem.message)
     if errors or form.action is None:
-        return Checked(values, errors)
+        return Checked(values, errors, given)
     timing_target = field_of_timing(form.action)
     timing_key = by_target.get(timing_target or "")
     if timing_key is None:
-        return Checked(values, {})  # nothing the visitor typed decides the time
+        return Checked(values, {}, given)  # nothing the visitor typed decides the time
     existing = Contact.objects.with_email(values.email).first()
     planned = planned_start(form.action, values, existing, browser_timezone=zone or None)
     if isinstance(planned, timeplan.SkippedRecipient):
         errors[timing_key] = [VISITOR_WORDS.get(planned.code, planned.reason)]
-    return Checked(values, errors)
+    return Checked(values, errors, given)
 
 
 # The planner's reasons are written for the team ("date in the past: 2031-03-03T23:00Z");
@@ -125,22 +122,29 @@ def store(
     zone: str,
     address: str | None,
     status: str = SubmissionStatus.RECEIVED,
+    given: dict[str, object] | None = None,
 ) -> Received:
-    """The submission row, written before anything else is done with it; the row a
-    concurrent send of the same render wrote, if that one came first."""
+    """The submission row, and its processing queued in the same transaction when it
+    waits for the worker; the row a concurrent send of the same render wrote, if that one
+    came first. The queue is the database, so the task is durable with the row: no commit
+    can leave a stored submission without its task (a crashed task is the sweep's)."""
     try:
         with transaction.atomic():
             submission = Submission.objects.create(
                 form=form,
                 nonce=nonce,
                 values=sent,
+                intake=given or {},
                 browser_timezone=zone,
                 remote_address=address,
                 status=status,
+                queued_at=timezone.now() if status == SubmissionStatus.PROCESSING else None,
                 reason="Held as spam: the hidden anti-robot field was filled."
                 if status == SubmissionStatus.SPAM
                 else "",
             )
+            if status == SubmissionStatus.PROCESSING:
+                process_submission.enqueue(submission.pk)
     except IntegrityError:
         return Received(Submission.objects.get(form=form, nonce=nonce), repeated=True)
     return Received(submission, repeated=False)
@@ -152,60 +156,7 @@ def receive(
     sent: dict[str, str],
     zone: str,
     address: str | None,
-    values: RowValues | None,
+    checked: Checked,
 ) -> Received:
-    """The submission stored and processed in one commit (one write lock on SQLite, which
-    keeps many visitors at once fast). The processing runs in a savepoint: if it fails,
-    the submission is still committed, with the reason."""
-    with transaction.atomic():
-        received = store(form, nonce, sent, zone, address)
-        if not received.repeated:
-            process(form, received.submission, values)
-    return received
-
-
-def process(form: WebForm, submission: Submission, values: RowValues | None) -> None:
-    """The contact made or updated, then the form's actions. A failure is written on the
-    submission (the visitor is told their request was received, not that it worked)."""
-    try:
-        with transaction.atomic():
-            _process(form, submission, values)
-    except Exception as failure:  # never lose the submission to an unexpected error
-        log.exception("web form submission %s could not be processed", submission.pk)
-        Submission.objects.filter(pk=submission.pk).update(
-            status=SubmissionStatus.NOT_SCHEDULED,
-            reason=f"Could not be processed: {failure}",
-        )
-        submission.refresh_from_db()
-
-
-def _process(form: WebForm, submission: Submission, values: RowValues | None) -> None:
-    if values is None:
-        submission.status = SubmissionStatus.NOT_SCHEDULED if form.action else submission.status
-        submission.reason = NO_EMAIL_FIELD
-        submission.save(update_fields=["status", "reason"])
-        return
-    contact = upsert_contact(values, default_owner_id=form.owner_id).contact
-    submission.contact = contact
-    if form.segment_id is not None:
-        segment = Segment.objects.filter(pk=form.segment_id, kind=Segment.Kind.STATIC).first()
-        if segment is not None:
-            SegmentMember.objects.get_or_create(segment=segment, contact=contact)
-    if form.action is not None:
-        result = run_action(
-            form.action,
-            contact.pk,
-            TriggerRef(TriggerKind.FORM, str(form.pk), submission.nonce),
-            browser_timezone=submission.browser_timezone or None,
-        )
-        submission.meeting = result.meeting
-        if result.meeting is not None:
-            submission.status = SubmissionStatus.SCHEDULED
-        else:
-            submission.status = SubmissionStatus.NOT_SCHEDULED
-            submission.reason = result.skip_reason
-    submission.save(update_fields=["contact", "meeting", "status", "reason"])
-    contact_submitted_form(form.pk, contact.pk, submission.pk)
-    if form.notify_owner:
-        submission_id = submission.pk
-        transaction.on_commit(lambda: notify_owner(submission_id))
+    """The checked submission stored for the worker."""
+    return store(form, nonce, sent, zone, address, SubmissionStatus.PROCESSING, given=checked.given)

@@ -6,6 +6,7 @@ urlpatterns = [
     # Public: anonymous, embeddable (convener.webforms.views.public).
     path("f/<slug:slug>/", public.form_public, name="webform_public"),
     path("f/<slug:slug>/done/", public.form_done, name="webform_done"),
+    path("f/<slug:slug>/done/status/", public.form_done_status, name="webform_done_status"),
     # The builder and the submissions, for signed-in members.
     path("forms/", builder.form_list, name="webforms"),
     path("forms/new/", builder.form_edit, name="webform_new"),

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from convener.booking.models import Booking, BookingPage
+from convener.calendar.models import Event
 from convener.campaigns.models import Campaign, Journey
 from convener.campaigns.models import Event as CampaignEvent
 from convener.campaigns.models import Source as CampaignSource
@@ -27,7 +29,14 @@ from convener.team.models import ApiToken, User
 from convener.webforms.models import FormField, Submission, WebForm
 from convener.workitems.models import Job, MeetingAutomation
 from tests.access.people import Person
-from tests.access.world import CONNECTION_EMAIL, HOOK_SECRET, HOOK_TOKEN, World
+from tests.access.world import (
+    BOOKING_REFERENCE,
+    BOOKING_SLUG,
+    CONNECTION_EMAIL,
+    HOOK_SECRET,
+    HOOK_TOKEN,
+    World,
+)
 
 if TYPE_CHECKING:
     # What Django's test client answers: a response with .json(), named in django-stubs only.
@@ -1321,6 +1330,7 @@ PAGES += [
     ),
     # Without the signed address of a submission there is nothing to thank anyone for.
     Row("GET", "webform_done", public, 404, slug="matrixform"),
+    Row("GET", "webform_done_status", public, 404, slug="matrixform"),
 ]
 
 
@@ -1404,6 +1414,8 @@ HOOK_PAGES = [
     # page or session changes that.
     Row("POST", "hook_receive", public, 401, slug=HOOK_TOKEN),
     Row("GET", "hook_receive", public, 405, slug=HOOK_TOKEN),
+    # A delivery's outcome, for the sender holding its signed status address only.
+    Row("GET", "hook_delivery_status", public, 404, slug="1:not-signed-by-convener"),
 ]
 PAGES += HOOK_PAGES
 
@@ -1568,6 +1580,283 @@ API += [
         body=lambda w, u: {"state": "confirmed"},
     ),
 ]
+
+
+# -- the team calendar ---------------------------------------------------------------------
+# Every member sees the team's calendar; an event is changed by the member who made it (or
+# who is on it) and by administrators. The world's event is the owner's, in person.
+
+
+def change_event(person: Person) -> str:
+    if not person.signed_in:
+        return ANONYMOUS
+    return ALLOWED if person.role in {"administrator", "owner"} else FORBIDDEN
+
+
+def event_form(title: str) -> Body:
+    return lambda world, user: {
+        "title": title,
+        "start": "2031-05-04T09:00",
+        "end": "2031-05-04T10:00",
+        "timezone": "Europe/Berlin",
+        "location_type": "address",
+        "location_detail": "1 Main Street",
+    }
+
+
+def event_titled(title: str) -> Effect:
+    return lambda world, response: Event.objects.filter(title=title).exists()
+
+
+def event_deleted(world: World, response: TestResponse) -> bool:
+    assert world.calendar_event is not None
+    return not Event.objects.filter(pk=world.calendar_event.pk).exists()
+
+
+PAGES += [
+    Row("GET", "calendar", signed_in, 200),
+    Row("GET", "calendar_month", signed_in, 200),
+    Row("GET", "calendar_event_new", signed_in, 200),
+    Row(
+        "POST",
+        "calendar_event_new",
+        signed_in,
+        302,
+        body=event_form("Matrix new event"),
+        effect=event_titled("Matrix new event"),
+    ),
+    Row(
+        "GET",
+        "calendar_event",
+        signed_in,
+        200,
+        target="calendar_event",
+        effect=shows(lambda w: "Matrix event"),
+    ),
+    Row("GET", "calendar_event_edit", change_event, 200, target="calendar_event"),
+    Row(
+        "POST",
+        "calendar_event_edit",
+        change_event,
+        302,
+        target="calendar_event",
+        body=event_form("Renamed event"),
+        effect=event_titled("Renamed event"),
+    ),
+    Row("GET", "calendar_event_link", signed_in, 200, target="calendar_event"),
+    Row("POST", "calendar_event_link", change_event, 200, target="calendar_event"),
+    Row(
+        "POST",
+        "calendar_event_delete",
+        change_event,
+        302,
+        target="calendar_event",
+        effect=event_deleted,
+    ),
+]
+
+
+def api_event(world: World, user: User | None) -> dict[str, Any]:
+    return {
+        "title": "API event",
+        "start": "2031-05-04T09:00:00",
+        "end": "2031-05-04T10:00:00",
+        "timezone": "Europe/Berlin",
+        "location_type": "phone",
+        "location_detail": "+49 30 1234567",
+    }
+
+
+API += [
+    Row("GET", "/api/v1/calendar/events", signed_in, 200),
+    Row(
+        "POST",
+        "/api/v1/calendar/events",
+        signed_in,
+        201,
+        body=api_event,
+        effect=event_titled("API event"),
+    ),
+    Row(
+        "GET",
+        "/api/v1/calendar/events/{event_id}",
+        signed_in,
+        200,
+        effect=shows(lambda w: "Matrix event"),
+    ),
+]
+
+
+# -- booking pages: the host's pages are the page owner's (and administrators'); the
+# visitor's pages are public, a booking's found by the signed token of its links.
+
+
+def booking_page_owner(person: Person) -> str:
+    if not person.signed_in:
+        return ANONYMOUS
+    return ALLOWED if person.role in {"administrator", "owner"} else HIDDEN
+
+
+def sees_booking_page(person: Person) -> bool:
+    return person.role in {"administrator", "owner"}
+
+
+def booking_page_settings(title: str) -> Body:
+    return fixed(
+        {
+            "title": title,
+            "published": "on",
+            "kind": "personal",
+            "durations": "30",
+            "provider": "jitsi",
+            "timezone": "Europe/Berlin",
+            "buffer_before": "0",
+            "buffer_after": "0",
+            "minimum_notice": "60",
+            "horizon_days": "30",
+            "max_per_day": "0",
+            "day_0": "09:00-17:00",
+        }
+    )
+
+
+def visitor_booking(world: World, user: User | None) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    # Every person of the matrix books from the same address: the per-minute limit of
+    # one visitor's bookings is not what this row is about.
+    cache.clear()
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
+    return {
+        "at": start.isoformat(),
+        "tz": "Asia/Kolkata",
+        "d": "30",
+        "name": "Wanda Visitor",
+        "email": "wanda@client.example",
+        "key": "matrix-visitor",
+    }
+
+
+def booking_page_has(**wanted: Any) -> Effect:
+    def effect(world: World, response: TestResponse) -> bool:
+        assert world.booking_page is not None
+        found = BookingPage.objects.filter(pk=world.booking_page.pk).first()
+        return found is not None and all(getattr(found, k) == v for k, v in wanted.items())
+
+    return effect
+
+
+def _booking_token() -> str:
+    from convener.booking.links import manage_token
+
+    return manage_token(BOOKING_REFERENCE)
+
+
+BOOKING_TOKEN = _booking_token()
+BOOKING_PAGE_TITLE = shows(lambda w: "Matrix intro call")
+
+PAGES += [
+    Row(
+        "GET",
+        "booking_pages",
+        signed_in,
+        200,
+        effect=BOOKING_PAGE_TITLE,
+        expect_effect=sees_booking_page,
+    ),
+    Row("GET", "booking_page_new", signed_in, 200),
+    Row(
+        "POST",
+        "booking_page_new",
+        signed_in,
+        302,
+        body=booking_page_settings("Demo call"),
+        effect=lambda w, r: BookingPage.objects.filter(title="Demo call").exists(),
+    ),
+    Row("GET", "booking_page_edit", booking_page_owner, 200, target="booking_page"),
+    Row(
+        "POST",
+        "booking_page_edit",
+        booking_page_owner,
+        302,
+        target="booking_page",
+        body=booking_page_settings("Renamed call"),
+        effect=booking_page_has(title="Renamed call"),
+    ),
+    Row(
+        "POST",
+        "booking_page_delete",
+        booking_page_owner,
+        302,
+        target="booking_page",
+        effect=lambda w, r: not BookingPage.objects.filter(slug=BOOKING_SLUG).exists(),
+    ),
+    Row(
+        "GET",
+        "booking_page_bookings",
+        booking_page_owner,
+        200,
+        target="booking_page",
+        effect=shows(lambda w: "vic@client.example"),
+    ),
+    Row(
+        "POST",
+        "booking_retry",
+        booking_page_owner,
+        302,
+        target="booking",
+        effect=lambda w, r: (
+            Booking.objects.filter(reference=BOOKING_REFERENCE).exclude(meeting=None).exists()
+        ),
+    ),
+    Row("GET", "booking_public", public, 200, slug=BOOKING_SLUG),
+    Row(
+        "POST",
+        "booking_public",
+        public,
+        303,
+        slug=BOOKING_SLUG,
+        body=visitor_booking,
+        effect=lambda w, r: Booking.objects.filter(email="wanda@client.example").exists(),
+    ),
+    Row("GET", "booking_done", public, 200, slug=BOOKING_TOKEN),
+    # The booking has no meeting yet, so no calendar file either.
+    Row("GET", "booking_ics", public, 404, slug=BOOKING_TOKEN),
+    Row("GET", "booking_manage", public, 200, slug=BOOKING_TOKEN),
+    Row(
+        "POST",
+        "booking_manage",
+        public,
+        200,
+        slug=BOOKING_TOKEN,
+        body=fixed({"do": "cancel"}),
+        effect=lambda w, r: Booking.objects.filter(
+            reference=BOOKING_REFERENCE, status="cancelled"
+        ).exists(),
+    ),
+]
+
+API += [
+    Row(
+        "GET",
+        "/api/v1/booking-pages",
+        signed_in,
+        200,
+        effect=BOOKING_PAGE_TITLE,
+        expect_effect=sees_booking_page,
+    ),
+    Row(
+        "GET",
+        "/api/v1/booking-pages/{page_id}/bookings",
+        booking_page_owner,
+        200,
+        effect=shows(lambda w: "vic@client.example"),
+    ),
+]
+
 
 # -- campaigns: every member sees them; the owner and administrators change them and put
 # contacts in (naming contacts they may see).

@@ -102,6 +102,8 @@ def _ask_api(client: Client, world: World, row: Row, user: User | None) -> Any:
         form_id=world.web_form.pk if world.web_form else 0,
         job_id=world.job.pk if world.job else 0,
         campaign_id=world.campaign.pk if world.campaign else 0,
+        event_id=world.calendar_event.pk if world.calendar_event else 0,
+        page_id=world.booking_page.pk if world.booking_page else 0,
     )
     headers = {"Authorization": f"Bearer {world.tokens[user.pk]}"} if user else {}
     body = row.body(world, user) if row.body else None

@@ -10,7 +10,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from convener.campaigns.models import Campaign, Event, EventType, Source
+from convener.booking.models import Booking, BookingPage
+from convener.calendar.models import Event, LocationType
+from convener.campaigns.models import Campaign, EventType, Source
+from convener.campaigns.models import Event as CampaignEvent
 from convener.connections.models import Connection
 from convener.crm.models import Contact, CustomField
 from convener.hooks.models import Webhook
@@ -28,6 +31,9 @@ from tests.imports.support import csv_bytes, stored_import
 
 CONNECTION_EMAIL = "owner-zoom@example.com"
 HOOK_TOKEN, HOOK_SECRET = "matrix-hook-token", "matrix-hook-secret"
+# The owner's booking page, open every hour of every day, and a booking on it whose
+# signed links the matrix knows (its reference is fixed).
+BOOKING_SLUG, BOOKING_REFERENCE = "matrixbooking", "5b0c1a6e-6c1e-4c8a-9d43-0a9c5e1f2b77"
 IMPORTED_CSV = csv_bytes([["Email", "First name"], ["imported@client.example", "Ivy"]])
 
 
@@ -56,7 +62,10 @@ class World:
     # The owner's published campaign fed by their segment, with one step.
     campaign: Campaign | None = None
     campaign_source: Source | None = None
-    campaign_event: Event | None = None
+    campaign_event: CampaignEvent | None = None
+    calendar_event: Event | None = None  # the owner's in-person event, with the owner on it
+    booking_page: BookingPage | None = None  # the owner's page, at /b/matrixbooking/
+    booking: Booking | None = None  # a visitor's booking on it, without a meeting yet
 
     @property
     def owner_token(self) -> ApiToken:
@@ -76,6 +85,12 @@ class World:
 
 
 def build_world() -> World:
+    world = _build_world()
+    world.booking_page, world.booking = _booking_page(world.owner)
+    return world
+
+
+def _build_world() -> World:
     admin = User.objects.create_superuser("root", "root@example.com", "x")
     owner = User.objects.create_user("olga", "olga@example.com", "x", first_name="Olga")
     other = User.objects.create_user("mike", "mike@example.com", "x", first_name="Mike")
@@ -135,6 +150,7 @@ def build_world() -> World:
         web_form_field,
         webhook=_webhook(admin, action),
         job=_job(contact),
+        calendar_event=_calendar_event(owner),
         **_campaign(owner, segment),
     )
 
@@ -142,10 +158,50 @@ def build_world() -> World:
 def _campaign(owner: User, segment: Segment) -> dict[str, Any]:
     campaign = Campaign.objects.create(name="Matrix journey", owner=owner, published=True)
     source = Source.objects.create(campaign=campaign, kind=Source.Kind.SEGMENT, segment=segment)
-    event = Event.objects.create(
+    event = CampaignEvent.objects.create(
         campaign=campaign, type=EventType.UPDATE_FIELD, settings={"field": "a", "value": "1"}
     )
     return {"campaign": campaign, "campaign_source": source, "campaign_event": event}
+
+
+def _calendar_event(owner: User) -> Event:
+    start = timezone.now() + timedelta(days=3)
+    event = Event.objects.create(
+        title="Matrix event",
+        start=start,
+        end=start + timedelta(hours=1),
+        timezone="Europe/Berlin",
+        location_type=LocationType.ADDRESS,
+        location_detail="1 Main Street",
+        created_by=owner,
+    )
+    event.members.set([owner])
+    return event
+
+
+def _booking_page(owner: User) -> tuple[BookingPage, Booking]:
+    page = BookingPage.objects.create(
+        owner=owner,
+        slug=BOOKING_SLUG,
+        title="Matrix intro call",
+        timezone="UTC",
+        weekly={str(day): [["00:00", "24:00"]] for day in range(7)},
+        minimum_notice=0,
+        horizon_days=30,
+    )
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=20)
+    booking = Booking.objects.create(
+        page=page,
+        reference=BOOKING_REFERENCE,
+        request_key="matrix",
+        host=owner,
+        start=start,
+        end=start + timedelta(minutes=30),
+        visitor_timezone="UTC",
+        name="Vic Visitor",
+        email="vic@client.example",
+    )
+    return page, booking
 
 
 def _job(contact: Contact) -> Job:

@@ -49,6 +49,8 @@ class Seeded:
     runs: list[int]
     forms: list[int] = field(default_factory=list)
     jobs: list[int] = field(default_factory=list)
+    events: list[int] = field(default_factory=list)
+    booking_pages: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -115,7 +117,26 @@ def _seed() -> Seeded:
         runs=[run.pk],
         forms=_seed_forms(user, contacts[0]),
         jobs=_seed_jobs(user, contacts),
+        events=_seed_events(user),
+        booking_pages=_seed_booking_pages(user),
     )
+
+
+def _seed_events(user: Any) -> list[int]:
+    """An in-person event on the team calendar."""
+    from convener.calendar.models import Event, LocationType
+    from tests.dates import utc, winter_day
+
+    event = Event.objects.create(
+        title="Seeded event",
+        start=utc(winter_day(), 9),
+        end=utc(winter_day(), 10),
+        timezone="UTC",
+        location_type=LocationType.ADDRESS,
+        location_detail="1 Main Street",
+        created_by=user,
+    )
+    return [event.pk]
 
 
 def _seed_forms(user: Any, contact: Any) -> list[int]:
@@ -125,6 +146,26 @@ def _seed_forms(user: Any, contact: Any) -> list[int]:
     form = WebForm.objects.create(name="Demo", owner=user, published=True)
     Submission.objects.create(form=form, nonce="seeded", values={"email": contact.email})
     return [form.pk]
+
+
+def _seed_booking_pages(user: Any) -> list[int]:
+    """The fuzzing member's booking page with one booking."""
+    from convener.booking.models import Booking, BookingPage
+    from tests.dates import utc, winter_day
+
+    page = BookingPage.objects.create(owner=user, title="Intro", timezone="UTC")
+    Booking.objects.create(
+        page=page,
+        request_key="seeded",
+        host=user,
+        start=utc(winter_day(), 10),
+        end=utc(winter_day(), 10, 30),
+        visitor_timezone="UTC",
+        name="Seeded visitor",
+        email="visitor@example.org",
+        answers=[["Topic", "Pricing"]],
+    )
+    return [page.pk]
 
 
 def _seed_jobs(user: Any, contacts: list[Any]) -> list[int]:
@@ -212,6 +253,8 @@ _ROWS = {
     "run_id": "runs",
     "form_id": "forms",
     "job_id": "jobs",
+    "event_id": "events",
+    "page_id": "booking_pages",
 }
 
 

@@ -67,6 +67,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "convener.campaigns",
         "convener.workitems",
         "convener.calendar",
+        "convener.booking",
         "convener.hooks",
         "convener.segments",
         "convener.imports",

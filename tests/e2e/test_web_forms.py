@@ -10,12 +10,16 @@ bad input are handled in the visitor's sight.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,6 +45,9 @@ pytestmark = pytest.mark.browser
 
 LORD_HOWE = "Australia/Lord_Howe"
 MAIL_TIMEOUT = 30.0
+# The thank-you page shows the meeting once the worker has planned it; on a busy machine
+# that can take a few seconds.
+PLANNED = 30_000
 
 
 @pytest.fixture(scope="module")
@@ -163,6 +170,11 @@ def make(slug, action, when_kind, target):
     )
 make("demotime", at_time, "datetime", "fields.preferred")
 make("demoday", on_day, "date", "fields.preferred_day")
+make("demofollow", at_time, "datetime", "fields.preferred")
+no_host = MeetingAction.objects.create(
+    name="Zoom demo", provider="zoom", timing={"mode": "immediate"}
+)
+make("demonohost", no_host, "text", "")
 print(json.dumps(True))
 """
 
@@ -287,7 +299,7 @@ def test_a_visitor_on_another_site_books_the_demo_at_their_local_time(
     form.get_by_label("Preferred time").fill(f"{day.isoformat()}T10:00")
     form.get_by_role("button", name="Send").click()
 
-    expect(form.get_by_text("Your meeting is planned for")).to_be_visible()
+    expect(form.get_by_text("Your meeting is planned for")).to_be_visible(timeout=PLANNED)
     expect(form.get_by_text(LORD_HOWE)).to_be_visible()
     # The time the visitor picked, as their own clock says it.
     expect(form.locator("[data-planned]")).to_have_text(
@@ -314,7 +326,7 @@ def test_a_double_click_and_a_resent_page_make_one_meeting(
     form.get_by_label("Email").fill(email)
     form.get_by_label("Preferred time").fill(f"{day.isoformat()}T09:00")
     form.get_by_role("button", name="Send").dblclick()
-    expect(form.get_by_text("Your meeting is planned for")).to_be_visible()
+    expect(form.get_by_text("Your meeting is planned for")).to_be_visible(timeout=PLANNED)
 
     # The browser sends the same rendered page again (a retry, a re-posted page).
     again = visitor.request.post(
@@ -337,7 +349,7 @@ def test_a_date_only_field_takes_the_admins_time_of_day_and_zone(
     form.get_by_label("Preferred time").fill(day.isoformat())
     form.get_by_role("button", name="Send").click()
 
-    expect(form.get_by_text("Your meeting is planned for")).to_be_visible()
+    expect(form.get_by_text("Your meeting is planned for")).to_be_visible(timeout=PLANNED)
     made = meetings_of(forms, email)
     wanted = datetime.combine(day, time(15, 30), ZoneInfo("Europe/Berlin"))
     assert [datetime.fromisoformat(m["start"]) for m in made] == [wanted]
@@ -427,7 +439,7 @@ def test_an_admin_builds_and_publishes_a_form_and_embeds_its_snippet(
         form.get_by_label("Email").fill("built@client.example")
         form.get_by_label("Preferred time").fill(f"{winter_day(3).isoformat()}T11:15")
         form.get_by_role("button", name="Send").click()
-        expect(form.get_by_text("Your meeting is planned for")).to_be_visible()
+        expect(form.get_by_text("Your meeting is planned for")).to_be_visible(timeout=PLANNED)
     finally:
         visitor.context.close()
     wanted = datetime.combine(winter_day(3), time(11, 15), ZoneInfo(LORD_HOWE))
@@ -472,3 +484,78 @@ def test_the_public_page_fits_a_phone_and_keeps_to_the_policy(
         violations.assert_none("the public form")
     finally:
         context.close()
+
+
+@contextmanager
+def worker_paused(server: Server) -> Iterator[None]:
+    """The installation's worker stopped (SIGSTOP) and then let go: what the visitor sees
+    while a submission waits for it."""
+    serve = server.process.pid
+    pids = [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+    workers = [pid for pid in pids if _parent_of(pid) == serve and b"worker" in _cmdline(pid)]
+    assert workers, "no worker under convener serve"
+    for pid in workers:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in workers:
+            os.kill(pid, signal.SIGCONT)
+
+
+def _parent_of(pid: int) -> int:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return -1
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def test_the_thank_you_page_follows_the_worker_to_the_time_in_the_visitors_zone(
+    visitor: Page, forms: Server, shoot: Screenshots
+) -> None:
+    email = "follow@client.example"
+    day = winter_day(3)
+    visitor.goto(f"{forms.url}/f/demofollow/")
+    visitor.get_by_label("Email").fill(email)
+    visitor.get_by_label("Preferred time").fill(f"{day.isoformat()}T08:15")
+
+    with worker_paused(forms):
+        visitor.get_by_role("button", name="Send").click()
+        expect(visitor.get_by_text("Your meeting is being scheduled…")).to_be_visible()
+        shoot(visitor, "being-scheduled")
+        expect(visitor.get_by_text("planned for")).to_have_count(0)
+        waiting_at = visitor.url
+
+    # No reload: the page asks for its outcome until the worker has planned the meeting.
+    expect(visitor.locator("[data-planned]")).to_have_text(
+        f"{day:%A} {day.day} {day:%B} {day.year}, 08:15", timeout=PLANNED
+    )
+    expect(visitor.get_by_text(LORD_HOWE)).to_be_visible()
+    expect(visitor.get_by_text("invitation is on its way")).to_be_visible()
+    expect(visitor.get_by_text("being scheduled")).to_have_count(0)
+    assert visitor.url == waiting_at
+    shoot(visitor, "planned-in-place")
+
+
+def test_the_thank_you_page_says_so_when_no_meeting_could_be_planned(
+    visitor: Page, forms: Server
+) -> None:
+    visitor.goto(f"{forms.url}/f/demonohost/")
+    visitor.get_by_label("Email").fill("nohost@client.example")
+    visitor.get_by_label("Preferred time").fill("whenever")
+
+    with worker_paused(forms):
+        visitor.get_by_role("button", name="Send").click()
+        expect(visitor.get_by_text("Your meeting is being scheduled…")).to_be_visible()
+
+    expect(visitor.get_by_text("we will contact you to set it")).to_be_visible(timeout=PLANNED)
+    expect(visitor.get_by_text("planned for")).to_have_count(0)
+    expect(visitor.get_by_text("being scheduled")).to_have_count(0)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx2
 import pytest
@@ -19,6 +21,16 @@ from tests.e2e.conftest import Screenshots, Server, run_in_installation
 from tests.hooks import senders
 
 pytestmark = pytest.mark.browser
+
+
+def outcome_of(status_url: str, *, timeout: float = 30.0) -> Any:
+    """The delivery's status once the worker has run it, read as the sender reads it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = httpx2.get(status_url, timeout=10.0).json()
+        if status["state"] != "processing" or time.monotonic() > deadline:
+            return status
+        time.sleep(0.3)
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> httpx2.Response:
@@ -65,17 +77,21 @@ def test_a_marketing_suite_calls_a_webhook_made_in_the_browser(
     signed_at = datetime.now(UTC)
     signed = senders.generic(secret, body, signed_at)
     first = post(url, body, signed)
+    assert first.status_code == 202, first.text
+    assert first.json()["state"] == "processing"
+    # Stored and answered; the worker makes the meeting, and the status URL tells.
+    done = outcome_of(first.json()["status_url"])
+    meeting = done["meeting"]
+    assert done["state"] == "planned" and isinstance(meeting, int)
     replay = post(url, body, signed)
     # A sender's retry is signed again, so it carries a later timestamp than the first try
     # (the same second would be the same signature, which is a replay).
     retry = post(url, body, senders.generic(secret, body, signed_at + timedelta(seconds=5)))
     forged = post(url, body, senders.generic("guessed", body, datetime.now(UTC)))
 
-    assert first.status_code == 202, first.text
-    meeting = first.json()["meeting"]
-    assert isinstance(meeting, int)
     assert replay.status_code == 409
     assert retry.status_code == 202 and retry.json()["meeting"] == meeting
+    assert retry.json()["delivery"] == first.json()["delivery"]
     assert retry.json()["repeated"] is True
     assert forged.status_code == 401 and set(forged.json()) == {"detail", "errors"}
 

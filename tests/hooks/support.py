@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.test import Client
 from django.urls import reverse
@@ -13,6 +14,7 @@ from convener.hooks.models import Webhook
 from convener.hooks.signing import SCHEMES
 from convener.meetings.models import MeetingAction
 from convener.team.models import User
+from tests.conftest import run_worker
 from tests.hooks import senders
 
 MAPPING = [
@@ -73,3 +75,13 @@ def signed_generic(
 ) -> Any:
     body = body_of(payload)
     return deliver(client, token, body, {**senders.generic(secret, body, at), **headers})
+
+
+def outcome(client: Client, answer: Any) -> Any:
+    """What a sender reads at the status URL of a 202 once the worker has run the
+    delivery (as it does a moment later in production)."""
+    assert answer.status_code == 202, answer.content
+    run_worker()
+    status = client.get(urlsplit(answer.json()["status_url"]).path)
+    assert status.status_code == 200
+    return status.json()

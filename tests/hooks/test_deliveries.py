@@ -14,7 +14,7 @@ from convener.meetings.models import Meeting, MeetingAction
 from convener.team.models import User
 from tests.dates import at, winter_day
 from tests.hooks import senders
-from tests.hooks.support import body_of, deliver, make_hook, signed_generic
+from tests.hooks.support import body_of, deliver, make_hook, outcome, signed_generic
 
 pytestmark = pytest.mark.django_db
 
@@ -41,10 +41,16 @@ def test_a_valid_delivery_makes_the_contact_and_the_meeting_and_answers_its_id(
     answer = signed_generic(client, token, secret, PAYLOAD, now())
 
     assert answer.status_code == 202
-    body = answer.json()
+    accepted = answer.json()
+    assert accepted["state"] == "processing" and accepted["repeated"] is False
+    assert accepted["event_id"] == "evt-1001" and accepted["meeting"] is None
+    assert not Meeting.objects.exists()  # the worker makes it, behind the answer
+    assert HookDelivery.objects.get().outcome == "processing"
+    body = outcome(client, answer)
     meeting = Meeting.objects.get()
-    assert body["meeting"] == meeting.pk and body["repeated"] is False
-    assert body["event_id"] == "evt-1001"
+    assert body["meeting"] == meeting.pk and body["state"] == "planned"
+    assert body["delivery"] == accepted["delivery"] and body["event_id"] == "evt-1001"
+    assert body["start"] == meeting.start.isoformat() and body["timezone"] == meeting.timezone
     contact = Contact.objects.get()
     assert (contact.email, contact.first_name, contact.timezone, contact.owner) == (
         "Ada@Client.example",
@@ -96,6 +102,7 @@ def test_a_replay_of_the_same_signed_request_is_refused(
     headers = senders.generic(secret, body, now())
 
     first = deliver(client, token, body, headers)
+    outcome(client, first)
     again = deliver(client, token, body, headers)
 
     assert first.status_code == 202
@@ -115,10 +122,12 @@ def test_a_retried_event_signed_again_finds_the_meeting_it_made(
     _, token, secret = hook
 
     first = signed_generic(client, token, secret, PAYLOAD, now() - timedelta(seconds=30))
+    made = outcome(client, first)
     retry = signed_generic(client, token, secret, PAYLOAD, now())
 
     assert retry.status_code == 202
-    assert retry.json()["meeting"] == first.json()["meeting"]
+    assert retry.json()["meeting"] == made["meeting"] is not None
+    assert retry.json()["delivery"] == first.json()["delivery"]
     assert retry.json()["repeated"] is True
     assert Meeting.objects.count() == 1
     assert HookDelivery.objects.order_by("pk").last().outcome == "repeated"  # type: ignore[union-attr]
@@ -134,7 +143,9 @@ def test_an_idempotency_key_header_is_the_event_id(
     second = signed_generic(client, token, secret, other, now(), **{"Idempotency-Key": "k-1"})
 
     assert first.json()["event_id"] == "k-1"
-    assert second.json()["meeting"] == first.json()["meeting"]
+    assert second.json()["repeated"] is True
+    assert outcome(client, second)["meeting"] == outcome(client, first)["meeting"] is not None
+    assert Meeting.objects.count() == 1
 
 
 def test_a_malformed_body_is_refused_saying_why(
@@ -212,11 +223,12 @@ def test_a_preferred_time_is_read_into_the_field_the_action_plans_from(
 
     answer = signed_generic(client, token, secret, payload, now())
 
-    assert answer.status_code == 202
+    body = outcome(client, answer)
     meeting = Meeting.objects.get()
     # 15:00 in Berlin in winter (UTC+1).
     assert meeting.start == datetime(day.year, day.month, day.day, 14, tzinfo=UTC)
-    assert answer.json()["timezone"] == "Europe/Berlin"
+    assert datetime.fromisoformat(body["start"]) == meeting.start
+    assert body["timezone"] == "Europe/Berlin"
 
 
 def test_a_preferred_time_in_the_past_is_refused_naming_its_path(
@@ -249,11 +261,11 @@ def test_an_action_no_account_can_host_is_answered_and_logged_with_the_reason(
 
     answer = signed_generic(client, token, secret, PAYLOAD, now())
 
-    assert answer.status_code == 202
-    assert answer.json()["meeting"] is None and answer.json()["skipped"]
+    body = outcome(client, answer)
+    assert body["state"] == "skipped" and body["meeting"] is None and body["skipped"]
     assert Contact.objects.filter(email="Ada@Client.example").exists()
     logged = HookDelivery.objects.get()
-    assert logged.outcome == "skipped" and logged.reason == answer.json()["skipped"]
+    assert logged.outcome == "skipped" and logged.reason == body["skipped"]
 
 
 def test_a_disabled_webhook_refuses_and_runs_nothing(

@@ -13,7 +13,7 @@ from django.test import Client
 from convener.hooks.models import HookDelivery, Webhook
 from convener.meetings.models import MeetingAction
 from convener.team.models import User
-from tests.hooks.support import make_hook, signed_generic
+from tests.hooks.support import make_hook, outcome, signed_generic
 
 pytestmark = pytest.mark.django_db
 
@@ -144,7 +144,8 @@ def test_disabling_and_enabling(client: Client, admin: User) -> None:
 def test_deleting_keeps_the_meetings_it_made(client: Client, admin: User) -> None:
     webhook, token, secret = make_hook(admin)
     payload = {"id": "d1", "contact": {"email": "d@client.example"}}
-    meeting_id = signed_generic(client, token, secret, payload, datetime.now(UTC)).json()["meeting"]
+    answer = signed_generic(client, token, secret, payload, datetime.now(UTC))
+    meeting_id = outcome(client, answer)["meeting"]
 
     client.post(f"/webhooks/{webhook.pk}/delete/")
 
@@ -156,13 +157,16 @@ def test_the_log_shows_each_delivery_in_the_viewers_zone_with_why(
     client: Client, admin: User
 ) -> None:
     webhook, token, secret = make_hook(admin)
-    signed_generic(
+    accepted = signed_generic(
         client,
         token,
         secret,
         {"id": "ok-1", "contact": {"email": "l@client.example"}},
         datetime.now(UTC),
     )
+    waiting = client.get(f"/webhooks/{webhook.pk}/").content.decode()
+    assert "Processing" in waiting and "Meeting planned" not in waiting
+    outcome(client, accepted)
     signed_generic(
         client, token, secret, {"id": "bad", "contact": {"zone": "Nowhere"}}, datetime.now(UTC)
     )

@@ -261,7 +261,7 @@ def test_a_failure_after_the_submission_is_saved_keeps_it_with_the_reason(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the contacts table is unavailable")
 
-    monkeypatch.setattr("convener.webforms.submit.upsert_contact", broken)
+    monkeypatch.setattr("convener.webforms.processing.upsert_contact", broken)
     answer = send(client, form, email="kept@client.example")
 
     kept = Submission.objects.get()

@@ -23,7 +23,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 
 from convener.meetings.models import MeetingState
-from convener.webforms import permissions, submit, tokens
+from convener.webforms import permissions, processing, submit, tokens
 from convener.webforms.models import Submission, SubmissionStatus, WebForm
 from convener.webforms.public_form import PublicForm
 
@@ -149,7 +149,7 @@ def _submitted(request: HttpRequest, form: WebForm, fields: list[Any]) -> HttpRe
             for message in messages:
                 public.add_error(key, message)
         return _page(request, form, public, notice=_problems(public))
-    received = submit.receive(form, nonce, public.sent_text(), zone, address, checked.values)
+    received = submit.receive(form, nonce, public.sent_text(), zone, address, checked)
     return _done(form, received.submission, request)
 
 
@@ -162,9 +162,8 @@ def _problems(public: PublicForm) -> str:
     )
 
 
-@never_cache
-@embeddable
-def form_done(request: HttpRequest, slug: str) -> HttpResponse:
+def _submission_of(request: HttpRequest, slug: str) -> tuple[WebForm, Submission]:
+    """The form and the submission whose signed address the visitor holds."""
     form = WebForm.objects.select_related("action").filter(slug=slug).first()
     submission_id = tokens.read_done(request.GET.get("s", ""))
     submission = (
@@ -176,21 +175,50 @@ def form_done(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if form is None or submission is None:
         raise Http404("no such submission")
+    processing.recover_if_waiting(submission)
+    return form, submission
+
+
+def _outcome_context(request: HttpRequest, form: WebForm, submission: Submission) -> dict[str, Any]:
+    status_url = reverse("webform_done_status", kwargs={"slug": form.slug})
+    return {
+        "web_form": form,
+        "submission": submission,
+        "embedded": _embedded(request),
+        "status_url": f"{status_url}?s={request.GET.get('s', '')}",
+        **outcome(form, submission),
+    }
+
+
+@never_cache
+@embeddable
+def form_done(request: HttpRequest, slug: str) -> HttpResponse:
+    form, submission = _submission_of(request, slug)
+    return render(request, "webforms/done.html", _outcome_context(request, form, submission))
+
+
+@never_cache
+@embeddable
+def form_done_status(request: HttpRequest, slug: str) -> HttpResponse:
+    """The thank-you page's outcome alone, which the page asks for again every second
+    while the worker is still processing the submission (htmx, no inline script)."""
+    form, submission = _submission_of(request, slug)
     return render(
-        request,
-        "webforms/done.html",
-        {
-            "web_form": form,
-            "submission": submission,
-            "embedded": _embedded(request),
-            **outcome(form, submission),
-        },
+        request, "webforms/done_outcome.html", _outcome_context(request, form, submission)
     )
 
 
 def outcome(form: WebForm, submission: Submission) -> dict[str, Any]:
-    """What the thank-you page may honestly say: the meeting's time in the visitor's zone
-    when one is planned and has not failed; else that the request was received."""
+    """What the thank-you page may honestly say: "being scheduled" while the worker has
+    not yet run the submission; the meeting's time in the visitor's zone when one is
+    planned and has not failed; else that the request was received."""
+    if submission.status == SubmissionStatus.PROCESSING:
+        return {
+            "planned": None,
+            "follow_up": False,
+            "processing": True,
+            "scheduling": bool(form.action_id),
+        }
     meeting = submission.meeting
     if (
         meeting is None

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from convener.meetings.phases import phase_of
-from convener.webforms import permissions
+from convener.webforms import permissions, processing
 from convener.webforms.models import Submission, SubmissionStatus
 from convener.webforms.submission_query import SubmissionFilter
 
@@ -23,6 +23,7 @@ PAGE_SIZE = 50
 @login_required
 def submission_list(request: HttpRequest, pk: int) -> HttpResponse:
     form = permissions.find_form(request.user, pk, edit=True)
+    processing.recover_waiting()  # a submission whose worker died is queued again
     wanted = SubmissionFilter.read(request.GET)
     page = Paginator(wanted.apply(form), PAGE_SIZE).get_page(request.GET.get("page"))
     fields = list(form.fields.all())

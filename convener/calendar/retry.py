@@ -1,0 +1,68 @@
+"""Events left without a link because nobody on them had an account get it by themselves
+once someone does: when a team member's account for that provider is connected (or
+reconnected), the upcoming events it can host are tried again, as a save would.
+
+A meeting that exists and waits for its account to be reconnected needs nothing from
+here: the outage machinery resumes it (convener.dispatch.parking).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from convener.calendar import links
+from convener.calendar.models import Event
+from convener.connections.models import Connection
+
+log = logging.getLogger(__name__)
+
+# A reconnect retries at most this many events at once; a save retries any other.
+BATCH = 50
+
+
+def waiting_for(connection: Connection) -> list[Event]:
+    """The upcoming events without a meeting that this account could host."""
+    return list(
+        Event.objects.filter(
+            location_type=connection.provider,
+            end__gt=timezone.now(),
+        )
+        .exclude(link_problem="")
+        .filter(Q(created_by=connection.user_id) | Q(members=connection.user_id))
+        .distinct()
+        .order_by("start")[:BATCH]
+    )
+
+
+def retry_for(connection_id: int) -> int:
+    """Try again the events this account can now host; how many were tried."""
+    connection = Connection.objects.filter(pk=connection_id).select_related("user").first()
+    if connection is None or connection.status != Connection.Status.ACTIVE:
+        return 0
+    events = waiting_for(connection)
+    for event in events:
+        by = event.created_by or connection.user
+        if by is None:
+            continue
+        try:
+            links.make_link(event, by)
+        except Exception:  # one event's failure must not keep the others waiting
+            log.exception("calendar event %s: the link could not be tried again", event.pk)
+    return len(events)
+
+
+def on_connection_saved(sender: Any, instance: Connection, created: bool, **kwargs: Any) -> None:
+    """post_save of Connection: a member's active account may host waiting events. Token
+    refreshes save the row too: they are skipped by the cheap checks first."""
+    if instance.level != Connection.Level.USER or instance.status != Connection.Status.ACTIVE:
+        return
+    fields = kwargs.get("update_fields")
+    if not created and fields is not None and "status" not in fields:
+        return
+    pk = instance.pk
+    transaction.on_commit(lambda: retry_for(pk))

@@ -1,0 +1,98 @@
+"""The team calendar in the browser: a member in New York, in a browser set to Kolkata,
+adds an event from the week view; its Jitsi link appears on the event page without a
+reload, and the week shows it at the member's time, stored as the right UTC instant."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.dates import winter_day
+from tests.e2e.conftest import Screenshots, Server, new_context, run_in_installation, signed_in
+
+pytestmark = pytest.mark.browser
+
+SETUP = """
+from convener.crm.models import Contact
+from convener.team.models import User
+
+User.objects.filter(is_superuser=True).update(timezone="America/New_York")
+Contact.objects.get_or_create(email="gus@client.example",
+                              defaults={"first_name": "Gus", "last_name": "Meyer"})
+"""
+
+CHECK = """
+from convener.calendar.models import Event
+from convener.meetings.models import Meeting
+
+event = Event.objects.get(title=DATA["title"])
+meeting = Meeting.objects.get(trigger="calendar_event", trigger_source=str(event.pk))
+# 09:00 in New York in winter (EST, UTC-5) is 14:00 UTC, whatever the browser's zone.
+assert event.start.isoformat() == DATA["utc"], event.start
+assert meeting.start == event.start and meeting.timezone == "America/New_York"
+assert meeting.join_url, meeting.state_reason
+"""
+
+
+@pytest.fixture
+def new_yorker(browser: Any, server: Server, shoot: Screenshots) -> Iterator[Page]:
+    context = new_context(browser, server, zone="Asia/Kolkata")
+    with signed_in(context, server, shoot) as page:
+        yield page
+
+
+def test_an_event_added_in_the_week_view_gets_its_link_without_a_reload(
+    server: Server, postgres_database: str | None, new_yorker: Page, shoot: Screenshots
+) -> None:
+    run_in_installation(server, postgres_database, SETUP)
+    page = new_yorker
+    day = winter_day()
+    page.get_by_role("banner").get_by_role("link", name="Calendar", exact=True).click()
+    expect(page.get_by_role("heading", name="Calendar", level=1)).to_be_visible()
+    page.goto(f"/calendar/?date={day.isoformat()}")
+    expect(page.get_by_role("heading", name="Calendar")).to_be_visible()
+    expect(page.get_by_text("Times in your time zone, America/New_York.")).to_be_visible()
+    shoot(page, "week")
+
+    page.locator(f"[data-day='{day.isoformat()}'] .cal-add").click()
+    dialog = page.locator("#event-dialog")
+    expect(dialog.get_by_label("Title", exact=True)).to_be_visible()
+    dialog.get_by_label("Title", exact=True).fill("Design review")
+    dialog.get_by_label("Location", exact=True).select_option(label="Jitsi")
+    dialog.get_by_label("Contacts").fill("gus@client.example")
+    expect(dialog.get_by_label("Start", exact=True)).to_have_value(f"{day.isoformat()}T09:00")
+    dialog.get_by_label("Time zone").fill("America/New_York")
+    # An end before the start keeps the dialog open, the error next to the field and
+    # everything typed still there.
+    dialog.get_by_label("End", exact=True).fill(f"{day.isoformat()}T08:00")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog.locator("[data-field=end]")).to_contain_text("the end must be after the start")
+    expect(dialog.get_by_label("Title", exact=True)).to_have_value("Design review")
+    dialog.get_by_label("End", exact=True).fill(f"{day.isoformat()}T09:30")
+    shoot(page, "dialog")
+    dialog.get_by_role("button", name="Save").click()
+
+    expect(page).to_have_url(re.compile(r"/calendar/events/\d+/$"))
+    expect(page.get_by_role("heading", name="Design review")).to_be_visible()
+    # The link panel asks again by itself until the link is there.
+    link = page.locator("[data-role=event-link]")
+    expect(link).to_be_visible(timeout=30_000)
+    expect(link).to_have_attribute("href", re.compile(r"^https://"))
+    expect(page.locator("[data-role=event-account]")).to_contain_text("Jitsi Meet needs no account")
+    expect(page.get_by_role("button", name="Copy link")).to_be_visible()
+    shoot(page, "event")
+
+    page.locator(".crumb").get_by_role("link", name="Calendar").click()
+    chip = page.locator(f"[data-day='{day.isoformat()}'] [data-role=cal-event]")
+    expect(chip).to_contain_text("09:00\u201309:30")  # an en dash between the times
+    expect(chip).to_contain_text("Design review")
+    run_in_installation(
+        server,
+        postgres_database,
+        CHECK,
+        {"title": "Design review", "utc": f"{day.isoformat()}T14:00:00+00:00"},
+    )
