@@ -25,6 +25,15 @@ Contact.objects.get_or_create(email="gus@client.example",
                               defaults={"first_name": "Gus", "last_name": "Meyer"})
 """
 
+# The installation is shared by the session's browser tests: the administrator's zone goes
+# back to the default afterwards, as other tests read times in it.
+RESTORE = """
+from django.conf import settings
+from convener.team.models import User
+
+User.objects.filter(is_superuser=True).update(timezone=str(settings.DEFAULT_TIMEZONE))
+"""
+
 CHECK = """
 from convener.calendar.models import Event
 from convener.meetings.models import Meeting
@@ -39,16 +48,21 @@ assert meeting.join_url, meeting.state_reason
 
 
 @pytest.fixture
-def new_yorker(browser: Any, server: Server, shoot: Screenshots) -> Iterator[Page]:
-    context = new_context(browser, server, zone="Asia/Kolkata")
-    with signed_in(context, server, shoot) as page:
-        yield page
+def new_yorker(
+    browser: Any, server: Server, postgres_database: str | None, shoot: Screenshots
+) -> Iterator[Page]:
+    run_in_installation(server, postgres_database, SETUP)
+    try:
+        context = new_context(browser, server, zone="Asia/Kolkata")
+        with signed_in(context, server, shoot) as page:
+            yield page
+    finally:
+        run_in_installation(server, postgres_database, RESTORE)
 
 
 def test_an_event_added_in_the_week_view_gets_its_link_without_a_reload(
     server: Server, postgres_database: str | None, new_yorker: Page, shoot: Screenshots
 ) -> None:
-    run_in_installation(server, postgres_database, SETUP)
     page = new_yorker
     day = winter_day()
     page.get_by_role("banner").get_by_role("link", name="Calendar", exact=True).click()
