@@ -6,6 +6,10 @@ create made, then creates. Sent straight after the list, the create is the secon
 in the same instant, and an account paced at 1 call/s (below Zoom's lowest plan) refuses
 it every time, so the retry (a list and a create again) never gets through. Each request
 after the first takes a slot of its own.
+
+And no request leaves when its answer could come after the step's lease runs out: by
+then another worker may run the step again, and a create answered after that is a
+duplicate meeting.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from django.utils import timezone
 
 from convener.dispatch import pacing
 from convener.providers.base import RateLimited
+
+# Beyond the provider's timeout: what the answer may take to be written back.
+LEASE_MARGIN_SECONDS = 1.0
 
 
 class StepPacer:
@@ -34,12 +41,23 @@ class StepPacer:
 
     def __call__(self, request: httpx2.Request) -> None:
         self.sent += 1
+        left = self._lease_left()
+        if left is not None and left < self.timeout + LEASE_MARGIN_SECONDS:
+            # Nothing is sent: the meeting is given back, without charging it, and runs
+            # again in turn under a fresh lease (a retried create looks for what any
+            # earlier try made before making one).
+            raise RateLimited(
+                "the step's turn ran out before its request could leave; continuing in turn",
+                retry_after=0.05,
+                code="lease",
+            )
         if self.sent == 1:
             return  # the slot the step reserved just before its call
-        # Never wait past what the step's lease leaves for the request itself: a step still
-        # running when its lease runs out could be run a second time by another worker.
-        left = (self.lease_until - timezone.now()).total_seconds() if self.lease_until else 0.0
-        budget = min(pacing.MAX_SLEEP_SECONDS, left - self.timeout - 1.0)
+        # Never wait past what the step's lease leaves for the request itself.
+        budget = min(
+            pacing.MAX_SLEEP_SECONDS,
+            (left if left is not None else 0.0) - self.timeout - LEASE_MARGIN_SECONDS,
+        )
         wait = pacing.reserve(self.lane, self.rate, max_sleep=max(0.0, budget))
         if wait is None:
             # Booked further ahead than a worker sleeps: give the meeting back, without
@@ -51,3 +69,9 @@ class StepPacer:
             )
         if wait > 0:
             time.sleep(wait)
+
+    def _lease_left(self) -> float | None:
+        """Seconds left on the step's lease; None for a step run without one."""
+        if self.lease_until is None:
+            return None
+        return (self.lease_until - timezone.now()).total_seconds()

@@ -1,0 +1,84 @@
+"""A provider request never leaves when its answer could come after the step's lease
+runs out: by then another worker may run the step again, and a create answered after
+that is a duplicate meeting."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from convener.crm.models import Contact
+from convener.dispatch.dispatcher import claim
+from convener.dispatch.sync import sync_meeting
+from convener.meetings.models import Attempt, Meeting, MeetingState
+from convener.team.models import User
+from fakeproviders.harness import FakeServer
+from tests.conftest import Inbox
+from tests.outages.support import live_keys, schedule_for
+from tests.scheduling.support import calls, connect_zoom
+
+pytestmark = pytest.mark.django_db
+
+
+def _claimed(member: User, contact: Contact, source: str) -> Meeting:
+    meeting = Meeting.objects.get(pk=schedule_for(member, contact, "zoom", source).created_ids[0])
+    assert claim(meeting.lane, 1) == [meeting.pk]
+    return meeting
+
+
+def test_a_step_whose_lease_is_nearly_gone_sends_nothing_and_runs_again_in_turn(
+    client: Any,
+    member: User,
+    contact: Contact,
+    zoom: FakeServer,
+    smtp_server: Inbox,
+    settings: Any,
+) -> None:
+    connect_zoom(client, member)
+    settings.PROVIDER_TIMEOUT_SECONDS = 5.0
+    meeting = _claimed(member, contact, "late")
+    # The lease leaves less than the provider's timeout: an answer could land after it.
+    Meeting.objects.filter(pk=meeting.pk).update(lease_until=timezone.now() + timedelta(seconds=4))
+    before = calls(zoom)
+
+    sync_meeting(meeting.pk)
+
+    assert calls(zoom) == before, "a request left with the lease nearly gone"
+    assert live_keys("zoom", zoom) == []
+    meeting.refresh_from_db()
+    assert meeting.state != MeetingState.LINK_FAILED
+    assert meeting.attempts == 0, "giving the meeting back must not spend one of its tries"
+    assert meeting.next_attempt_at is not None
+    assert meeting.next_attempt_at <= timezone.now() + timedelta(seconds=5)
+    assert Attempt.objects.get(meeting=meeting).outcome == Attempt.Outcome.RETRY
+
+    # Under a fresh lease the step runs, and the create is made once.
+    Meeting.objects.filter(pk=meeting.pk).update(next_attempt_at=timezone.now(), lease_until=None)
+    assert claim(meeting.lane, 1) == [meeting.pk]
+    sync_meeting(meeting.pk)
+    meeting.refresh_from_db()
+    assert meeting.state == MeetingState.INVITED, meeting.state_reason
+    assert live_keys("zoom", zoom) == [meeting.key]
+
+
+def test_a_step_with_its_lease_ahead_makes_its_call(
+    client: Any,
+    member: User,
+    contact: Contact,
+    zoom: FakeServer,
+    smtp_server: Inbox,
+    settings: Any,
+) -> None:
+    connect_zoom(client, member)
+    settings.PROVIDER_TIMEOUT_SECONDS = 5.0
+    meeting = _claimed(member, contact, "ample")
+    Meeting.objects.filter(pk=meeting.pk).update(lease_until=timezone.now() + timedelta(seconds=30))
+
+    sync_meeting(meeting.pk)
+
+    meeting.refresh_from_db()
+    assert meeting.state == MeetingState.INVITED, meeting.state_reason
+    assert live_keys("zoom", zoom) == [meeting.key]
