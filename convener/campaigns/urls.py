@@ -1,11 +1,12 @@
 from django.urls import path
 
-from convener.campaigns.views import events, pages
+from convener.campaigns.views import counts, events, pages
 
 urlpatterns = [
     path("campaigns/", pages.campaign_list, name="campaigns"),
     path("campaigns/new/", pages.campaign_edit, name="campaign_new"),
     path("campaigns/<int:pk>/", pages.campaign_builder, name="campaign"),
+    path("campaigns/<int:pk>/counts/", counts.campaign_counts, name="campaign_counts"),
     path("campaigns/<int:pk>/settings/", pages.campaign_edit, name="campaign_edit"),
     path("campaigns/<int:pk>/delete/", pages.campaign_delete, name="campaign_delete"),
     path("campaigns/<int:pk>/sources/new/", pages.source_new, name="campaign_source_new"),

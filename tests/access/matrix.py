@@ -1898,6 +1898,14 @@ PAGES += [
         effect=lambda w, r: Campaign.objects.filter(name="Spring journey").exists(),
     ),
     Row("GET", "campaign", signed_in, 200, target="campaign", effect=shows(lambda w: "Segment:")),
+    Row(
+        "GET",
+        "campaign_counts",
+        signed_in,
+        200,
+        target="campaign",
+        effect=shows(lambda w: '"events"'),
+    ),
     Row("GET", "campaign_edit", segment_owner, 200, target="campaign"),
     Row(
         "POST",

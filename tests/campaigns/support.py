@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from convener.campaigns.models import Campaign, Event, EventType, Source
+from convener.campaigns.models import Campaign, Event, EventTiming, EventType, Source
 from convener.meetings.models import MeetingAction
 from convener.segments.models import Segment
 from convener.team.models import User
@@ -36,3 +36,21 @@ def segment_source(into: Campaign, segment: Segment, **fields: Any) -> Source:
 
 def meeting_step(into: Campaign, action: MeetingAction, **fields: Any) -> Event:
     return event(into, EventType.MEETING, action=action, **fields)
+
+
+def field_update(
+    into: Campaign, field: str, value: str, *, parent: Event | None = None, days: int = 0
+) -> Event:
+    """A step setting a contact field, `days` after the contact reaches it (0: at once)."""
+    timing: dict[str, Any] = {
+        "timing": EventTiming.DELAY,
+        "delay_amount": days,
+        "delay_unit": "days",
+    }
+    return event(
+        into,
+        EventType.UPDATE_FIELD,
+        parent=parent,
+        settings={"field": field, "value": value},
+        **(timing if days else {}),
+    )

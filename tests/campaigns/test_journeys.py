@@ -14,12 +14,12 @@ from django.test import Client
 from django.utils import timezone
 
 from convener.campaigns import engine, runner
-from convener.campaigns.models import EventTiming, EventType, Journey, Source, Step, StepState
+from convener.campaigns.models import EventType, Journey, Source, Step, StepState
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting, MeetingAction, MeetingState
 from convener.segments.models import Segment, SegmentMember
 from convener.team.models import User
-from tests.campaigns.support import campaign, event, meeting_step, segment_source
+from tests.campaigns.support import campaign, event, field_update, meeting_step, segment_source
 from tests.dates import at, utc, winter_day
 from tests.segments.support import acme_contacts, acme_segment, jitsi_action
 from tests.webforms.support import demo_form, send
@@ -139,14 +139,7 @@ def test_a_segment_of_100_contacts_and_5_owners_gives_each_owner_their_own_seque
 def test_delayed_step_waits_as_a_due_time_then_runs(member: User) -> None:
     (ann,) = acme_contacts(member, "Ann")
     journey = campaign(member)
-    later = event(
-        journey,
-        EventType.UPDATE_FIELD,
-        timing=EventTiming.DELAY,
-        delay_amount=2,
-        delay_unit="days",
-        settings={"field": "stage", "value": "nurtured"},
-    )
+    later = field_update(journey, "stage", "nurtured", days=2)
     engine.enter(journey, [ann.pk], how="API", now=NOW)
     assert runner.run_due(NOW + timedelta(days=1)) == 0
     assert steps_at(later.pk, StepState.PENDING) == {ann.pk}
@@ -181,16 +174,8 @@ def test_a_removed_event_cancels_its_pending_steps_and_a_new_one_applies_to_late
 ) -> None:
     ann, bea = acme_contacts(member, "Ann", "Bea")
     journey = campaign(member)
-    first = event(journey, EventType.UPDATE_FIELD, settings={"field": "a", "value": "1"})
-    waiting = event(
-        journey,
-        EventType.UPDATE_FIELD,
-        parent=first,
-        timing=EventTiming.DELAY,
-        delay_amount=1,
-        delay_unit="days",
-        settings={"field": "b", "value": "2"},
-    )
+    first = field_update(journey, "a", "1")
+    waiting = field_update(journey, "b", "2", parent=first, days=1)
     engine.enter(journey, [ann.pk], how="API", now=NOW)
     runner.run_due(NOW)
     assert steps_at(waiting.pk, StepState.PENDING) == {ann.pk}
@@ -228,14 +213,7 @@ def test_leaving_the_segment_takes_the_contact_out_when_the_source_says_so(membe
         SegmentMember.objects.create(segment=segment, contact=person)
     journey = campaign(member)
     segment_source(journey, segment, remove_on_leave=True)
-    later = event(
-        journey,
-        EventType.UPDATE_FIELD,
-        timing=EventTiming.DELAY,
-        delay_amount=3,
-        delay_unit="days",
-        settings={"field": "a", "value": "1"},
-    )
+    later = field_update(journey, "a", "1", days=3)
     runner.tick(NOW)
     SegmentMember.objects.filter(contact=bea).delete()
     runner.tick(NOW + timedelta(hours=1))

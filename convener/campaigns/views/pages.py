@@ -18,6 +18,9 @@ from convener.segments.permissions import visible_segments
 from convener.team import access
 from convener.webforms.permissions import visible_forms
 
+# How often, in seconds, the builder's script asks for the counts while the tab is shown.
+COUNTS_EVERY = 3
+
 
 @login_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
@@ -52,20 +55,28 @@ def _source_form(request: HttpRequest, data: object = None) -> SourceForm:
     return form
 
 
-@login_required
-def campaign_builder(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = permissions.find_campaign(request.user, pk)
+def _builder(
+    request: HttpRequest, campaign: Campaign, source_form: SourceForm, *, may_change: bool
+) -> HttpResponse:
     return render(
         request,
         "campaigns/builder.html",
         {
             "campaign": campaign,
-            "may_change": permissions.may_change(request.user, campaign),
+            "may_change": may_change,
             "root": tree.build(campaign),
             "sources": campaign.sources.select_related("segment", "form"),
-            "source_form": _source_form(request),
+            "source_form": source_form,
+            "counts_every": COUNTS_EVERY,
         },
     )
+
+
+@login_required
+def campaign_builder(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = permissions.find_campaign(request.user, pk)
+    may_change = permissions.may_change(request.user, campaign)
+    return _builder(request, campaign, _source_form(request), may_change=may_change)
 
 
 @login_required
@@ -89,17 +100,7 @@ def source_new(request: HttpRequest, pk: int) -> HttpResponse:
         source.save()
         messages.success(request, f"Contacts now enter from {source}.")
         return redirect("campaign", pk=campaign.pk)
-    return render(
-        request,
-        "campaigns/builder.html",
-        {
-            "campaign": campaign,
-            "may_change": True,
-            "root": tree.build(campaign),
-            "sources": campaign.sources.select_related("segment", "form"),
-            "source_form": form,
-        },
-    )
+    return _builder(request, campaign, form, may_change=True)
 
 
 @login_required
