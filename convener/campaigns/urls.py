@@ -1,6 +1,6 @@
 from django.urls import path
 
-from convener.campaigns.views import counts, events, pages
+from convener.campaigns.views import counts, event_contacts, events, pages
 
 urlpatterns = [
     path("campaigns/", pages.campaign_list, name="campaigns"),
@@ -16,7 +16,12 @@ urlpatterns = [
     path("campaigns/events/<int:pk>/delete/", events.event_delete, name="campaign_event_delete"),
     path(
         "campaigns/events/<int:pk>/contacts/",
-        pages.event_contacts,
+        event_contacts.event_contacts,
         name="campaign_event_contacts",
+    ),
+    path(
+        "campaigns/events/<int:pk>/contacts.csv",
+        event_contacts.event_contacts_csv,
+        name="campaign_event_contacts_csv",
     ),
 ]

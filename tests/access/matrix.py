@@ -240,6 +240,17 @@ def shows(text: Callable[[World], str]) -> Effect:
     return lambda world, response: text(world) in response.content.decode()
 
 
+def streams(text: bytes) -> Effect:
+    """A download sent as it is written (a StreamingHttpResponse) that holds `text`."""
+
+    def effect(world: World, response: TestResponse) -> bool:
+        if not getattr(response, "streaming", False):
+            return False
+        return text in b"".join(getattr(response, "streaming_content", []))
+
+    return effect
+
+
 def meeting_has(**wanted: Any) -> Effect:
     def effect(world: World, response: TestResponse) -> bool:
         meeting = Meeting.objects.get(pk=world.meeting.pk)
@@ -1970,6 +1981,14 @@ PAGES += [
         effect=lambda w, r: CampaignEvent.objects.filter(removed=True).exists(),
     ),
     Row("GET", "campaign_event_contacts", signed_in, 200, target="campaign_event"),
+    Row(
+        "GET",
+        "campaign_event_contacts_csv",
+        signed_in,
+        200,
+        target="campaign_event",
+        effect=streams(b"Email,First name"),
+    ),
 ]
 
 API += [

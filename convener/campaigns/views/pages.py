@@ -11,8 +11,7 @@ from django.views.decorators.http import require_POST
 
 from convener.campaigns import permissions, tree
 from convener.campaigns.forms import CampaignForm, SourceForm
-from convener.campaigns.models import Campaign, Source, Step, StepState
-from convener.crm.models import Contact
+from convener.campaigns.models import Campaign, Source
 from convener.hooks.models import Webhook
 from convener.segments.permissions import visible_segments
 from convener.team import access
@@ -111,32 +110,3 @@ def source_delete(request: HttpRequest, pk: int) -> HttpResponse:
     source.delete()
     messages.success(request, "Removed the source; contacts already in the campaign stay.")
     return redirect("campaign", pk=campaign.pk)
-
-
-@login_required
-def event_contacts(request: HttpRequest, pk: int) -> HttpResponse:
-    """The list behind a count on the builder: the contacts at an event in one state."""
-    from convener.campaigns.models import Event
-
-    event = get_object_or_404(Event, pk=pk)
-    campaign = permissions.find_campaign(request.user, event.campaign_id)
-    state = request.GET.get("state", StepState.PENDING)
-    if state not in StepState.values:
-        state = StepState.PENDING
-    contacts = access.visible(request.user, Contact.objects.all())
-    steps = (
-        Step.objects.filter(event=event, state=state, contact__in=contacts)
-        .select_related("contact")
-        .order_by("due_at", "pk")[:500]
-    )
-    return render(
-        request,
-        "campaigns/event_contacts.html",
-        {
-            "campaign": campaign,
-            "event": event,
-            "state": StepState(state),
-            "states": StepState.choices,
-            "steps": steps,
-        },
-    )
