@@ -18,9 +18,16 @@ import httpx2
 from django.core.mail import send_mail
 from django.db.models import Max, Q
 
-from convener.campaigns import conditions
+from convener.campaigns import conditions, webhook_log
 from convener.campaigns.due import Due
-from convener.campaigns.models import Event, EventKind, EventType
+from convener.campaigns.models import (
+    DeliveryOutcome,
+    Event,
+    EventKind,
+    EventType,
+    Step,
+    WebhookDelivery,
+)
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting, MeetingState
 from convener.meetings.triggers import TriggerKind, TriggerRef
@@ -111,12 +118,15 @@ def signature(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _webhook(event: Event, steps: Sequence[Due]) -> Outcome:
+def _webhook(event: Event, steps: Sequence[Due], now: datetime) -> Outcome:
     """One signed POST per contact. The step id goes along as the delivery id: a receiver
-    that keeps them drops the repeat a retry after a killed worker could send."""
+    that keeps them drops the repeat a retry after a killed worker could send. Each try
+    goes in the event's delivery log with what came back."""
     outcome = Outcome()
     url, secret = str(event.settings.get("url", "")), str(event.settings.get("secret", ""))
     contacts = Contact.objects.in_bulk([s.contact_id for s in steps])
+    tries = dict(Step.objects.filter(pk__in=[s.pk for s in steps]).values_list("pk", "attempts"))
+    log: list[WebhookDelivery] = []
     with httpx2.Client(timeout=WEBHOOK_TIMEOUT) as client:
         for step in steps:
             contact = contacts.get(step.contact_id)
@@ -136,17 +146,33 @@ def _webhook(event: Event, steps: Sequence[Due]) -> Outcome:
                 "X-Convener-Delivery": str(step.pk),
                 "X-Convener-Signature": f"sha256={signature(secret, body)}",
             }
+            status: int | None = None
+            error = ""
             try:
-                answer = client.post(url, content=body, headers=headers)
-            except httpx2.HTTPError as error:
-                outcome.retry[step.pk] = f"The webhook could not be reached: {error}"[:300]
-                continue
-            if answer.status_code >= 500 or answer.status_code == 429:
-                outcome.retry[step.pk] = f"The webhook answered {answer.status_code}"
-            elif answer.status_code >= 400:
-                outcome.failed[step.pk] = f"The webhook refused it ({answer.status_code})"
+                status = client.post(url, content=body, headers=headers).status_code
+            except httpx2.HTTPError as failure:
+                error = webhook_log.without_secret(str(failure), secret)
+            kind, why = webhook_log.judge(status, error)
+            if kind == DeliveryOutcome.FAILED:
+                outcome.retry[step.pk] = why
+            elif kind == DeliveryOutcome.REFUSED:
+                outcome.failed[step.pk] = why
             else:
-                outcome.done[step.pk] = ("", f"Webhook answered {answer.status_code}")
+                outcome.done[step.pk] = ("", why)
+            log.append(
+                WebhookDelivery(
+                    event=event,
+                    step_id=step.pk,
+                    contact_id=step.contact_id,
+                    attempt=tries.get(step.pk, 0) + 1,
+                    sent_at=now,
+                    url=url[:2000],
+                    status_code=status,
+                    outcome=kind,
+                    why=why,
+                )
+            )
+    WebhookDelivery.objects.bulk_create(log)
     return outcome
 
 
@@ -248,7 +274,7 @@ def run(event: Event, steps: Sequence[Due], now: datetime) -> Outcome:
     if event.type in {EventType.ADD_TO_SEGMENT, EventType.REMOVE_FROM_SEGMENT}:
         return _segment(event, steps, event.type == EventType.ADD_TO_SEGMENT)
     if event.type == EventType.SEND_WEBHOOK:
-        return _webhook(event, steps)
+        return _webhook(event, steps, now)
     if event.type == EventType.NOTIFY_OWNER:
         return _notify_owner(event, steps)
     return Outcome(failed={s.pk: f"Unknown event type {event.type}" for s in steps})

@@ -247,3 +247,36 @@ class Step(models.Model):
 
     def __str__(self) -> str:
         return f"contact {self.contact_id} at event {self.event_id}: {self.state}"
+
+
+class DeliveryOutcome(models.TextChoices):
+    DELIVERED = "delivered", "Delivered"
+    REFUSED = "refused", "Refused"  # a 4xx: not sent again
+    FAILED = "failed", "Failed"  # unreachable, a 5xx or a 429: sent again while tries remain
+
+
+class WebhookDelivery(models.Model):
+    """One POST of a "send a webhook" step: when, where, what came back (or why nothing
+    did), and which try of the step it was. Written in the step's transaction, so the log
+    holds exactly the tries whose outcome the step recorded. The signing secret is never
+    kept here."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    attempt = models.PositiveIntegerField()
+    sent_at = models.DateTimeField()
+    url = models.CharField(max_length=2000)  # the address at the time: the step may change
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=DeliveryOutcome.choices)
+    why = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        indexes = [
+            models.Index(fields=["event", "-sent_at"]),
+            models.Index(fields=["event", "outcome", "-sent_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"webhook of event {self.event_id} for contact {self.contact_id}: {self.outcome}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from convener.campaigns.views import counts, event_contacts, events, pages
+from convener.campaigns.views import counts, deliveries, event_contacts, events, pages
 
 urlpatterns = [
     path("campaigns/", pages.campaign_list, name="campaigns"),
@@ -18,6 +18,11 @@ urlpatterns = [
         "campaigns/events/<int:pk>/contacts/",
         event_contacts.event_contacts,
         name="campaign_event_contacts",
+    ),
+    path(
+        "campaigns/events/<int:pk>/deliveries/",
+        deliveries.event_deliveries,
+        name="campaign_event_deliveries",
     ),
     path(
         "campaigns/events/<int:pk>/contacts.csv",

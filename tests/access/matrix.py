@@ -1983,6 +1983,14 @@ PAGES += [
     Row("GET", "campaign_event_contacts", signed_in, 200, target="campaign_event"),
     Row(
         "GET",
+        "campaign_event_deliveries",
+        signed_in,
+        200,
+        target="campaign_event",
+        effect=shows(lambda w: "Delivery log of"),
+    ),
+    Row(
+        "GET",
         "campaign_event_contacts_csv",
         signed_in,
         200,
