@@ -9,11 +9,12 @@ finished twice (a retry after a killed worker) adds nothing twice.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
@@ -23,6 +24,12 @@ from convener.campaigns.timing import NoDate, due_at
 from convener.crm.models import Contact
 
 CHUNK = 2000
+# SQLite lets one writer in at a time and keeps no queue: a writer finding the database
+# locked sleeps and looks again, up to 100 ms apart. An entry that committed a batch and
+# began the next at once would keep it out until the last batch (the worker's task
+# threads timed out behind a large segment entering). Pausing longer than that between
+# batches lets whoever waits in; a writer then waits for one batch at most.
+WRITERS_GAP = 0.12
 
 
 def live_events(campaign: Campaign) -> QuerySet[Event]:
@@ -101,6 +108,8 @@ def enter(
         return outcome
     events = first_events(campaign)
     for start in range(0, len(contact_ids), CHUNK):
+        if start:
+            _let_others_write()
         chunk = list(dict.fromkeys(contact_ids[start : start + CHUNK]))
         with transaction.atomic():
             passes = dict(
@@ -161,6 +170,13 @@ def enter(
             )
             outcome.entered += len(journeys)
     return outcome
+
+
+def _let_others_write() -> None:
+    """Between two committed batches, room for the other writers of a SQLite database.
+    Inside a caller's transaction nothing was committed, so nobody could get in anyway."""
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        time.sleep(WRITERS_GAP)
 
 
 def advance(campaign: Campaign, event: Event, finished: Sequence[Due], now: datetime) -> list[Step]:
