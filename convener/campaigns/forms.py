@@ -128,7 +128,14 @@ class EventForm(forms.Form):
     )
     form = forms.ModelChoiceField(label="Form", queryset=WebForm.objects.all(), required=False)
     url = forms.URLField(label="Webhook address", required=False, assume_scheme="https")
-    secret = forms.CharField(label="Signing secret", required=False, max_length=200)
+    # Never drawn back into the page: a secret once saved is kept unless a new one is typed.
+    secret = forms.CharField(
+        label="Signing secret",
+        required=False,
+        max_length=200,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Leave empty to keep the secret already saved.",
+    )
     message = forms.CharField(
         label="Message to the owner", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -204,10 +211,13 @@ class EventForm(forms.Form):
         event.field_time = data.get("field_time")
         event.action = data.get("action") if event.type == EventType.MEETING else None
         event.wait_hours = data.get("wait_hours") or 72
+        kept_secret = (event.settings or {}).get("secret")
         settings: dict[str, Any] = {}
         for name in ("field", "op", "value", "url", "secret", "message", "outcome"):
             if data.get(name):
                 settings[name] = data[name]
+        if event.type == EventType.SEND_WEBHOOK and "secret" not in settings and kept_secret:
+            settings["secret"] = kept_secret
         if data.get("segment") is not None:
             settings["segment"] = data["segment"].pk
         if data.get("form") is not None:
@@ -228,7 +238,7 @@ class EventForm(forms.Form):
             "field_time": event.field_time,
             "action": event.action_id,
             "wait_hours": event.wait_hours,
-            **event.settings,
+            **{name: value for name, value in event.settings.items() if name != "secret"},
         }
         if event.fixed_at is not None:
             zone = ZoneInfo(event.campaign.timezone)

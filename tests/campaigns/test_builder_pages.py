@@ -140,3 +140,36 @@ def test_an_unknown_time_zone_is_named(logged_in: Client) -> None:
     answer = logged_in.post("/campaigns/new/", {"name": "X", "timezone": "Mars/Base"})
     assert answer.status_code == 200
     assert 'data-field="timezone"' in answer.content.decode()
+
+
+def test_a_webhook_steps_signing_secret_is_never_drawn_back_and_kept_unless_replaced(
+    logged_in: Client,
+) -> None:
+    campaign = make(logged_in)
+    fields = {
+        "kind": "action",
+        "type": "send_webhook",
+        "url": "https://crm.example.org/hooks/convener",
+        "timing": "immediate",
+        "delay_unit": "days",
+    }
+    logged_in.post(
+        f"/campaigns/{campaign.pk}/events/new/", {**fields, "secret": "whsec-first-7f3a9"}
+    )
+    step = Event.objects.get(type=EventType.SEND_WEBHOOK)
+    editor = logged_in.get(f"/campaigns/events/{step.pk}/", headers=HTMX).content.decode()
+    assert "whsec-first-7f3a9" not in editor
+    assert 'type="password"' in editor
+
+    # Saved again without typing a secret (a changed address): the saved secret stays.
+    logged_in.post(
+        f"/campaigns/events/{step.pk}/",
+        {**fields, "url": "https://crm.example.org/hooks/v2", "secret": ""},
+    )
+    step.refresh_from_db()
+    assert step.settings["url"] == "https://crm.example.org/hooks/v2"
+    assert step.settings["secret"] == "whsec-first-7f3a9"
+
+    logged_in.post(f"/campaigns/events/{step.pk}/", {**fields, "secret": "whsec-second-1c2d"})
+    step.refresh_from_db()
+    assert step.settings["secret"] == "whsec-second-1c2d"
