@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -20,6 +21,7 @@ from contextlib import contextmanager
 from datetime import datetime, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from time import sleep
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -489,18 +491,42 @@ def test_the_public_page_fits_a_phone_and_keeps_to_the_policy(
 @contextmanager
 def worker_paused(server: Server) -> Iterator[None]:
     """The installation's worker stopped (SIGSTOP) and then let go: what the visitor sees
-    while a submission waits for it."""
+    while a submission waits for it. Stopped only between its writes: a worker frozen
+    inside a write transaction would hold SQLite's write lock, and the visitor's send,
+    which must be stored, would wait for it instead of being answered."""
     serve = server.process.pid
     pids = [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
     workers = [pid for pid in pids if _parent_of(pid) == serve and b"worker" in _cmdline(pid)]
     assert workers, "no worker under convener serve"
-    for pid in workers:
-        os.kill(pid, signal.SIGSTOP)
+    database = server.data_dir / "convener.sqlite3"
+    for _ in range(200):
+        for pid in workers:
+            os.kill(pid, signal.SIGSTOP)
+        if server.database != "sqlite" or _write_lock_free(database):
+            break
+        for pid in workers:
+            os.kill(pid, signal.SIGCONT)
+        sleep(0.05)
+    else:
+        raise AssertionError("the worker kept SQLite's write lock for 10 s")
     try:
         yield
     finally:
         for pid in workers:
             os.kill(pid, signal.SIGCONT)
+
+
+def _write_lock_free(database: Path) -> bool:
+    """Whether a write transaction could begin now (nobody holds the write lock)."""
+    probe = sqlite3.connect(database, timeout=0.0)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.rollback()
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        probe.close()
 
 
 def _parent_of(pid: int) -> int:
