@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from convener.booking import busy as provider_calendar
 from convener.booking.models import Booking, BookingPage, BookingStatus, PageKind
-from convener.booking.slots import HostTimes, Interval, Rules, team_free
+from convener.booking.slots import GRID, HostTimes, Interval, Rules, Span, team_free
 from convener.meetings.models import Meeting, MeetingState
 from convener.team.models import User
 
@@ -119,28 +119,97 @@ def page_hosts(page: BookingPage) -> list[User]:
     return list(User.objects.filter(pk__in=page.host_ids()).order_by("pk"))
 
 
+LOOK_AHEAD = timedelta(days=7)  # how far `PageTimes.first_free` computes at a time
+
+
+@dataclass
+class PageTimes:
+    """What a page's free times are computed from, read once: the rules and each host's
+    busy times over the whole horizon. `free` computes the starts of one part of it, so a
+    page that shows a week, or looks a few weeks ahead for the next free time, reads the
+    database and the providers once and computes no more slots than it shows."""
+
+    rules: Rules
+    duration: timedelta
+    now: datetime
+    hosts: dict[int, HostTimes]
+    everyone: bool
+    unavailable: dict[str, str] = field(default_factory=dict)
+
+    def free(self, span: Span | None = None) -> dict[datetime, list[int]]:
+        if not self.hosts:
+            return {}
+        return team_free(
+            self.rules, self.duration, self.now, self.hosts, everyone=self.everyone, span=span
+        )
+
+    @property
+    def horizon_end(self) -> datetime:
+        return self.now + timedelta(days=self.rules.horizon_days)
+
+    def first_free(
+        self, after: datetime, count: int = 1, before: datetime | None = None
+    ) -> list[datetime]:
+        """The first `count` free starts from `after` on (and before `before`), looked for
+        a week at a time so that a page with free times soon computes only the first week."""
+        found: list[datetime] = []
+        end = self.horizon_end + GRID  # a span's end is open: the horizon's last start in
+        if before is not None:
+            end = min(end, before)
+        low = max(after, self.now)
+        while low < end and len(found) < count:
+            high = min(low + LOOK_AHEAD, end)
+            found.extend(self.free((low, high)))
+            low = high
+        return found[:count]
+
+
+def page_times(
+    page: BookingPage,
+    duration_minutes: int,
+    *,
+    now: datetime | None = None,
+    ignore_booking: Booking | None = None,
+) -> PageTimes:
+    now = now or timezone.now()
+    hosts = page_hosts(page)
+    times = host_times(page, hosts, now, ignore_booking=ignore_booking) if hosts else {}
+    names = {h.pk: h.get_full_name() or h.username for h in hosts}
+    return PageTimes(
+        rules=rules_of(page),
+        duration=timedelta(minutes=duration_minutes),
+        now=now,
+        hosts=times,
+        everyone=page.kind == PageKind.COLLECTIVE,
+        unavailable={names[pk]: t.unavailable for pk, t in times.items() if t.unavailable},
+    )
+
+
 def free_times(
     page: BookingPage,
     duration_minutes: int,
     *,
     now: datetime | None = None,
     ignore_booking: Booking | None = None,
+    span: Span | None = None,
 ) -> FreeTimes:
-    now = now or timezone.now()
-    hosts = page_hosts(page)
-    if not hosts:
-        return FreeTimes({})
-    times = host_times(page, hosts, now, ignore_booking=ignore_booking)
-    starts = team_free(
-        rules_of(page),
-        timedelta(minutes=duration_minutes),
-        now,
-        times,
-        everyone=page.kind == PageKind.COLLECTIVE,
-    )
-    names = {h.pk: h.get_full_name() or h.username for h in hosts}
-    unavailable = {names[pk]: t.unavailable for pk, t in times.items() if t.unavailable}
-    return FreeTimes(starts, unavailable)
+    """The free starts within `span` (the whole horizon without one)."""
+    times = page_times(page, duration_minutes, now=now, ignore_booking=ignore_booking)
+    return FreeTimes(times.free(span), times.unavailable)
+
+
+def free_at(
+    page: BookingPage,
+    start: datetime,
+    duration_minutes: int,
+    *,
+    now: datetime | None = None,
+    ignore_booking: Booking | None = None,
+) -> list[int]:
+    """The hosts free for a meeting at `start`: only that start is computed."""
+    span = (start, start + GRID)
+    found = free_times(page, duration_minutes, now=now, ignore_booking=ignore_booking, span=span)
+    return found.starts.get(start, [])
 
 
 def last_booked(page: BookingPage, host_ids: list[int]) -> dict[int, datetime | None]:

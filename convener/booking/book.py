@@ -100,7 +100,7 @@ def book(
     # A round-robin page may lose its chosen host to a concurrent booking while another
     # host is still free: ask again, a few times, before saying the time is gone.
     for _ in range(ATTEMPTS):
-        free = availability.free_times(page, duration_minutes, now=now).starts.get(start)
+        free = availability.free_at(page, start, duration_minutes, now=now)
         if not free:
             raise SlotTaken()
         host_id = _choose_host(page, free, known)
@@ -207,9 +207,7 @@ def reschedule(booking: Booking, start: datetime, *, now: datetime | None = None
     is not free. The meeting follows, and its invitations with SEQUENCE+1."""
     page = booking.page
     duration = int((booking.end - booking.start).total_seconds() // 60)
-    free = availability.free_times(page, duration, now=now, ignore_booking=booking).starts.get(
-        start, []
-    )
+    free = availability.free_at(page, start, duration, now=now, ignore_booking=booking)
     holding = _holding(page, booking.host_id or page.owner_id)
     if not set(holding) <= set(free):
         raise SlotTaken()
@@ -243,5 +241,6 @@ def next_free(
     page: BookingPage, duration_minutes: int, after: datetime, count: int = 3
 ) -> list[datetime]:
     """The next free starts after `after`, offered to the visitor who lost a race."""
-    starts = availability.free_times(page, duration_minutes).starts
-    return [at for at in starts if at > after][:count] or list(starts)[:count]
+    times = availability.page_times(page, duration_minutes)
+    later = times.first_free(after + timedelta(microseconds=1), count)
+    return later or times.first_free(times.now, count)

@@ -21,6 +21,9 @@ from zoneinfo import ZoneInfo
 
 GRID = timedelta(minutes=15)
 Interval = tuple[datetime, datetime]
+# A part of the horizon, [low, high) in UTC: a page shows one week, a booking checks one
+# start, so only the candidates inside it are computed.
+Span = tuple[datetime, datetime]
 
 
 @dataclass(frozen=True)
@@ -65,14 +68,23 @@ def _instant(day: date, wall: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, wall, tzinfo=zone).astimezone(UTC)
 
 
-def candidates(rules: Rules, duration: timedelta, now: datetime) -> list[Candidate]:
+def candidates(
+    rules: Rules, duration: timedelta, now: datetime, span: Span | None = None
+) -> list[Candidate]:
     """Every start the rules allow for a meeting of `duration`, before anyone's busy time,
-    in time order: inside a window, after the minimum notice, within the horizon."""
+    in time order: inside a window, after the minimum notice, within the horizon, and
+    within `span` when one is given."""
     zone = ZoneInfo(rules.zone)
     step = max(GRID, duration)
     earliest = now + rules.minimum_notice
     latest = now + timedelta(days=rules.horizon_days)
-    first_day = now.astimezone(zone).date()
+    if span is not None:
+        earliest = max(earliest, span[0])
+        # `span` ends before its high end; the horizon's last start is still bookable.
+        latest = min(latest, span[1] - timedelta(microseconds=1))
+    if latest < earliest:
+        return []
+    first_day = earliest.astimezone(zone).date()
     last_day = latest.astimezone(zone).date()
     found: list[Candidate] = []
     day = first_day
@@ -153,11 +165,12 @@ def team_free(
     hosts: Mapping[int, HostTimes],
     *,
     everyone: bool,
+    span: Span | None = None,
 ) -> dict[datetime, list[int]]:
-    """Each free start with the hosts free at it, in time order. `everyone`: a collective
-    page, where a start is free only when every host is; otherwise any free host will do
-    (a personal page is a team of one)."""
-    found = candidates(rules, duration, now)
+    """Each free start with the hosts free at it, in time order, within `span` when one is
+    given. `everyone`: a collective page, where a start is free only when every host is;
+    otherwise any free host will do (a personal page is a team of one)."""
+    found = candidates(rules, duration, now, span)
     # Per candidate, by position: far cheaper than a dict keyed by datetimes.
     free_hosts: list[list[int]] = [[] for _ in found]
     for host_id in sorted(hosts):

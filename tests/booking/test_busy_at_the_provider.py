@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def shown(client: Client, page: BookingPage) -> list[Any]:
     client.logout()
     html = client.get(
-        f"/b/{page.slug}/", {"tz": "America/New_York", "from": winter_day().isoformat()}
+        f"/b/{page.slug}/", {"tz": "America/New_York", "week": winter_day().isoformat()}
     ).content.decode()
     return slots_shown(html)
 

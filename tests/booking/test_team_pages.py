@@ -34,7 +34,7 @@ def team_page(team: list[User], kind: str, **settings: object) -> BookingPage:
 
 def shown(client: Client, page: BookingPage) -> list[object]:
     html = client.get(
-        f"/b/{page.slug}/", {"tz": "UTC", "from": winter_day().isoformat()}
+        f"/b/{page.slug}/", {"tz": "UTC", "week": winter_day().isoformat()}
     ).content.decode()
     return slots_shown(html)  # type: ignore[return-value]
 

@@ -38,7 +38,7 @@ def test_the_visitor_moves_the_booking_and_the_invitation_follows(
     client: Client, member: User
 ) -> None:
     booking, manage = booked(client, member)
-    page_html = client.get(manage, {"from": winter_day().isoformat()}).content.decode()
+    page_html = client.get(manage, {"week": winter_day().isoformat()}).content.decode()
     later = utc(winter_day(1), 16)
     assert later in slots_shown(page_html)
     assert utc(winter_day(), 15) in slots_shown(page_html)  # their own time is theirs to keep
@@ -72,7 +72,7 @@ def test_the_visitor_cancels_and_everyone_gets_a_cancel(client: Client, member: 
     # The time is free again for the next visitor.
     client.logout()
     html = client.get(
-        f"/b/{booking.page.slug}/", {"tz": "UTC", "from": winter_day().isoformat()}
+        f"/b/{booking.page.slug}/", {"tz": "UTC", "week": winter_day().isoformat()}
     ).content.decode()
     assert utc(winter_day(), 15) in slots_shown(html)
 

@@ -76,6 +76,14 @@ def make_booking_page(page: Page, shoot: Screenshots) -> str:
     return link
 
 
+def phone_in_kolkata(browser: Any, server: Server) -> Any:
+    """A phone-sized browser context whose own zone is Asia/Kolkata, recording what the
+    Content-Security-Policy refuses."""
+    context = new_context(browser, server, width=390, height=844, zone="Asia/Kolkata")
+    context.add_init_script(RECORD_VIOLATIONS)
+    return context
+
+
 def no_violations(page: Page) -> None:
     """The page's scripts ran under the strict Content-Security-Policy, refused nothing."""
     page.wait_for_load_state("load")
@@ -90,8 +98,7 @@ def test_a_visitor_in_kolkata_books_moves_and_cancels(
     first = datetime.combine(monday, time(9), NEW_YORK).astimezone(UTC)
     local = first.astimezone(KOLKATA)
 
-    visitor_context = new_context(browser, server, width=390, height=844, zone="Asia/Kolkata")
-    visitor_context.add_init_script(RECORD_VIOLATIONS)
+    visitor_context = phone_in_kolkata(browser, server)
     visitor = visitor_context.new_page()
     try:
         visitor.goto(link)
@@ -99,8 +106,8 @@ def test_a_visitor_in_kolkata_books_moves_and_cancels(
         expect(visitor.locator("#tz")).to_have_value("Asia/Kolkata")
         shoot(visitor, "public-page-phone")
         no_violations(visitor)
-        # The visitor follows "Later dates" to that week; the test goes there directly.
-        visitor.goto(f"{link}?tz=Asia/Kolkata&d=30&from={local.date().isoformat()}")
+        # The visitor follows "Next week" to that week; the test goes there directly.
+        visitor.goto(f"{link}?tz=Asia/Kolkata&d=30&week={local.date().isoformat()}")
         day = visitor.get_by_role("region", name=re.compile(local.strftime("%A %-d %B")))
         day.get_by_role("button", name=local.strftime("%H:%M")).first.click()
         expect(visitor.locator("[data-chosen-time]")).to_have_text(local.strftime("%H:%M"))
@@ -137,7 +144,7 @@ def test_a_visitor_in_kolkata_books_moves_and_cancels(
         # Moving it: a later time the same day, picked on the signed page.
         visitor.get_by_role("button", name="Reschedule or cancel").click()
         manage = visitor.url.split("?")[0]
-        visitor.goto(f"{manage}?tz=Asia/Kolkata&from={local.date().isoformat()}")
+        visitor.goto(f"{manage}?tz=Asia/Kolkata&week={local.date().isoformat()}")
         later = local + timedelta(hours=2)
         day = visitor.get_by_role("region", name=re.compile(later.strftime("%A %-d %B")))
         day.get_by_role("button", name=later.strftime("%H:%M")).first.click()

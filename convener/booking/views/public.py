@@ -9,8 +9,7 @@ works without script and with the keyboard.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,26 +19,19 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from convener.booking import availability, book, links
 from convener.booking.models import Booking, BookingPage, BookingStatus
+from convener.booking.views.week import query, shown_week
 from convener.booking.visitor_form import VisitorForm
 from convener.invitations.compose import organizer_of
 from convener.invitations.ics import IcsEvent, Party, build_ics
 from convener.providers.registry import UnknownProvider, recipe
 from convener.timezones import is_iana_zone
 
-DAYS_SHOWN = 7
 TAKEN = "This time has just been taken by someone else."
-
-
-@dataclass
-class Day:
-    day: date
-    times: list[tuple[datetime, str]]  # (UTC start, its query string)
 
 
 def _page(slug: str) -> BookingPage:
@@ -84,48 +76,6 @@ def _instant(text: str) -> datetime | None:
     return found if found.tzinfo is not None else None
 
 
-def _query(**values: Any) -> str:
-    return "?" + urlencode({k: v for k, v in values.items() if v not in (None, "")})
-
-
-def _days(starts: list[datetime], zone: str, duration: int, first: date | None) -> list[Day]:
-    local_zone = ZoneInfo(zone)
-    days: dict[date, Day] = {}
-    for at in starts:
-        local = at.astimezone(local_zone)
-        if first is not None and local.date() < first:
-            continue
-        if local.date() not in days:
-            if len(days) == DAYS_SHOWN:
-                break
-            days[local.date()] = Day(local.date(), [])
-        query = _query(tz=zone, d=duration, at=at.astimezone(ZoneInfo("UTC")).isoformat())
-        days[local.date()].times.append((at, query))
-    return list(days.values())
-
-
-def _window(
-    request: HttpRequest, starts: list[datetime], zone: str, duration: int
-) -> tuple[list[Day], str | None, str | None]:
-    """The days shown from the `from` date on (today without one), and the links to the
-    earliest and to the later dates."""
-    first = request.GET.get("from", "")
-    try:
-        first_day = date.fromisoformat(first) if first else None
-    except ValueError:
-        first_day = None
-    days = _days(starts, zone, duration, first_day)
-    later = None
-    if days:
-        last = days[-1].day
-        after = [s for s in starts if s.astimezone(ZoneInfo(zone)).date() > last]
-        if after:
-            next_day = after[0].astimezone(ZoneInfo(zone)).date().isoformat()
-            later = _query(tz=zone, d=duration, **{"from": next_day})
-    earlier = _query(tz=zone, d=duration) if first_day else None
-    return days, earlier, later
-
-
 def _location(page: BookingPage) -> str:
     try:
         return recipe(page.provider).name
@@ -155,26 +105,39 @@ def _render(
     status: int = 200,
     booking: Booking | None = None,
 ) -> HttpResponse:
-    free = availability.free_times(page, duration, ignore_booking=booking)
-    days, earlier, later = _window(request, list(free.starts), zone, duration)
+    # The confirmation form shows no week: none is computed for it.
+    shown = (
+        None
+        if chosen and form
+        else shown_week(
+            request, availability.page_times(page, duration, ignore_booking=booking), zone, duration
+        )
+    )
+    keep_week = request.GET.get("week") if shown and shown.status == 200 else None
     context = {
         "page": page,
         "host_name": page.owner.get_full_name() or page.owner.username,
         "location": _location(page),
         "zone": zone,
         "duration": duration,
-        "durations": [(d, _query(tz=zone, d=d)) for d in page.durations],
-        "days": days,
-        "later": later,
-        "earlier": earlier,
+        "durations": [(d, query(tz=zone, d=d, week=keep_week)) for d in page.durations],
+        "shown": shown,
+        "keep_week": keep_week,
         "chosen": chosen,
+        "chosen_week": query(
+            tz=zone, d=duration, week=chosen.astimezone(ZoneInfo(zone)).date().isoformat()
+        )
+        if chosen
+        else "",
         "form": form,
-        "notice": notice,
-        "offered": [(at, _query(tz=zone, d=duration, at=at.isoformat())) for at in offered or []],
-        "calendars_unreadable": bool(free.unavailable),
+        "notice": notice or (shown.notice if shown else ""),
+        "offered": [(at, query(tz=zone, d=duration, at=at.isoformat())) for at in offered or []],
+        "calendars_unreadable": bool(shown and shown.unavailable),
         "booking": booking,
         "request_key": secrets.token_hex(16),
     }
+    if status == 200 and shown is not None:
+        status = shown.status
     return render(request, "booking/public.html", context, status=status)
 
 
@@ -187,7 +150,7 @@ def booking_public(request: HttpRequest, slug: str) -> HttpResponse:
         return _book(request, page, zone, duration)
     chosen = _instant(request.GET.get("at", ""))
     if chosen is not None:
-        if chosen not in availability.free_times(page, duration).starts:
+        if not availability.free_at(page, chosen, duration):
             return _render(
                 request,
                 page,
@@ -359,10 +322,11 @@ def booking_manage(request: HttpRequest, slug: str) -> HttpResponse:
                 return HttpResponseRedirect(
                     reverse("booking_done", kwargs={"slug": token}), status=303
                 )
+    status = 200
     if booking.live:
-        free = availability.free_times(page, duration, ignore_booking=booking)
-        days, earlier, later = _window(request, list(free.starts), zone, duration)
-        context.update(days=days, earlier=earlier, later=later)
-        context["pick_zone"] = zone
-        context["calendars_unreadable"] = bool(free.unavailable)
-    return render(request, "booking/manage.html", context)
+        times = availability.page_times(page, duration, ignore_booking=booking)
+        shown = shown_week(request, times, zone)
+        context.update(shown=shown, pick_zone=zone, calendars_unreadable=bool(shown.unavailable))
+        context.setdefault("notice", shown.notice)
+        status = shown.status
+    return render(request, "booking/manage.html", context, status=status)
