@@ -52,6 +52,10 @@ class BookingOut(Schema):
     contact_id: int | None
     meeting_id: int | None
     problem: str = Field(description="why no meeting could be made; empty otherwise")
+    next_meeting_attempt: datetime | None = Field(
+        description="when the missing meeting is next tried on its own; null when there is "
+        "nothing to try"
+    )
     created_at: datetime
 
 
@@ -85,6 +89,9 @@ def booking_out(booking: Booking) -> dict[str, Any]:
         "contact_id": booking.contact_id,
         "meeting_id": booking.meeting_id,
         "problem": booking.problem,
+        "next_meeting_attempt": booking.next_meeting_attempt
+        if booking.meeting_id is None
+        else None,
         "created_at": booking.created_at,
     }
 

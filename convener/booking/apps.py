@@ -8,7 +8,11 @@ class BookingConfig(AppConfig):
     verbose_name = "Booking pages"
 
     def ready(self) -> None:
-        from convener.booking.reconnected import connection_saved
+        from convener.booking import retry
         from convener.connections.models import Connection
+        from convener.dispatch import periodic
 
-        post_save.connect(connection_saved, sender=Connection, dispatch_uid="booking-reconnected")
+        post_save.connect(
+            retry.connection_saved, sender=Connection, dispatch_uid="booking-reconnected"
+        )
+        periodic.register("booking-meetings", retry.loop)

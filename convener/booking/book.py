@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
-from convener.booking import availability, links
+from convener.booking import availability, links, retry
 from convener.booking.models import Booking, BookingPage, BookingStatus, HostHold, PageKind, cells
 from convener.booking.slots import pick_round_robin
 from convener.crm.models import Contact
@@ -187,17 +187,29 @@ def _make_meeting(page: BookingPage, booking: Booking) -> None:
             problem = outcome.skipped[0].reason
     except NoUsableConnection as missing:
         # The booking stands (the time is the visitor's); the host is told what to
-        # connect, and "Make the meeting" on the bookings page tries again.
+        # connect, and the meeting is tried again on its own (convener.booking.retry).
         problem = str(missing)
+    except Exception:
+        # Nor does an error of ours lose the visitor's time: said, and tried again.
+        log.exception("booking %s: its meeting could not be made", booking.pk)
+        problem = "The meeting could not be made because of an error on our side."
+    if meeting_id is None and not problem:
+        problem = "The meeting could not be made."
+    attempts, next_attempt = retry.after_attempt(booking, made=meeting_id is not None)
     Booking.objects.filter(pk=booking.pk).update(
-        contact=contact, meeting_id=meeting_id, problem=problem
+        contact=contact,
+        meeting_id=meeting_id,
+        problem=problem,
+        meeting_attempts=attempts,
+        next_meeting_attempt=next_attempt,
     )
     booking.contact, booking.meeting_id, booking.problem = contact, meeting_id, problem
+    booking.meeting_attempts, booking.next_meeting_attempt = attempts, next_attempt
 
 
 def make_meeting_again(booking: Booking) -> None:
     """For a booking whose meeting could not be made (the host connected an account
-    since): the same trigger reference, so at most one meeting."""
+    since, or its next try is due): the same trigger reference, so at most one meeting."""
     if booking.meeting_id is None and booking.live:
         _make_meeting(booking.page, booking)
 
@@ -231,7 +243,8 @@ def cancel(booking: Booking) -> Booking:
     with transaction.atomic():
         HostHold.objects.filter(booking=booking).delete()
         booking.status = BookingStatus.CANCELLED
-        booking.save(update_fields=["status", "updated_at"])
+        booking.next_meeting_attempt = None  # a cancelled booking wants no meeting
+        booking.save(update_fields=["status", "next_meeting_attempt", "updated_at"])
     if booking.meeting is not None:
         lifecycle.cancel(booking.meeting)
     return booking
@@ -242,5 +255,6 @@ def next_free(
 ) -> list[datetime]:
     """The next free starts after `after`, offered to the visitor who lost a race."""
     times = availability.page_times(page, duration_minutes)
-    later = times.first_free(after + timedelta(microseconds=1), count)
-    return later or times.first_free(times.now, count)
+    return times.first_free(after + timedelta(microseconds=1), count) or times.first_free(
+        times.now, count
+    )

@@ -113,6 +113,10 @@ class Booking(models.Model):
     )
     # Why no meeting could be made (the host's account is missing): shown to the host.
     problem = models.TextField(blank=True)
+    # While there is no meeting, it is tried again on its own (convener.booking.retry):
+    # how many times it has been tried, and when the next try is due.
+    meeting_attempts = models.PositiveIntegerField(default=0)
+    next_meeting_attempt = models.DateTimeField(null=True, blank=True, db_index=True)
     status = models.CharField(
         max_length=16, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED
     )

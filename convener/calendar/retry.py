@@ -9,14 +9,13 @@ here: the outage machinery resumes it (convener.dispatch.parking).
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from convener.calendar import links
 from convener.calendar.models import Event
+from convener.connections.connected import when_connected
 from convener.connections.models import Connection
 
 log = logging.getLogger(__name__)
@@ -56,13 +55,5 @@ def retry_for(connection_id: int) -> int:
     return len(events)
 
 
-def on_connection_saved(sender: Any, instance: Connection, created: bool, **kwargs: Any) -> None:
-    """post_save of Connection: a member's active account may host waiting events. Token
-    refreshes save the row too: they are skipped by the cheap checks first."""
-    if instance.level != Connection.Level.USER or instance.status != Connection.Status.ACTIVE:
-        return
-    fields = kwargs.get("update_fields")
-    if not created and fields is not None and "status" not in fields:
-        return
-    pk = instance.pk
-    transaction.on_commit(lambda: retry_for(pk))
+# post_save of Connection: a member's active account may host waiting events.
+on_connection_saved = when_connected(retry_for, levels={Connection.Level.USER})

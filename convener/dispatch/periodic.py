@@ -8,8 +8,13 @@ is set, keep its waits as database due times, and catch its own failures.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
+
+from django.db import close_old_connections
+
+log = logging.getLogger(__name__)
 
 Loop = Callable[[threading.Event], None]
 
@@ -18,6 +23,22 @@ _loops: dict[str, Loop] = {}
 
 def register(name: str, loop: Loop) -> None:
     _loops[name] = loop
+
+
+def repeating(work: Callable[[], object], every: float, what: str) -> Loop:
+    """A loop that does `work` every `every` seconds until stopped. A failed round is
+    logged and the next one tries again: the worker must not stop for it."""
+
+    def loop(stop: threading.Event) -> None:
+        while not stop.wait(every):
+            try:
+                work()
+            except Exception:
+                log.exception("%s: the round failed; trying again at the next one", what)
+            finally:
+                close_old_connections()
+
+    return loop
 
 
 def registered() -> dict[str, Loop]:

@@ -15,16 +15,15 @@ forms and webhooks apps): a restarted worker picks up what a dead one left.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from django.db import close_old_connections, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
-log = logging.getLogger(__name__)
+from convener.dispatch import periodic
 
 WAITING_TOO_LONG = timedelta(seconds=60)
 SWEEP_EVERY = 10.0  # seconds between sweeps of one kind of row, per process
@@ -67,18 +66,8 @@ def waiting_too_long(queued_at: datetime | None, now: datetime | None = None) ->
     return queued_at is None or queued_at < (now or timezone.now()) - WAITING_TOO_LONG
 
 
-def sweeping(recover: Callable[..., int], every: float = 30.0) -> Callable[[threading.Event], None]:
+def sweeping(recover: Callable[..., int], every: float = 30.0) -> periodic.Loop:
     """A worker loop that queues again, every `every` seconds, what `recover` finds waiting
     too long: a worker restarted after a crash picks up the rows a dead one left even when
     nothing new arrives and nobody looks."""
-
-    def loop(stop: threading.Event) -> None:
-        while not stop.wait(every):
-            try:
-                recover(force=True)
-            except Exception:  # the next round tries again; the worker must not stop
-                log.exception("intake sweep failed; trying again at the next round")
-            finally:
-                close_old_connections()
-
-    return loop
+    return periodic.repeating(lambda: recover(force=True), every, "intake sweep")
