@@ -136,3 +136,17 @@ def test_round_robin_gives_the_least_recently_booked_host_unless_the_owner_is_fr
     assert pick_round_robin([1, 2, 3], {1: later, 2: earlier}) == 3  # never booked
     assert pick_round_robin([1, 2, 3], {1: later, 2: earlier}, preferred=1) == 1
     assert pick_round_robin([2, 3], {2: earlier}, preferred=1) == 3
+
+
+def test_a_span_computes_only_its_own_starts_the_same_as_the_whole_horizon() -> None:
+    now = datetime(2030, 1, 7, 15, tzinfo=UTC)
+    whole = candidates(rules(horizon_days=30), HALF_HOUR, now)
+    span = (datetime(2030, 1, 14, 18, 30, tzinfo=UTC), datetime(2030, 1, 21, 18, 30, tzinfo=UTC))
+
+    part = candidates(rules(horizon_days=30), HALF_HOUR, now, span)
+
+    assert part == [c for c in whole if span[0] <= c.start < span[1]]
+    assert part[0].start == span[0] and part[-1].start < span[1]
+    # Past the horizon, nothing, however wide the span.
+    late = (now + timedelta(days=31), now + timedelta(days=60))
+    assert candidates(rules(horizon_days=30), HALF_HOUR, now, late) == []
