@@ -194,3 +194,37 @@ def test_a_token_refresh_tries_nothing_a_reconnect_does(
         connection.save(update_fields=["status", "status_reason"])
 
     assert not refreshed and len(reconnected) == 2  # the bookings' try and the events'
+
+
+def test_a_revoked_account_keeps_the_meeting_waiting_and_a_reconnect_sends_the_link(
+    client: Client,
+    member: User,
+    google: FakeServer,
+    smtp_server: Inbox,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    account = Account("google_meet", google, client, member)
+    account.connect()
+    page = intro_page(member, provider="google_meet")
+    # Booked while the host's calendar could still be read; then access is revoked at
+    # Google, before the link is made (a revoked account offers no times at all).
+    booking = booked(client, page)
+    account.revoke()
+    assert booking.meeting is not None  # the meeting exists: the pipeline's to retry
+    run(booking.meeting)
+
+    assert not booking.meeting.join_url and booking.meeting.state_reason
+    assert booking.next_meeting_attempt is None  # nothing for the booking's timer
+    client.force_login(member)
+    listed = client.get(f"/booking-pages/{page.pk}/bookings/").content.decode()
+    assert booking.meeting.state_reason in listed
+    assert not [i for i in invites(smtp_server, VISITOR) if i.method == "REQUEST"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        account.connect()
+    run(booking.meeting)
+
+    assert booking.meeting.join_url.startswith("https://meet.google.com/")
+    (invitation,) = [i for i in invites(smtp_server, VISITOR) if i.method == "REQUEST"]
+    assert booking.meeting.join_url in (invitation.location, invitation.url, invitation.conference)
+    assert invitation.start == AT
