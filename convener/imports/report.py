@@ -16,18 +16,11 @@ import os
 from collections.abc import Iterable
 from typing import BinaryIO
 
+from convener.csvstream import cell
 from convener.imports import storage
 from convener.imports.decide import Decision, Outcome
 
 HEADER = ["row", "email", "outcome", "column", "reason"]
-
-# A spreadsheet runs a cell that starts with one of these as a formula; the report quotes
-# addresses from the uploaded file, so such a cell is written with a leading apostrophe.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(text: str) -> str:
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
 def lines(decisions: Iterable[Decision], headers: dict[str, str]) -> bytes:
@@ -43,14 +36,14 @@ def lines(decisions: Iterable[Decision], headers: dict[str, str]) -> bytes:
                 writer.writerow(
                     [
                         decision.row,
-                        _cell(decision.email),
+                        cell(decision.email),
                         decision.outcome.value,
                         headers.get(problem.target, ""),
                         problem.message,
                     ]
                 )
         else:
-            writer.writerow([decision.row, _cell(decision.email), decision.outcome.value, "", ""])
+            writer.writerow([decision.row, cell(decision.email), decision.outcome.value, "", ""])
     return out.getvalue().encode()
 
 

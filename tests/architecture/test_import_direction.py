@@ -42,6 +42,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "convener.timeplan",
         "convener.providers",
         "convener.plaintext",
+        "convener.csvstream",
         "convener.timezones",
         "convener.environment",
         "convener.datadir",

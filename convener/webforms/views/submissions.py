@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from convener.csvstream import cell
 from convener.meetings.phases import phase_of
 from convener.webforms import permissions, processing
 from convener.webforms.models import Submission, SubmissionStatus
@@ -84,7 +85,7 @@ def submission_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
             yield writer.writerow(
                 [
                     timezone.localtime(submission.received_at, zone).strftime("%Y-%m-%d %H:%M"),
-                    *[_cell(submission.values.get(f.key, "")) for f in fields],
+                    *[cell(submission.values.get(f.key, "")) for f in fields],
                     submission.browser_timezone,
                     submission.get_status_display(),
                     submission.contact.email if submission.contact else "",
@@ -98,9 +99,3 @@ def submission_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{form.slug}-submissions.csv"'
     return response
-
-
-def _cell(value: object) -> str:
-    """A value as a spreadsheet shows it, never as a formula it would run."""
-    text = str(value)
-    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
