@@ -229,6 +229,8 @@ class FakeGoogle(GoogleOAuth, FakeProvider):
         return {
             "id": event["id"],
             "summary": event.get("summary", ""),
+            "location": event.get("location", ""),
+            "description": event.get("description", ""),
             "start": event.get("start"),
             "end": event.get("end"),
             "status": event["status"],

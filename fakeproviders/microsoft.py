@@ -170,6 +170,8 @@ class FakeMicrosoft(MicrosoftIdentity, FakeProvider):
             "isOnlineMeeting": f["isOnlineMeeting"],
             "joinUrl": (f["onlineMeeting"] or {}).get("joinUrl"),
             "attendees": [a["emailAddress"]["address"] for a in f["attendees"]],
+            "location": (f.get("location") or {}).get("displayName", ""),
+            "body": f["body"]["content"],
             "isOrganizer": f["isOrganizer"],
             "showAs": f["showAs"],
             "deleted": event.deleted,
@@ -575,6 +577,9 @@ class FakeMicrosoft(MicrosoftIdentity, FakeProvider):
         for name in ("subject", "showAs"):
             if isinstance(body.get(name), str):
                 event.fields[name] = body[name]
+        if isinstance(body.get("location"), dict):
+            place = str(body["location"].get("displayName") or "")
+            event.fields["location"] = {"displayName": place, "locationType": "default"}
         if isinstance(body.get("body"), dict):
             kind = str(body["body"].get("contentType") or "text").lower()
             event.fields["body"] = {

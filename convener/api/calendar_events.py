@@ -21,7 +21,7 @@ from ninja.pagination import paginate
 from convener.api.auth import person
 from convener.api.rows import Rows
 from convener.api.schemas import RowId
-from convener.calendar import changes, links
+from convener.calendar import changes, copies, links
 from convener.calendar.forms import FORMAT, EventForm
 from convener.calendar.models import Event, LocationType
 from convener.team import access
@@ -77,6 +77,10 @@ class EventOut(Schema):
     meeting: EventMeetingOut | None
     manual_link: str = Field(description="a link pasted by hand while there is no meeting")
     link_problem: str = Field(description="why no meeting could be made, if it should have one")
+    host_calendar: str = Field(
+        description="the event's entry in its host's own Google or Outlook calendar, in "
+        "words (why it is missing, when it is); empty when it has none"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -107,6 +111,7 @@ def event_out(event: Event) -> dict[str, Any]:
         },
         "manual_link": event.manual_link,
         "link_problem": event.link_problem,
+        "host_calendar": copies.state_in_words(copies.copy_of(event)),
         "created_at": event.created_at,
         "updated_at": event.updated_at,
     }

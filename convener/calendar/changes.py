@@ -1,15 +1,17 @@
-"""Saving and deleting an event, and its meeting following it.
+"""Saving and deleting an event, and its meeting and host calendar entry following it.
 
 The event is saved first, in its own transaction: whatever happens to the link, the
 event is on the calendar. The meeting follows once that has committed, since a lifecycle
-change takes the meeting's lease outside any transaction (convener.scheduling.lifecycle).
+change takes the meeting's lease outside any transaction (convener.scheduling.lifecycle);
+then the entry in the host's own calendar is marked for the worker (copies; a deleted
+event's on its way out, whoever deletes it).
 """
 
 from __future__ import annotations
 
 from django.db import transaction
 
-from convener.calendar import links
+from convener.calendar import copies, links
 from convener.calendar.forms import EventFields
 from convener.calendar.models import Event
 from convener.team.models import User
@@ -36,10 +38,12 @@ def save_event(event: Event | None, fields: EventFields, by: User) -> Event:
     elif event.manual_link:
         Event.objects.filter(pk=event.pk).update(manual_link="")
         event.manual_link = ""
+    copies.follow(event)
     return event
 
 
 def delete_event(event: Event) -> None:
-    """Cancel its meeting (a CANCEL to everyone on it), then remove the event."""
+    """Cancel its meeting (a CANCEL to everyone on it), then remove the event; its entry
+    in the host's calendar is removed by the worker."""
     links.cancel(event)
     event.delete()

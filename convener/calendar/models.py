@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import models
 
+from convener.meetings.models import new_meeting_key
 from convener.timezones import validate_timezone
 
 
@@ -98,3 +99,43 @@ class Event(models.Model):
     @property
     def duration_minutes(self) -> int:
         return max(int((self.end - self.start).total_seconds() // 60), 1)
+
+
+class CalendarCopy(models.Model):
+    """The event's entry in its host's own Google or Outlook calendar, for an event
+    whose meeting is not already an event there (a Zoom or Jitsi link, an address, a
+    phone number, a custom link): see convener.calendar.copies.
+
+    The row is the truth and the worker brings the calendar in line with it
+    (convener.calendar.copy_worker): `due_at` says a step is wanted, `written` is the
+    digest of what the remote entry holds. It outlives its event (`event` empty) until
+    the entry is removed from the calendar."""
+
+    event = models.OneToOneField(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="calendar_copy"
+    )
+    # The account whose calendar holds the remote entry (or will hold it).
+    connection = models.ForeignKey(
+        "connections.Connection", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The entry's idempotency key at the provider: a new one for each calendar it goes in.
+    key = models.CharField(max_length=64, default=new_meeting_key)
+    remote_id = models.CharField(max_length=1100, blank=True)
+    written = models.CharField(max_length=64, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    # Raised by every change the entry must follow: a step that began before a change
+    # leaves the row due, so the change is never lost to a step already under way.
+    changes = models.PositiveIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # Who holds the lease: a step whose lease ran out does not write over the next holder.
+    lease_token = models.CharField(max_length=32, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # Why the calendar is not in step, shown on the event; empty when it is.
+    problem = models.CharField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["due_at"], name="calendar_copy_due_idx")]
+
+    def __str__(self) -> str:
+        return f"calendar copy of event {self.event_id}"

@@ -123,6 +123,24 @@ class MeetingSpec:
 
 
 @dataclass(frozen=True)
+class CalendarEntry:
+    """A plain event in the host's own calendar for a meeting that lives elsewhere (a Zoom
+    or Jitsi link, an address, a phone number): no conference of its own, and no
+    attendees, since Convener's own invitations put it in the guests' calendars and a
+    provider invitation would be a second one. `key` is its idempotency key (the same
+    alphabet as MeetingSpec.key), stable across every retry of one entry."""
+
+    key: str
+    title: str
+    start: datetime  # aware
+    end: datetime  # aware
+    timezone: str  # IANA name the event was planned in
+    description: str = ""
+    location: str = ""  # the meeting link, the address or the phone number
+    host: Person | None = None  # whose calendar, for app-only accounts
+
+
+@dataclass(frozen=True)
 class MeetingInfo:
     """What the provider made. `join_url` is empty only while `pending` is true."""
 
@@ -233,6 +251,16 @@ class Provider(ABC):
     def refresh_info(self, meeting_id: str) -> MeetingInfo:
         """Read the meeting again (e.g. while a Google conference is pending)."""
         raise CapabilityMissing(f"{self.name} cannot read meetings back")
+
+    def put_calendar_entry(self, entry: CalendarEntry, entry_id: str) -> str:
+        """Make the entry in the account's calendar (`entry_id` empty) or bring the one
+        made before up to date; its id. A retried make finds what an earlier try made
+        (by `entry.key`). Only if capabilities.calendar_event."""
+        raise CapabilityMissing(f"{self.name} has no calendar to put events in")
+
+    def remove_calendar_entry(self, entry_id: str) -> None:
+        """Delete the entry; one that is gone already counts as removed."""
+        raise CapabilityMissing(f"{self.name} has no calendar to put events in")
 
     def close(self) -> None:
         """Release the HTTP client the provider was given, if any."""

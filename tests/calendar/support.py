@@ -7,7 +7,9 @@ from typing import Any
 
 from convener.calendar import links
 from convener.calendar.models import Event
+from convener.connections.models import Connection
 from convener.meetings.models import Meeting
+from convener.team.models import User
 from tests.dates import at, winter_day
 
 DAY = winter_day()
@@ -48,3 +50,17 @@ def meeting(event: Event) -> Meeting:
 
 def later(hours: int) -> str:
     return at(DAY + timedelta(days=0), 10 + hours)
+
+
+def connect(client: Any, user: User, provider: str) -> None:
+    from tests.connections.support import connect_through_oauth
+    from tests.scheduling.support import OWNER, connect_google, connect_zoom, fast
+
+    if provider == "zoom":
+        connect_zoom(client, user)
+    elif provider == "google_meet":
+        connect_google(client, user)
+    elif provider == "microsoft_teams":
+        client.force_login(user)
+        assert connect_through_oauth(client, provider, OWNER).status_code == 302
+        fast(Connection.objects.get(provider=provider, user=user))

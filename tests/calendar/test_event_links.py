@@ -11,12 +11,11 @@ from typing import Any
 import pytest
 
 from convener.calendar import links
-from convener.connections.models import Connection
 from convener.crm.models import Contact
 from convener.meetings.models import Meeting, MeetingState
 from convener.team.models import User
 from fakeproviders.harness import FakeServer
-from tests.calendar.support import DAY, form, meeting, save
+from tests.calendar.support import DAY, connect, form, meeting, save
 from tests.conftest import Inbox
 from tests.dates import at
 from tests.outages.support import fake
@@ -32,20 +31,6 @@ from tests.scheduling.support import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def connect(client: Any, user: User, provider: str) -> None:
-    from tests.connections.support import connect_through_oauth
-    from tests.scheduling.support import OWNER, fast
-
-    if provider == "zoom":
-        connect_zoom(client, user)
-    elif provider == "google_meet":
-        connect_google(client, user)
-    elif provider == "microsoft_teams":
-        client.force_login(user)
-        assert connect_through_oauth(client, provider, OWNER).status_code == 302
-        fast(Connection.objects.get(provider=provider, user=user))
 
 
 def test_a_google_meet_event_gets_its_own_link_on_save_and_is_the_google_event(

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from convener.calendar import changes, links
+from convener.calendar import changes, copies, links
 from convener.calendar.forms import FORMAT, EventForm
 from convener.calendar.models import Event
 from convener.calendar.permissions import may_change, require_change
@@ -88,11 +88,14 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _link_context(event: Event) -> dict[str, Any]:
     meeting = links.meeting_of(event) if event.is_video else None
     waiting = meeting is not None and not settled(meeting)
+    copy = copies.copy_of(event)
+    copying = copy is not None and copy.due_at is not None and not copy.problem
     return {
         "event": event,
         "meeting": meeting,
         "account": links.account_in_words(meeting) if meeting is not None else "",
-        "polling": waiting,
+        "host_calendar": copies.state_in_words(copy),
+        "polling": waiting or copying,
         "provider_slug": event.location_type,
     }
 
@@ -107,6 +110,7 @@ def event_link(request: HttpRequest, pk: int) -> HttpResponse:
         assert isinstance(request.user, User)
         links.make_link(event, request.user)
         event.refresh_from_db()
+        copies.follow(event)
     return render(
         request,
         "calendar/link_panel.html",

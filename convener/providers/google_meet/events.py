@@ -12,10 +12,17 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from convener.providers.base import BusyInterval, MeetingInfo, MeetingSpec, ProviderError
+from convener.providers.base import (
+    BusyInterval,
+    CalendarEntry,
+    MeetingInfo,
+    MeetingSpec,
+    ProviderError,
+)
 
 MEET = "hangoutsMeet"
 KEY_PROPERTY = "convenerKey"  # extendedProperties.private marker: which Convener meeting
+ENTRY_PROPERTY = "convenerEntry"  # the same for a calendar entry of a Convener event
 # Where Google puts a code on an entry point ("At most one of these" per the reference).
 _CODE_FIELDS = ("passcode", "password", "meetingCode", "accessCode", "pin")
 
@@ -30,7 +37,7 @@ def _malformed(what: str) -> ProviderError:
     )
 
 
-def _zone(spec: MeetingSpec) -> ZoneInfo:
+def _zone(spec: MeetingSpec | CalendarEntry) -> ZoneInfo:
     try:
         return ZoneInfo(spec.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -71,6 +78,24 @@ def event_body(spec: MeetingSpec) -> dict[str, Any]:
         "end": end,
         "attendees": attendees,
         "extendedProperties": {"private": {KEY_PROPERTY: spec.key}},
+    }
+
+
+def entry_body(entry: CalendarEntry) -> dict[str, Any]:
+    """A calendar entry as an event: no conferenceData (the meeting is elsewhere, and
+    without conferenceDataVersion=1 Google would drop it anyway) and no attendees (see
+    CalendarEntry). `status` restores an entry deleted in Google Calendar meanwhile."""
+    zone = _zone(entry)
+    if entry.end <= entry.start:
+        raise ProviderError("end: the event must end after it starts", permanent=True, code="input")
+    return {
+        "summary": entry.title,
+        "description": entry.description,
+        "location": entry.location,
+        "start": _when(entry.start, "start", zone, entry.timezone),
+        "end": _when(entry.end, "end", zone, entry.timezone),
+        "status": "confirmed",
+        "extendedProperties": {"private": {ENTRY_PROPERTY: entry.key}},
     }
 
 

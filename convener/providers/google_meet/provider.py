@@ -31,6 +31,7 @@ import httpx2
 
 from convener.providers.base import (
     BusyInterval,
+    CalendarEntry,
     Capabilities,
     CapabilityMissing,
     MeetingGone,
@@ -50,6 +51,8 @@ from convener.providers.google_meet.errors import (
 CALENDAR = "primary"
 # Every write: keep conference data (trap 1) and send no Google invitations.
 WRITE_PARAMS = {"conferenceDataVersion": "1", "sendUpdates": "none"}
+# A calendar entry has no conference to keep; Google must still send no invitations.
+ENTRY_PARAMS = {"sendUpdates": "none"}
 # Re-reads of a pending conference: about three seconds in all, then hand back "pending".
 PENDING_DELAYS = (0.5, 1.0, 1.5)
 
@@ -170,6 +173,35 @@ class GoogleMeetProvider(Provider):
         if not response.is_success:
             raise error_from_response(response, action=action)
         return events.busy_intervals(self._json(response, action=action), calendar_id)
+
+    def put_calendar_entry(self, entry: CalendarEntry, entry_id: str) -> str:
+        """Insert the entry with its key as the event id, or patch it. A retried insert
+        gets 409 duplicate (the first try made it), and is a patch of that event."""
+        self._require_user_calendar()
+        body = events.entry_body(entry)
+        if not entry_id:
+            action = "put the event in the host's Google Calendar"
+            response = self._send(
+                "POST",
+                self._events_path(),
+                action=action,
+                json=body | {"id": entry.key},
+                params=ENTRY_PARAMS,
+            )
+            if not (response.status_code == 409 and parse_error(response).reason == "duplicate"):
+                return events.event_id(self._event(response, action=action))
+            entry_id = entry.key
+        action = "update the event in the host's Google Calendar"
+        response = self._send(
+            "PATCH", self._event_path(entry_id), action=action, json=body, params=ENTRY_PARAMS
+        )
+        if response.status_code in {404, 410}:
+            raise MeetingGone("The event is no longer in the host's Google Calendar")
+        return events.event_id(self._event(response, action=action))
+
+    def remove_calendar_entry(self, entry_id: str) -> None:
+        # An entry is an event of the same calendar: deleted as a meeting's event is.
+        self.cancel(entry_id)
 
     # -- steps ----------------------------------------------------------------------
     def _adopt(self, spec: MeetingSpec) -> MeetingInfo:

@@ -29,6 +29,7 @@ import httpx2
 
 from convener.providers.base import (
     BusyInterval,
+    CalendarEntry,
     Capabilities,
     CapabilityMissing,
     MeetingGone,
@@ -332,6 +333,61 @@ class MicrosoftTeamsProvider(Provider):
         if event.get("isOnlineMeeting") is False:
             raise self._no_teams(event, "the Outlook event has no Teams meeting")
         return self._info(owner, event_id, event)
+
+    # -- calendar entries (an event for a meeting made elsewhere) ------------------------
+    def put_calendar_entry(self, entry: CalendarEntry, entry_id: str) -> str:
+        """POST the entry (deduplicated by transactionId, as a meeting is) or PATCH it.
+        It carries no attendees: Outlook would invite them itself, and Graph has no way
+        to say not to."""
+        fields: dict[str, Any] = {
+            "subject": entry.title[:SUBJECT_LIMIT],
+            "body": {"contentType": "HTML", "content": _html(entry.description)},
+            "location": {"displayName": entry.location},
+            "isOnlineMeeting": False,
+        }
+        if entry_id:
+            action = "update the event in the host's Outlook calendar"
+            mailbox, event_id, owner = self._locate(entry_id, entry.host)
+            method, path = "PATCH", event_path(mailbox, event_id)
+        else:
+            action = "put the event in the host's Outlook calendar"
+            mailbox, owner = self._mailbox(entry.host), ""
+            if self.app_only and entry.host:
+                owner = entry.host.email.strip()
+            method, path = "POST", f"{mailbox}/events"
+            fields["transactionId"] = entry.key
+        for force_utc in (False, True):
+            times = {
+                "start": graph_time(entry.start, entry.timezone, force_utc=force_utc),
+                "end": graph_time(entry.end, entry.timezone, force_utc=force_utc),
+            }
+            response = send(
+                self.http, method, path, action=action, json=fields | times, tolerate=(400, 404)
+            )
+            if response.status_code == 404:
+                raise MeetingGone("the event is no longer in the host's Outlook calendar")
+            if response.status_code != 400:
+                event_id = text_field(body_object(response, action=action), "id")
+                if not event_id:
+                    raise malformed("the event id", action=action)
+                return self._meeting_id(owner, event_id)
+            code, message = envelope(response)
+            # Graph's zone list trails the tz database: the same instants in UTC.
+            if force_utc or "timezone" not in (code + message).lower():
+                break
+        raise graph_error(response, action=action)
+
+    def remove_calendar_entry(self, entry_id: str) -> None:
+        """DELETE: the entry has no attendees to tell, so there is nothing to cancel."""
+        mailbox, event_id, _ = self._locate(entry_id)
+        path = event_path(mailbox, event_id)
+        send(
+            self.http,
+            "DELETE",
+            path,
+            action="remove the event from the host's Outlook calendar",
+            tolerate=(404, 410),
+        )
 
     # -- free/busy ---------------------------------------------------------------------
     def free_busy(self, host: Person | None, start: datetime, end: datetime) -> list[BusyInterval]:
