@@ -3,7 +3,8 @@ whatever zone it was planned in; a date that is not one is said, not a 500."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -72,3 +73,47 @@ def test_the_new_event_dialog_starts_at_the_time_clicked(logged_in: Any) -> None
     page = logged_in.get(f"/calendar/events/new/?start={DAY.isoformat()}T09:00").content.decode()
     assert f'value="{DAY.isoformat()}T09:00"' in page and f'value="{DAY.isoformat()}T09:30"' in page
     assert logged_in.get("/calendar/events/new/?start=9999-12-31T23:59").status_code == 200
+
+
+def phone_call(member: User, title: str, start: datetime, end: datetime) -> Event:
+    return Event.objects.create(
+        title=title,
+        start=start,
+        end=end,
+        timezone="Europe/Berlin",
+        location_type=LocationType.PHONE,
+        location_detail="+49 30 1234567",
+        created_by=member,
+    )
+
+
+def chip_classes(page: str, title: str) -> list[set[str]]:
+    """The classes of each grid chip of `title` (the day list's chips have none)."""
+    chip = r'<a class="([^"]*)" href="[^"]*" data-role="cal-event">\s*<span[^>]*>[^<]*</span>'
+    found = re.findall(chip + r'\s*<span class="cal-title">' + re.escape(title) + "<", page)
+    return [set(c.split()) for c in found if re.search(r"\bq-\d", c)]
+
+
+def test_the_week_grid_places_events_by_hour_and_overlaps_side_by_side(
+    logged_in: Any, member: User
+) -> None:
+    # Berlin is UTC+1 in December: 09:00 UTC shows at 10:00, quarter 40 of the day.
+    phone_call(member, "Stand-up", utc(DAY, 9), utc(DAY, 10))
+    phone_call(member, "Overlap", utc(DAY, 9, 30), utc(DAY, 11))
+    phone_call(member, "Alone", utc(DAY, 12), utc(DAY, 12, 10))
+    phone_call(member, "Night", utc(DAY, 22), utc(DAY + timedelta(days=1), 0))
+    phone_call(member, "Offsite", utc(DAY, 7), utc(DAY + timedelta(days=2), 16))
+    page = logged_in.get(f"/calendar/?date={DAY.isoformat()}").content.decode()
+    assert chip_classes(page, "Stand-up") == [{"cal-event", "q-40", "s-4", "w2-0"}]
+    assert chip_classes(page, "Overlap") == [{"cal-event", "q-42", "s-6", "w2-1"}]
+    # A 10-minute call still takes a quarter, and has the day's width to itself.
+    assert chip_classes(page, "Alone") == [{"cal-event", "q-52", "s-1", "w1-0"}]
+    # Over midnight: the evening's part, and the next day's hour.
+    assert chip_classes(page, "Night") == [
+        {"cal-event", "q-92", "s-4", "w1-0", "cal-goes-on"},
+        {"cal-event", "q-0", "s-4", "w1-0", "cal-from-before"},
+    ]
+    # Two days and more go in the band above the hours, on each day they touch.
+    assert chip_classes(page, "Offsite") == []
+    assert page.count("Offsite<") == 3 + 3  # the grid's band, and the day list
+    assert "cal-band-1" in page and 'data-open-at="8"' in page

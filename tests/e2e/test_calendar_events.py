@@ -1,6 +1,7 @@
 """The team calendar in the browser: a member in New York, in a browser set to Kolkata,
 adds an event from the week view; its Jitsi link appears on the event page without a
-reload, and the week shows it at the member's time, stored as the right UTC instant."""
+reload, and the week's time grid shows it at the member's hour (not the browser's, nor
+the server's UTC), stored as the right UTC instant; a phone gets the week as a list."""
 
 from __future__ import annotations
 
@@ -104,6 +105,29 @@ def test_an_event_added_in_the_week_view_gets_its_link_without_a_reload(
     chip = page.locator(f"[data-day='{day.isoformat()}'] [data-role=cal-event]")
     expect(chip).to_contain_text("09:00\u201309:30")  # an en dash between the times
     expect(chip).to_contain_text("Design review")
+    expect(chip).to_be_visible()  # the grid opens at the working day: no scrolling to it
+    # In the grid, at 09:00 for two quarters: the row of the "09:00" on the side (19:30
+    # in the browser's Kolkata, 14:00 in the server's UTC).
+    hours = page.locator(f"[data-day='{day.isoformat()}'] .cal-tg-hours").bounding_box()
+    label = page.locator(".cal-tg-gutter [data-hour='9']").bounding_box()
+    box = chip.bounding_box()
+    assert hours and label and box
+    quarter = hours["height"] / 96
+    assert round((box["y"] - hours["y"]) / quarter) == 36
+    assert round((label["y"] - hours["y"]) / quarter) in {35, 36}  # drawn on its line
+    assert round(box["height"] / quarter) == 2
+    grid = page.locator("[data-role=week-grid]")
+    opened = page.locator(".cal-tg-gutter [data-hour='8']").bounding_box()
+    top = grid.bounding_box()
+    assert opened and top and 0 < opened["y"] - top["y"] < 100  # 08:00 under the headers
+    shoot(page, "week-grid")
+    # A phone: the same week as a list of days.
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(grid).to_be_hidden()
+    listed = page.locator(f"[data-list-day='{day.isoformat()}'] [data-role=cal-event]")
+    expect(listed).to_be_visible()
+    expect(listed).to_contain_text("09:00\u201309:30")
+    shoot(page, "week-phone")
     run_in_installation(
         server,
         postgres_database,

@@ -16,6 +16,8 @@ from convener.calendar.models import Event
 # Weeks and months far from today have nothing to show, and the first and last years
 # Python's dates can hold have no week before or after them.
 FIRST_YEAR, LAST_YEAR = 1900, 2200
+# The band of day-long events shows this many rows, and scrolls beyond.
+BAND_ROWS = 3
 
 
 def _viewer_zone() -> ZoneInfo:
@@ -47,12 +49,19 @@ def week(request: HttpRequest) -> HttpResponse:
     today = timezone.now().astimezone(zone).date()
     on, problem = _day(request.GET.get("date", ""), today)
     days = grid.week_of(on)
+    events = _events(days, zone)
+    columns = grid.week_columns(days, events, zone)
     return render(
         request,
         "calendar/week.html",
         {
             "view": "week",
-            "days": grid.fill(days, _events(days, zone), zone, None),
+            # The time grid, and the same week as a list of days for a phone.
+            "columns": columns,
+            "band_rows": min(BAND_ROWS, max(len(c.band) for c in columns)),
+            "hours": [(hour, hour * 4) for hour in range(24)],
+            "open_at": grid.WORKDAY_STARTS,
+            "days": grid.fill(days, events, zone, None),
             "zone": str(zone),
             "today": today,
             "on": on,
