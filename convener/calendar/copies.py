@@ -161,9 +161,11 @@ def follow(event: Event) -> None:
     wants an entry; one that has a row keeps it until the worker removes the entry."""
     with transaction.atomic():
         if not mark_due(CalendarCopy.objects.filter(event=event)):
-            if target_of(event) is None:
+            if (target := target_of(event)) is None:
                 return
-            CalendarCopy.objects.get_or_create(event=event, defaults={"due_at": timezone.now()})
+            CalendarCopy.objects.get_or_create(
+                event=event, defaults={"due_at": timezone.now(), "connection": target.connection}
+            )
     nudge()
 
 

@@ -69,8 +69,11 @@ def claim(now: datetime) -> list[tuple[int, str, int]]:
         claimed = []
         for pk, changes in rows:
             token = secrets.token_hex(8)
-            CalendarCopy.objects.filter(pk=pk).update(lease_until=now + lease(), lease_token=token)
-            claimed.append((pk, token, changes))
+            # Still unleased: without SKIP LOCKED (SQLite) another worker may have read
+            # the same row a moment ago.
+            taken = CalendarCopy.objects.filter(unleased(now), pk=pk, changes=changes)
+            if taken.update(lease_until=now + lease(), lease_token=token):
+                claimed.append((pk, token, changes))
     return claimed
 
 
