@@ -92,8 +92,13 @@ def test_a_zoom_event_is_put_in_the_hosts_calendar_and_follows_the_event(
     slug, server = calendar
     connect(client, member, slug)
     connect(client, member, "zoom")
-    event = zoom_event(client, capture, title="Kick-off")
+    event = save(client, capture, location_type="zoom", title="Kick-off")
+    copy_worker.run_due()  # before the Zoom link is made: the entry says it is coming
+    (entry,) = entries(slug, server)
+    assert entry["location"] == "" and "Zoom link is on its way" in entry["description"]
     made = meeting(event)
+    run(made)  # the link, made by the worker, goes in the entry too
+    copy_worker.run_due()
     (entry,) = entries(slug, server)
     assert entry["title"] == "Kick-off" and entry["location"] == made.join_url
     assert made.join_url in entry["description"] and "Bob" in entry["description"]
@@ -221,3 +226,25 @@ def test_a_step_keeps_a_change_made_meanwhile_and_writes_nothing_once_its_lease_
     copy_worker.step(pk, token, seen)
     copy.refresh_from_db()
     assert copy.lease_token == "another-worker" and copy.due_at is not None
+
+
+def test_an_event_moved_to_google_meet_leaves_only_the_meet_event_in_the_calendar(
+    client: Any,
+    member: User,
+    contact: Contact,
+    zoom: FakeServer,
+    google: FakeServer,
+    smtp_server: Inbox,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    capture = django_capture_on_commit_callbacks
+    connect(client, member, "google_meet")
+    connect(client, member, "zoom")
+    event = zoom_event(client, capture)
+    event = save(client, capture, event, location_type="google_meet")
+    run(meeting(event))
+    copy_worker.run_due()
+    live = [e for e in google_entries(google) if not e["deleted"]]
+    assert [e["hangout_link"] for e in live] == [meeting(event).join_url]
+    page = client.get(f"/calendar/events/{event.pk}/").content.decode()
+    assert "calendar (ann@example.com)" not in page  # the Meet event is the one there
