@@ -146,6 +146,7 @@ def step(pk: int, token: str, seen: int) -> None:
         return  # another worker holds it now
     target = copies.target_of(row.event)
     outcome: dict[str, Any] = {"problem": "", "attempts": 0, "due_at": None}
+    using = row.connection  # the account of the call under way: the one a refusal is about
     try:
         moved = target is None or target.connection.pk != row.connection_id
         if row.remote_id and moved:
@@ -153,23 +154,20 @@ def step(pk: int, token: str, seen: int) -> None:
         if target is None:
             row.connection = None  # in no calendar, and none to say anything of
         else:
-            row.connection = target.connection
+            using = row.connection = target.connection
             if not row.remote_id or row.written != target.digest:
                 _put(row, target)
     except GiveBack as back:
         outcome.update(attempts=row.attempts, due_at=_after(back.seconds))
     except RateLimited as limited:
         outcome.update(attempts=row.attempts, due_at=_after(limited.retry_after or 1.0))
-        if limited.code not in {"lease", "paced"} and row.connection is not None:
-            pacing.pause(
-                lane_for(row.connection.provider, row.connection.pk), limited.retry_after or 1.0
-            )
+        if limited.code not in {"lease", "paced"} and using is not None:
+            pacing.pause(lane_for(using.provider, using.pk), limited.retry_after or 1.0)
     except AuthenticationError as refused:
-        account = target.connection if target is not None else row.connection
         outcome["problem"] = f"waiting for the account to be reconnected: {refused}"
-        if account is not None:
-            mark_needs_reconnect(account.pk, str(refused), connected_at=account.connected_at)
-            if Connection.objects.filter(pk=account.pk, status=Connection.Status.ACTIVE).exists():
+        if using is not None:
+            mark_needs_reconnect(using.pk, str(refused), connected_at=using.connected_at)
+            if Connection.objects.filter(pk=using.pk, status=Connection.Status.ACTIVE).exists():
                 # Reconnected while this step ran: its reconnect found nothing waiting yet.
                 outcome["due_at"] = _after(1.0)
     except ProviderError as failed:

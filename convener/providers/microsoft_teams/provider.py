@@ -336,46 +336,41 @@ class MicrosoftTeamsProvider(Provider):
 
     # -- calendar entries (an event for a meeting made elsewhere) ------------------------
     def put_calendar_entry(self, entry: CalendarEntry, entry_id: str) -> str:
-        """POST the entry (deduplicated by transactionId, as a meeting is) or PATCH it.
-        It carries no attendees: Outlook would invite them itself, and Graph has no way
-        to say not to."""
-        fields: dict[str, Any] = {
-            "subject": entry.title[:SUBJECT_LIMIT],
-            "body": {"contentType": "HTML", "content": _html(entry.description)},
+        """POST the entry (deduplicated by transactionId, as a meeting is) or PATCH it:
+        the fields of a meeting's event, without a Teams meeting and without attendees
+        (Outlook would invite them itself, and Graph has no way to say not to). An item
+        gone from the calendar is MeetingGone."""
+        spec = MeetingSpec(
+            key=entry.key,
+            title=entry.title,
+            start=entry.start,
+            end=entry.end,
+            timezone=entry.timezone,
+            description=entry.description,
+            host=entry.host,
+        )
+        extra: dict[str, Any] = {
             "location": {"displayName": entry.location},
             "isOnlineMeeting": False,
         }
         if entry_id:
             action = "update the event in the host's Outlook calendar"
             mailbox, event_id, owner = self._locate(entry_id, entry.host)
-            method, path = "PATCH", event_path(mailbox, event_id)
+            response = self._write_event(
+                "PATCH", event_path(mailbox, event_id), spec, extra, action=action
+            )
         else:
             action = "put the event in the host's Outlook calendar"
-            mailbox, owner = self._mailbox(entry.host), ""
-            if self.app_only and entry.host:
-                owner = entry.host.email.strip()
-            method, path = "POST", f"{mailbox}/events"
-            fields["transactionId"] = entry.key
-        for force_utc in (False, True):
-            times = {
-                "start": graph_time(entry.start, entry.timezone, force_utc=force_utc),
-                "end": graph_time(entry.end, entry.timezone, force_utc=force_utc),
-            }
-            response = send(
-                self.http, method, path, action=action, json=fields | times, tolerate=(400, 404)
-            )
-            if response.status_code == 404:
-                raise MeetingGone("the event is no longer in the host's Outlook calendar")
-            if response.status_code != 400:
-                event_id = text_field(body_object(response, action=action), "id")
-                if not event_id:
-                    raise malformed("the event id", action=action)
-                return self._meeting_id(owner, event_id)
-            code, message = envelope(response)
-            # Graph's zone list trails the tz database: the same instants in UTC.
-            if force_utc or "timezone" not in (code + message).lower():
-                break
-        raise graph_error(response, action=action)
+            mailbox = self._mailbox(entry.host)
+            owner = entry.host.email.strip() if self.app_only and entry.host else ""
+            extra["transactionId"] = entry.key
+            response = self._write_event("POST", f"{mailbox}/events", spec, extra, action=action)
+        if response.status_code == 409:
+            raise graph_error(response, action=action)
+        event_id = text_field(body_object(response, action=action), "id")
+        if not event_id:
+            raise malformed("the event id", action=action)
+        return self._meeting_id(owner, event_id)
 
     def remove_calendar_entry(self, entry_id: str) -> None:
         """DELETE: the entry has no attendees to tell, so there is nothing to cancel."""
