@@ -30,7 +30,7 @@ from django.utils import timezone
 from convener.calendar import links
 from convener.calendar.models import CalendarCopy, Event, LocationType
 from convener.connections.models import Connection
-from convener.providers.base import CalendarEntry, Person
+from convener.providers.base import CalendarEntry, MeetingSpec, Person
 from convener.providers.registry import UnknownProvider, provider_class, recipe
 from convener.team.models import User
 
@@ -43,7 +43,7 @@ PLACES = {
 
 @dataclass(frozen=True)
 class Target:
-    """Where the entry goes, and what it holds (its key is the row's: `entry` has none)."""
+    """Where the entry goes, and what it holds (its key is the row's: `content` has none)."""
 
     connection: Connection
     content: CalendarEntry
@@ -56,7 +56,7 @@ class Target:
         return hashlib.sha256(text.encode()).hexdigest()
 
     def entry(self, key: str) -> CalendarEntry:
-        return replace(self.content, key=key)
+        return replace(self.content, event=replace(self.content.event, key=key))
 
 
 def is_own_calendar_event(event: Event) -> bool:
@@ -131,14 +131,16 @@ def target_of(event: Event | None) -> Target | None:
     return Target(
         connection,
         CalendarEntry(
-            key="",
-            title=event.title,
-            start=event.start,
-            end=event.end,
-            timezone=event.timezone,
-            description=_description(event, link, place),
+            MeetingSpec(
+                key="",
+                title=event.title,
+                start=event.start,
+                end=event.end,
+                timezone=event.timezone,
+                description=_description(event, link, place),
+                host=Person(owner.email, owner.display_name) if owner and owner.email else None,
+            ),
             location=link or place,
-            host=Person(owner.email, owner.display_name) if owner and owner.email else None,
         ),
     )
 

@@ -127,17 +127,14 @@ class CalendarEntry:
     """A plain event in the host's own calendar for a meeting that lives elsewhere (a Zoom
     or Jitsi link, an address, a phone number): no conference of its own, and no
     attendees, since Convener's own invitations put it in the guests' calendars and a
-    provider invitation would be a second one. `key` is its idempotency key (the same
-    alphabet as MeetingSpec.key), stable across every retry of one entry."""
+    provider invitation would be a second one.
 
-    key: str
-    title: str
-    start: datetime  # aware
-    end: datetime  # aware
-    timezone: str  # IANA name the event was planned in
-    description: str = ""
+    `event` says it as a meeting's event is said, its attendees left empty: `key` is the
+    entry's idempotency key, stable across every retry of one entry, and `host` whose
+    calendar it is (for app-only accounts)."""
+
+    event: MeetingSpec
     location: str = ""  # the meeting link, the address or the phone number
-    host: Person | None = None  # whose calendar, for app-only accounts
 
 
 @dataclass(frozen=True)
@@ -255,7 +252,7 @@ class Provider(ABC):
     def put_calendar_entry(self, entry: CalendarEntry, entry_id: str) -> str:
         """Make the entry in the account's calendar (`entry_id` empty) or bring the one
         made before up to date; its id. A retried make finds what an earlier try made
-        (by `entry.key`). Only if capabilities.calendar_event."""
+        (by `entry.event.key`). Only if capabilities.calendar_event."""
         raise CapabilityMissing(f"{self.name} has no calendar to put events in")
 
     def remove_calendar_entry(self, entry_id: str) -> None:

@@ -37,7 +37,7 @@ def _malformed(what: str) -> ProviderError:
     )
 
 
-def _zone(spec: MeetingSpec | CalendarEntry) -> ZoneInfo:
+def _zone(spec: MeetingSpec) -> ZoneInfo:
     try:
         return ZoneInfo(spec.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -84,19 +84,12 @@ def event_body(spec: MeetingSpec) -> dict[str, Any]:
 def entry_body(entry: CalendarEntry) -> dict[str, Any]:
     """A calendar entry as an event: no conferenceData (the meeting is elsewhere, and
     without conferenceDataVersion=1 Google would drop it anyway) and no attendees (see
-    CalendarEntry). `status` restores an entry deleted in Google Calendar meanwhile."""
-    zone = _zone(entry)
-    if entry.end <= entry.start:
-        raise ProviderError("end: the event must end after it starts", permanent=True, code="input")
-    return {
-        "summary": entry.title,
-        "description": entry.description,
-        "location": entry.location,
-        "start": _when(entry.start, "start", zone, entry.timezone),
-        "end": _when(entry.end, "end", zone, entry.timezone),
-        "status": "confirmed",
-        "extendedProperties": {"private": {ENTRY_PROPERTY: entry.key}},
-    }
+    CalendarEntry). `status` restores an entry deleted in Google Calendar meanwhile; its
+    own marker, not a meeting's, so that no meeting is ever found in it."""
+    body = event_body(entry.event)
+    del body["attendees"]
+    body["extendedProperties"] = {"private": {ENTRY_PROPERTY: entry.event.key}}
+    return body | {"location": entry.location, "status": "confirmed"}
 
 
 def conference_request(request_id: str) -> dict[str, Any]:

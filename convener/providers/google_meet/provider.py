@@ -185,12 +185,12 @@ class GoogleMeetProvider(Provider):
                 "POST",
                 self._events_path(),
                 action=action,
-                json=body | {"id": entry.key},
+                json=body | {"id": entry.event.key},
                 params=ENTRY_PARAMS,
             )
             if not (response.status_code == 409 and parse_error(response).reason == "duplicate"):
                 return events.event_id(self._event(response, action=action))
-            entry_id = entry.key
+            entry_id = entry.event.key
         action = "update the event in the host's Google Calendar"
         response = self._send(
             "PATCH", self._event_path(entry_id), action=action, json=body, params=ENTRY_PARAMS

@@ -340,30 +340,22 @@ class MicrosoftTeamsProvider(Provider):
         the fields of a meeting's event, without a Teams meeting and without attendees
         (Outlook would invite them itself, and Graph has no way to say not to). An item
         gone from the calendar is MeetingGone."""
-        spec = MeetingSpec(
-            key=entry.key,
-            title=entry.title,
-            start=entry.start,
-            end=entry.end,
-            timezone=entry.timezone,
-            description=entry.description,
-            host=entry.host,
-        )
+        spec = entry.event
         extra: dict[str, Any] = {
             "location": {"displayName": entry.location},
             "isOnlineMeeting": False,
         }
         if entry_id:
             action = "update the event in the host's Outlook calendar"
-            mailbox, event_id, owner = self._locate(entry_id, entry.host)
+            mailbox, event_id, owner = self._locate(entry_id, spec.host)
             response = self._write_event(
                 "PATCH", event_path(mailbox, event_id), spec, extra, action=action
             )
         else:
             action = "put the event in the host's Outlook calendar"
-            mailbox = self._mailbox(entry.host)
-            owner = entry.host.email.strip() if self.app_only and entry.host else ""
-            extra["transactionId"] = entry.key
+            mailbox = self._mailbox(spec.host)
+            owner = spec.host.email.strip() if self.app_only and spec.host else ""
+            extra["transactionId"] = spec.key
             response = self._write_event("POST", f"{mailbox}/events", spec, extra, action=action)
         if response.status_code == 409:
             raise graph_error(response, action=action)
