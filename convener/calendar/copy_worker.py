@@ -228,15 +228,17 @@ def run_due(now: datetime | None = None) -> int:
 
 
 def loop(stop: threading.Event, every: float = 2.0) -> None:
-    """The worker's backstop: rows a nudge missed, and retries when they fall due."""
-    while not stop.is_set():
+    """The worker's backstop: rows a nudge missed (its task lost, a worker dead with
+    their lease), and retries when they fall due. Ends when `stop` is set."""
+    while True:
         try:
             run_due()
         except Exception:
             log.exception("calendar copies round failed; trying again at the next one")
         finally:
             close_old_connections()
-        stop.wait(every)
+        if stop.wait(every):
+            return
 
 
 def register() -> None:

@@ -248,3 +248,29 @@ def test_an_event_moved_to_google_meet_leaves_only_the_meet_event_in_the_calenda
     assert [e["hangout_link"] for e in live] == [meeting(event).join_url]
     page = client.get(f"/calendar/events/{event.pk}/").content.decode()
     assert "calendar (ann@example.com)" not in page  # the Meet event is the one there
+
+
+def test_the_worker_loop_takes_up_an_entry_a_dead_worker_left(
+    client: Any, member: User, google: FakeServer, monkeypatch: Any
+) -> None:
+    from convener.dispatch import periodic
+    from tests.intake.test_worker_sweep import OneRound
+
+    connect(client, member, "google_meet")
+    event = Event.objects.create(
+        title="Visit",
+        start=utc(DAY, 9),
+        end=utc(DAY, 10),
+        timezone="Europe/Berlin",
+        location_type="address",
+        location_detail="Main St 1",
+        created_by=member,
+    )
+    # Claimed by a worker that died before its step: no nudge will come for it.
+    gone = timezone.now() - timedelta(minutes=1)
+    CalendarCopy.objects.create(event=event, due_at=gone, lease_until=gone, lease_token="dead")
+    # The test's transaction holds the database connection: the loop must not close it.
+    monkeypatch.setattr(copy_worker, "close_old_connections", lambda: None)
+    periodic.registered()["calendar-copies"](OneRound())
+    (entry,) = google_entries(google)
+    assert (entry["summary"], entry["location"]) == ("Visit", "Main St 1")
