@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,7 +37,6 @@ from convener.dispatch.backoff import max_attempts, retry_delay
 from convener.dispatch.request_pacing import StepPacer
 from convener.meetings.models import new_meeting_key
 from convener.meetings.state import lane_for, lease, unleased
-from convener.providers import bridge
 from convener.providers.base import (
     AuthenticationError,
     MeetingGone,
@@ -88,7 +88,8 @@ def _provider(row: CalendarCopy, account: Connection) -> Provider:
     wait = pacing.reserve(lane, rate)
     if wait is None:
         raise GiveBack(max(0.05, pacing.known_wait(lane)))
-    bridge.pause(wait)
+    if wait > 0:
+        time.sleep(wait)
     owner = account.user
     pacer = StepPacer(
         lane,
