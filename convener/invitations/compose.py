@@ -34,6 +34,29 @@ class Composed:
     ics: str
 
 
+def meeting_ics(
+    meeting: Meeting, *, method: str, organizer: Party, attendees: tuple[Party, ...]
+) -> str:
+    """The meeting's calendar object as of its current version (UID and SEQUENCE)."""
+    return build_ics(
+        IcsEvent(
+            uid=f"{meeting.uid}@convener",
+            sequence=meeting.sequence,
+            method=method,
+            title=meeting.title,
+            description=meeting.description,
+            start=meeting.start,
+            end=meeting.end,
+            timezone=meeting.timezone,
+            join_url=meeting.join_url,
+            passcode=meeting.passcode,
+            organizer=organizer,
+            attendees=attendees,
+            stamp=timezone.now(),
+        )
+    )
+
+
 def organizer_of(meeting: Meeting) -> Party:
     if meeting.host is not None and meeting.host.email:
         return Party(meeting.host.email, one_line(meeting.host.display_name))
@@ -128,22 +151,6 @@ def compose(
     subject = f"{prefix}: {one_line(meeting.title)} @ {when}"
     everyone = recipients_of(meeting) if everyone is None else everyone
     attendees = tuple(Party(r.email, one_line(r.name)) for r in everyone)
-    ics = build_ics(
-        IcsEvent(
-            uid=f"{meeting.uid}@convener",
-            sequence=meeting.sequence,
-            method=method,
-            title=meeting.title,
-            description=meeting.description,
-            start=meeting.start,
-            end=meeting.end,
-            timezone=meeting.timezone,
-            join_url=meeting.join_url,
-            passcode=meeting.passcode,
-            organizer=organizer,
-            attendees=attendees,
-            stamp=timezone.now(),
-        )
-    )
+    ics = meeting_ics(meeting, method=method, organizer=organizer, attendees=attendees)
     text, html = (bodies or Bodies()).render(context)
     return Composed(subject=subject, text=text, html=html, ics=ics)

@@ -26,8 +26,8 @@ from convener.booking import availability, book, links
 from convener.booking.models import Booking, BookingPage, BookingStatus
 from convener.booking.views.week import query, shown_week
 from convener.booking.visitor_form import VisitorForm
-from convener.invitations.compose import organizer_of
-from convener.invitations.ics import IcsEvent, Party, build_ics
+from convener.invitations.compose import meeting_ics, organizer_of
+from convener.invitations.ics import Party
 from convener.providers.registry import UnknownProvider, recipe
 from convener.timezones import is_iana_zone
 
@@ -271,22 +271,11 @@ def booking_ics(request: HttpRequest, slug: str) -> HttpResponse:
     if meeting is None:
         raise Http404("this booking has no meeting yet")
     cancelled = booking.status == BookingStatus.CANCELLED
-    ics = build_ics(
-        IcsEvent(
-            uid=f"{meeting.uid}@convener",
-            sequence=meeting.sequence,
-            method="CANCEL" if cancelled else "REQUEST",
-            title=meeting.title,
-            description=meeting.description,
-            start=meeting.start,
-            end=meeting.end,
-            timezone=meeting.timezone,
-            join_url=meeting.join_url,
-            passcode=meeting.passcode,
-            organizer=organizer_of(meeting),
-            attendees=(Party(booking.email, booking.name),),
-            stamp=timezone.now(),
-        )
+    ics = meeting_ics(
+        meeting,
+        method="CANCEL" if cancelled else "REQUEST",
+        organizer=organizer_of(meeting),
+        attendees=(Party(booking.email, booking.name),),
     )
     response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="booking.ics"'
