@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.test import Client
 
@@ -11,6 +12,7 @@ from convener.crm.models import CustomField
 from convener.meetings.models import MeetingAction
 from convener.team.models import User
 from convener.webforms.models import FieldKind, FormField, WebForm
+from convener.webforms.tokens import read_done
 from tests.conftest import run_worker
 
 
@@ -77,3 +79,11 @@ def send(
     if work:
         run_worker()
     return answer
+
+
+def thank_you_of(answer: Any) -> int | None:
+    """The submission whose thank-you page a send's answer leads to. Its signed address
+    carries the second it was signed in, so two answers for one submission may differ."""
+    address = urlsplit(answer["Location"])
+    assert address.path.endswith("/done/")
+    return read_done(parse_qs(address.query)["s"][0])
