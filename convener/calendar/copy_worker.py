@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 import time
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from convener.calendar import copies
@@ -228,18 +227,9 @@ def run_due(now: datetime | None = None) -> int:
     return ran
 
 
-def loop(stop: threading.Event, every: float = 2.0) -> None:
-    """The worker's backstop: rows a nudge missed (its task lost, a worker dead with
-    their lease), and retries when they fall due. Ends when `stop` is set."""
-    while True:
-        try:
-            run_due()
-        except Exception:
-            log.exception("calendar copies round failed; trying again at the next one")
-        finally:
-            close_old_connections()
-        if stop.wait(every):
-            return
+# The worker's backstop: rows a nudge missed (its task lost, a worker dead with their
+# lease), and retries when they fall due.
+loop = periodic.repeating(run_due, 2.0, "calendar copies")
 
 
 def register() -> None:

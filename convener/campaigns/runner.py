@@ -11,13 +11,12 @@ sleeping tasks.
 from __future__ import annotations
 
 import logging
-import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -161,15 +160,7 @@ def tick(now: datetime | None = None) -> int:
     return run_due(now)
 
 
-def loop(stop: threading.Event, every: float = 2.0) -> None:
-    while not stop.is_set():
-        try:
-            tick()
-        except Exception:
-            log.exception("campaign round failed; trying again at the next one")
-        finally:
-            close_old_connections()
-        stop.wait(every)
+loop = periodic.repeating(tick, 2.0, "campaign round")
 
 
 def register() -> None:

@@ -270,7 +270,7 @@ def test_the_worker_loop_takes_up_an_entry_a_dead_worker_left(
     gone = timezone.now() - timedelta(minutes=1)
     CalendarCopy.objects.create(event=event, due_at=gone, lease_until=gone, lease_token="dead")
     # The test's transaction holds the database connection: the loop must not close it.
-    monkeypatch.setattr(copy_worker, "close_old_connections", lambda: None)
+    monkeypatch.setattr(periodic, "close_old_connections", lambda: None)
     periodic.registered()["calendar-copies"](OneRound())
     (entry,) = google_entries(google)
     assert (entry["summary"], entry["location"]) == ("Visit", "Main St 1")
