@@ -50,10 +50,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx2
 
+from bench import fanout_steps as steps
 from bench.common import (
     Children,
     Profiler,
     Sandbox,
+    SmtpSink,
     bulk_contacts,
     bulk_users,
     convener_command,
@@ -91,6 +93,11 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--no-invitations", action="store_true", help="send_invitations off on the action"
+    )
+    parser.add_argument(
+        "--smtp",
+        action="store_true",
+        help="send the invitations to an SMTP server in this process (default: the outbox)",
     )
     parser.add_argument(
         "--manual", type=int, default=200, help="events in the hand-written loop (0: skip)"
@@ -243,22 +250,24 @@ def created_window() -> tuple[float, float]:
 def lane_spread(launched: float) -> str:
     """When each connection's last create finished (seconds after the launch), to show
     whether the lanes progressed together or one after another."""
-    from django.db.models import Count, Max
+    from django.db.models import Count, Max, Min
 
     from convener.meetings.models import Attempt
 
-    rows = (
+    rows = list(
         Attempt.objects.filter(operation="create", outcome="ok")
         .values("meeting__lane")
-        .annotate(last=Max("finished_at"), n=Count("id"))
+        .annotate(first=Min("finished_at"), last=Max("finished_at"), n=Count("id"))
     )
     done = sorted(r["last"].timestamp() - launched for r in rows)
     if not done:
         return "no lane finished"
-    middle = done[len(done) // 2]
+    # No lane may starve: each lane's first link, however many lanes there are.
+    first = sorted(r["first"].timestamp() - launched for r in rows)
     return (
         f"{len(done)} lanes finished between {done[0]:.1f}s and {done[-1]:.1f}s after the launch"
-        f" (median {middle:.1f}s)"
+        f" (median {done[len(done) // 2]:.1f}s); each lane's first link between"
+        f" {first[0]:.1f}s and {first[-1]:.1f}s (median {first[len(first) // 2]:.1f}s)"
     )
 
 
@@ -327,6 +336,13 @@ def run(args: argparse.Namespace, box: Sandbox, fake: FakeServer) -> None:
     from django.conf import settings
 
     pool = args.pool_size or settings.WORKER_POOL_SIZE
+    mail = (
+        "off"
+        if args.no_invitations
+        else "on, sent to an SMTP server"
+        if args.smtp
+        else "on, held in the outbox (no SMTP)"
+    )
     lanes = args.lane_concurrency or settings.LANE_CONCURRENCY
     print(
         f"fake Google: {args.latency_ms:g} ms latency, {args.rate:g} calls/s per account;"
@@ -334,10 +350,14 @@ def run(args: argparse.Namespace, box: Sandbox, fake: FakeServer) -> None:
     )
     print(
         f"workers: {args.workers} x `convener worker`, pool {pool}, lane concurrency {lanes};"
-        f" invitations {'off' if args.no_invitations else 'on, held in the outbox (no SMTP)'};"
+        f" invitations {mail};"
         f" pace kept in {'Redis' if args.redis else 'the database'}"
     )
-    env = {}
+    env: dict[str, str] = {}
+    sink = SmtpSink() if args.smtp and not args.no_invitations else None
+    if sink is not None:
+        sink.__enter__()
+        env.update(CONVENER_SMTP_HOST="127.0.0.1", CONVENER_SMTP_PORT=str(sink.port))
     if args.pool_size:
         env["CONVENER_WORKER_POOL_SIZE"] = str(args.pool_size)
     if args.lane_concurrency:
@@ -405,6 +425,7 @@ def run(args: argparse.Namespace, box: Sandbox, fake: FakeServer) -> None:
     )
     total_attempts = sum(attempts.values())
     held = Delivery.objects.filter(status=Delivery.Status.HELD).count()
+    sent = Delivery.objects.filter(status=Delivery.Status.SENT).count()
     states = Counter(Meeting.objects.values_list("state", flat=True).iterator())
     print(f"meetings: {args.meetings:,}; states: {dict(states)}")
     if all_linked is not None:
@@ -424,7 +445,7 @@ def run(args: argparse.Namespace, box: Sandbox, fake: FakeServer) -> None:
             f" ({steady / ceiling:.1%})"
         )
         if invited_at is not None and not args.no_invitations:
-            print(f"launch -> every invitation written (held in outbox): {invited_at:.1f}s")
+            print(f"launch -> every invitation sent or held: {invited_at:.1f}s")
     print(
         f"duplicates: {doubled} keys with more than one live event; {live:,} live events"
         f" ({unkeyed} without a key)  [target 0: {verdict(doubled == 0 and unkeyed == 0)}]"
@@ -440,7 +461,10 @@ def run(args: argparse.Namespace, box: Sandbox, fake: FakeServer) -> None:
         f" ({total_attempts / args.meetings:.3f} per meeting): {dict(attempts)};"
         f" insert calls at the fake: {writes:,}"
     )
-    print(f"invitations held in the outbox: {held:,}")
+    print(f"invitations held in the outbox: {held:,}; sent over SMTP: {sent:,}")
+    if sink is not None:
+        print(f"messages at the SMTP server: {sink.messages:,}")
+        sink.__exit__()
     print(f"lanes: {lane_spread(wall_launch)}")
     print(
         f"worker CPU: {cpu:.1f}s in the {measured:.0f}s from the launch to the last step"
@@ -458,6 +482,8 @@ def run(args: argparse.Namespace, box: Sandbox, fake: FakeServer) -> None:
         kind = "wall clock, sync threads" if wall else f"{args.profile_mode}, all threads"
         rule(f"profile of the workers ({kind}; py-spy)")
         summarise_profile(profiles, thread_prefix="sync" if wall else "")
+        if args.profile_mode == "cpu":
+            steps.report(args.profile, 1000 * cpu / args.meetings)
         print(f"  raw stacks: {', '.join(map(str, profiles))}")
 
     if args.manual > 0 and all_linked is not None:

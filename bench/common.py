@@ -37,9 +37,9 @@ if str(ROOT) not in sys.path:
 
 
 def convener_command() -> list[str]:
-    """The `convener` console script of this interpreter's environment."""
-    script = Path(sys.executable).with_name("convener")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "convener"]
+    """`convener` of this checkout: children start in ROOT, so `-m` imports the code beside
+    the benchmark (the console script would import whichever checkout was installed)."""
+    return [sys.executable, "-m", "convener"]
 
 
 def free_port() -> int:

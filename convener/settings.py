@@ -238,9 +238,11 @@ WHITENOISE_USE_FINDERS = True  # serve from the apps' static folders without col
 # never queue ETAs days ahead (see DESIGN.md).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 WORKER_POLL_SECONDS = env_float("CONVENER_WORKER_POLL_SECONDS", 0.2)
-# Provider calls in flight per worker process (also its database connections), and per
-# lane (one connection's calls) within it.
-WORKER_POOL_SIZE = env_int("CONVENER_WORKER_POOL_SIZE", 16)
+# Threads for the steps' database work per worker process (also its database connections);
+# provider calls in flight per process (on its event loop, no thread each), and per lane
+# (one connection's calls) within it.
+WORKER_POOL_SIZE = env_int("CONVENER_WORKER_POOL_SIZE", 4)
+WORKER_IN_FLIGHT = env_int("CONVENER_WORKER_IN_FLIGHT", 512)
 LANE_CONCURRENCY = env_int("CONVENER_LANE_CONCURRENCY", 4)
 # A launch from a page on more contacts than this is scheduled by the worker, and the page
 # follows its run (convener.scheduling.background): planning and saving takes a few

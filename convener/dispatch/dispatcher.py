@@ -6,10 +6,11 @@ PostgreSQL), so any number of worker processes on any number of machines share i
 without doubling anything; the pace is shared through `pacing`.
 
 `Dispatcher` runs inside `convener worker`: one thread that keeps every lane filled up to
-its concurrency, on a process-wide thread pool whose size bounds the process's database
-connections. It is woken by the `drain_lane` task (enqueued when meetings are saved) and
-polls as a backstop. Without a dispatcher (tests, one-off commands), `drain` runs a lane
-inline until nothing is due.
+its concurrency; the database work of the steps on a small thread pool (whose size bounds
+the process's database connections) and their provider calls on an event loop
+(`flight`), hundreds in flight without a thread each. It is woken by the `drain_lane`
+task (enqueued when meetings are saved) and polls as a backstop. Without a dispatcher
+(tests, one-off commands), `drain` runs a lane inline until nothing is due.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from collections import defaultdict
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
@@ -26,11 +28,19 @@ from django.db.models import Q
 from django.utils import timezone
 
 from convener.dispatch import pacing
-from convener.dispatch.sync import sync_meeting
-from convener.meetings.models import Meeting
-from convener.meetings.state import lease, unleased
+from convener.dispatch.announce import invite
+from convener.dispatch.flight import Flight
+from convener.dispatch.provider_step import CallOutcome, ProviderStep, held_leases
+from convener.dispatch.sync import load, step, sync_meeting
+from convener.invitations.compose import shared_bodies
+from convener.meetings.models import Attempt, Meeting
+from convener.meetings.state import lease, next_operation, unleased
 
 log = logging.getLogger(__name__)
+
+# Steps begun, or outcomes written, in one transaction: one commit for many meetings, and
+# calls still leave in small groups rather than all behind one long transaction.
+BATCH = 32
 
 
 def _due() -> Q:
@@ -65,15 +75,6 @@ def _run(meeting_id: int) -> None:
         log.exception("meeting %s: sync failed", meeting_id)
 
 
-def _run_pooled(meeting_id: int) -> None:
-    """On a pool thread: recycle the thread's database connection around each step."""
-    close_old_connections()
-    try:
-        _run(meeting_id)
-    finally:
-        close_old_connections()
-
-
 def drain(lane: str) -> int:
     """Work through a lane inline until nothing in it is due; returns how many steps ran."""
     steps = 0
@@ -85,24 +86,39 @@ def drain(lane: str) -> int:
 
 
 class Dispatcher:
-    """Keeps lanes at their concurrency on a shared pool (one per worker process)."""
+    """Keeps lanes at their concurrency (one per worker process).
+
+    A lane's claimed meetings are loaded together and begun on the thread pool (the
+    database work before a call); their calls then wait for their pacing slots and the
+    provider on the event loop (`flight`), holding no thread; their outcomes come back to
+    the pool to be written. Other steps (invitations, cancellation notices) run on the
+    pool. `in_flight` bounds the calls under way, the pool the database connections.
+    """
 
     current: Dispatcher | None = None
 
-    def __init__(self, *, pool_size: int, lane_concurrency: int, poll_seconds: float) -> None:
+    def __init__(
+        self, *, pool_size: int, lane_concurrency: int, poll_seconds: float, in_flight: int
+    ) -> None:
         self.pool = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="sync")
-        self.pool_size = pool_size
+        self.flight = Flight()
+        self.in_flight = in_flight
         self.lane_concurrency = lane_concurrency
         self.poll_seconds = poll_seconds
         self.inflight: dict[str, int] = defaultdict(int)
         self.lock = threading.Lock()
         self.woken = threading.Event()
         self.pending: set[str] = set()
+        self.landings: list[tuple[str, ProviderStep, CallOutcome]] = []
+        # Calls each lane's pace lets leave within a worker's sleep, learnt from its steps.
+        self.paced: dict[str, int] = {}
+        self.finishing = False
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="dispatcher", daemon=True)
 
     def start(self) -> Dispatcher:
         Dispatcher.current = self
+        self.flight.start()
         self.thread.start()
         return self
 
@@ -110,6 +126,12 @@ class Dispatcher:
         self.stopping.set()
         self.woken.set()
         self.thread.join(timeout=30)
+        # Let the calls under way land and be written: a call abandoned here would leave
+        # its meeting to the sweeper after its lease.
+        deadline = time.monotonic() + 30
+        while self._busy() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.flight.stop()
         self.pool.shutdown(wait=True)
         Dispatcher.current = None
 
@@ -119,27 +141,186 @@ class Dispatcher:
                 self.pending.add(lane)
         self.woken.set()
 
-    def _done(self, lane: str, future: Future[None]) -> None:
+    def _busy(self) -> int:
         with self.lock:
-            self.inflight[lane] -= 1
-            self.pending.add(lane)  # refill the lane at once
-        self.woken.set()
+            return sum(self.inflight.values())
 
-    def _fill(self, lane: str) -> bool:
-        """Claim and submit work for a lane; False when the pool is full."""
+    def _done(self, lane: str, count: int = 1, *, refill: bool = True) -> None:
+        if not count:
+            return
+        with self.lock:
+            self.inflight[lane] -= count
+            if refill:
+                self.pending.add(lane)  # refill the lane at once
+        if refill:
+            self.woken.set()
+
+    def _room(self, lane: str) -> tuple[int, bool]:
+        """How many more steps the lane may start, and whether the worker has room left."""
         if pacing.known_wait(lane) > 0:
-            return True  # paused: claiming now would only hand the meetings back
+            return 0, True  # paused: claiming now would only hand the meetings back
         with self.lock:
             busy = sum(self.inflight.values())
-            room = min(self.lane_concurrency - self.inflight[lane], self.pool_size - busy)
-        if room <= 0:
-            return busy < self.pool_size
-        for meeting_id in claim(lane, room):
+            # No more than the lane's pace lets leave within what it books ahead: a claim
+            # beyond it would be given back unsent, its attempt written and deleted.
+            allowed = min(self.lane_concurrency, self.paced.get(lane, self.lane_concurrency))
+            room = min(allowed - self.inflight[lane], self.in_flight - busy)
+            if room > 0:
+                self.inflight[lane] += room  # held until claimed (the rest handed back)
+        return max(0, room), busy < self.in_flight
+
+    def _fill(self, lanes: list[str]) -> list[str]:
+        """Claim work for the lanes, in one transaction, and hand it to the pool in
+        batches; returns the lanes not reached because the worker is full."""
+        claimed: list[tuple[str, list[int]]] = []
+        rooms: dict[str, int] = {}
+        left: list[str] = []
+        for index, lane in enumerate(lanes):
+            room, space = self._room(lane)
+            if not space:
+                left = lanes[index:]
+                break
+            if room:
+                rooms[lane] = room
+        try:
+            with transaction.atomic():
+                for lane, room in rooms.items():
+                    claimed.append((lane, claim(lane, room)))
+        except Exception:
+            for lane, room in rooms.items():
+                self._done(lane, room)
+            raise
+        batch: list[tuple[str, int]] = []
+        for lane, ids in claimed:
+            self._done(lane, rooms[lane] - len(ids), refill=False)
+            batch.extend((lane, meeting_id) for meeting_id in ids)
+        for first in range(0, len(batch), BATCH):
+            self.pool.submit(self._begin, batch[first : first + BATCH])
+        return left
+
+    def _begin(self, batch: list[tuple[str, int]]) -> None:
+        """On a pool thread: load the claimed meetings together, begin their provider
+        steps in one transaction, then launch their calls. A call leaves only after the
+        transaction has committed its attempt: "tried before" must be on record before
+        any request. Steps without a provider call (invitations, cancellation notices)
+        run after it, each on its own: an email must never leave before its Delivery row
+        is committed."""
+        close_old_connections()
+        lanes = dict((meeting_id, lane) for lane, meeting_id in batch)
+        launches: list[tuple[str, ProviderStep, float]] = []
+        others: list[Meeting] = []
+        try:
+            with transaction.atomic(), pacing.reservations_batched():
+                for meeting in load(list(lanes)):
+                    operation = next_operation(meeting)
+                    if operation is None or not operation.calls_provider:
+                        others.append(meeting)
+                        continue
+                    provider_step = ProviderStep(meeting, operation)
+                    provider_step.ahead = pacing.AHEAD_SECONDS
+                    self.paced[provider_step.lane] = pacing.slots_within(
+                        provider_step.spacing, pacing.AHEAD_SECONDS
+                    )
+                    launch = self._begin_one(provider_step)
+                    if launch is not None:
+                        launches.append((lanes[meeting.pk], *launch))
+        except Exception:
+            # The leases run out and another try picks the meetings up; never lose the worker.
+            log.exception("steps could not begin")
+            launches, others = [], []
+        launched = {step.meeting.pk for _, step, _ in launches}
+        for lane, provider_step, not_before in launches:
+            landed = functools.partial(self._landed, lane, provider_step)
+            self.flight.launch(provider_step, not_before, landed)
+        try:
+            for meeting in others:
+                try:
+                    step(meeting)
+                except Exception:
+                    log.exception("meeting %s: sync failed", meeting.pk)
+        finally:
+            close_old_connections()
+            for meeting_id, lane in lanes.items():
+                if meeting_id not in launched:
+                    self._done(lane)
+
+    @staticmethod
+    def _begin_one(provider_step: ProviderStep) -> tuple[ProviderStep, float] | None:
+        """Begin one provider step in its own savepoint; when its call may leave, if any."""
+        try:
+            with transaction.atomic():
+                wait = provider_step.begin()
+        except Exception:
+            log.exception("meeting %s: sync failed", provider_step.meeting.pk)
+            return None
+        if wait is None:
+            return None
+        return provider_step, time.monotonic() + wait
+
+    def _landed(self, lane: str, provider_step: ProviderStep, outcome: CallOutcome) -> None:
+        """On the loop thread: queue the outcome to be written on the pool, together with
+        the others that land meanwhile."""
+        with self.lock:
+            self.landings.append((lane, provider_step, outcome))
+            if self.finishing:
+                return
+            self.finishing = True
+        self.pool.submit(self._finish)
+
+    def _finish(self) -> None:
+        """Write the outcomes that have landed, in batches of one transaction each (the
+        invitations' SMTP sending after it: a message must never leave before its
+        Delivery row is committed)."""
+        while True:
             with self.lock:
-                self.inflight[lane] += 1
-            future = self.pool.submit(_run_pooled, meeting_id)
-            future.add_done_callback(functools.partial(self._done, lane))
-        return True
+                landings, self.landings = self.landings[:BATCH], self.landings[BATCH:]
+                if not landings:
+                    self.finishing = False
+                    return
+            close_old_connections()
+            invite_after: list[Meeting] = []
+            succeeded: list[int] = []
+            try:
+                with transaction.atomic(), shared_bodies():
+                    leases = held_leases([s.meeting.pk for _, s, _ in landings])
+                    for _, provider_step, outcome in landings:
+                        if provider_step.still_held(leases):
+                            self._finish_one(provider_step, outcome, invite_after, succeeded)
+                    Attempt.objects.filter(pk__in=succeeded).update(
+                        outcome=Attempt.Outcome.OK, finished_at=timezone.now()
+                    )
+            except Exception:
+                log.exception("outcomes could not be written; the sweeper takes them over")
+            try:
+                for meeting in invite_after:
+                    invite(meeting)
+            except Exception:
+                log.exception("invitations failed; their meetings are retried")
+            finally:
+                close_old_connections()
+                for lane, _, _ in landings:
+                    self._done(lane)
+
+    @staticmethod
+    def _finish_one(
+        provider_step: ProviderStep,
+        outcome: CallOutcome,
+        invite_after: list[Meeting],
+        succeeded: list[int],
+    ) -> None:
+        # Sent over SMTP, invitations wait for the commit; held in the outbox, they are
+        # only rows, written with the rest.
+        provider_step.invite_after = invite_after if settings.SMTP_HOST else None
+        mine: list[int] = []
+        provider_step.succeeded_attempts = mine
+        try:
+            with transaction.atomic():
+                provider_step.finish(outcome)
+        except Exception:
+            log.exception("meeting %s: sync failed", provider_step.meeting.pk)
+            return
+        # Marked with the batch, once this meeting's own writes stand.
+        succeeded.extend(mine)
 
     def _loop(self) -> None:
         next_poll = 0.0
@@ -154,14 +335,13 @@ class Dispatcher:
                 if now >= next_poll:
                     lanes.update(due_lanes())
                     next_poll = now + self.poll_seconds
-                # Emptiest lanes first: when lanes x concurrency exceeds the pool, walking
-                # them by name would let the first lanes take every thread while the
-                # others (other connections, each with its own limit) stand idle.
-                for lane in sorted(lanes, key=lambda name: (inflight.get(name, 0), name)):
-                    if not self._fill(lane):
-                        with self.lock:
-                            self.pending.update(lanes)
-                        break
+                # Emptiest lanes first: when lanes x concurrency exceeds what the worker
+                # holds in flight, walking them by name would let the first lanes take it
+                # all while the others (other connections, each with its own limit) wait.
+                left = self._fill(sorted(lanes, key=lambda name: (inflight.get(name, 0), name)))
+                if left:
+                    with self.lock:
+                        self.pending.update(left)
             except Exception:
                 log.exception("dispatcher loop failed; trying again")
             finally:
@@ -173,4 +353,5 @@ def start_dispatcher() -> Dispatcher:
         pool_size=settings.WORKER_POOL_SIZE,
         lane_concurrency=settings.LANE_CONCURRENCY,
         poll_seconds=max(0.05, settings.WORKER_POLL_SECONDS),
+        in_flight=settings.WORKER_IN_FLIGHT,
     ).start()

@@ -12,7 +12,9 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.db import transaction
 from django.utils import timezone
 
 from convener.connections.configuration import provider_settings
@@ -42,6 +44,16 @@ from convener.providers.registry import provider_class
 
 log = logging.getLogger(__name__)
 
+# Stands for a meeting no longer there: it matches no lease.
+_GONE = object()
+
+
+def held_leases(meeting_ids: list[int]) -> dict[int, datetime | None]:
+    """The meetings' current leases, their rows locked until the transaction ends: an
+    answer is written only under the lease it was asked under (`ProviderStep.still_held`)."""
+    rows = Meeting.objects.select_for_update().filter(pk__in=meeting_ids)
+    return dict(rows.values_list("pk", "lease_until"))
+
 
 def spec_for(meeting: Meeting) -> MeetingSpec:
     attendees = tuple(Person(a.email, a.name) for a in meeting.attendees.all())
@@ -59,12 +71,28 @@ def spec_for(meeting: Meeting) -> MeetingSpec:
     )
 
 
+@dataclass(frozen=True)
+class CallOutcome:
+    """What a provider call came back with: its info, or the error it raised."""
+
+    info: MeetingInfo | None = None
+    error: Exception | None = None
+
+
 @dataclass
 class ProviderStep:
     """The call `operation` for `meeting`, which this worker holds the lease of."""
 
     meeting: Meeting
     operation: Operation
+    # Set by a worker that sends the invitations after its transaction commits: a linked
+    # meeting is saved and added here instead of being invited at once.
+    invite_after: list[Meeting] | None = None
+    # Set by a worker that marks the succeeded attempts of a batch in one write.
+    succeeded_attempts: list[int] | None = None
+    # How far ahead the step may book its pacing slot: as far as a thread sleeps, or less
+    # for a worker holding its calls on an event loop (see pacing.AHEAD_SECONDS).
+    ahead: float = pacing.MAX_SLEEP_SECONDS
 
     def __post_init__(self) -> None:
         self.kind = provider_class(self.meeting.provider)
@@ -75,37 +103,104 @@ class ProviderStep:
         connection = self.meeting.connection
         # The (re)connection this step judges the account by (see dispatch.parking).
         self.seen_connected_at = connection.connected_at if connection is not None else None
+        # The least time between two calls of the lane (see flight.Flight.departed).
+        self.spacing = pacing.interval(_rate(self.meeting))
 
     def run(self) -> None:
+        """The whole step on this thread (tests, one-off commands, `drain`)."""
+        wait = self.begin()
+        if wait is None:
+            return
+        if wait > 0:
+            time.sleep(wait)
+        self.land(self.call())
+
+    def land(self, outcome: CallOutcome) -> None:
+        """Write the call's outcome, if the step still holds the meeting."""
+        with transaction.atomic():
+            if self.still_held(held_leases([self.meeting.pk])):
+                self.finish(outcome)
+
+    def still_held(self, leases: dict[int, datetime | None]) -> bool:
+        """Whether the lease this step ran under is still the meeting's (`leases`: the
+        meetings' current leases, read under lock). An answer that lands after it ran
+        out is not written: another worker may hold the meeting by now, and this
+        step's view of it is stale. The meeting runs again under the newer lease."""
+        meeting = self.meeting
+        if leases.get(meeting.pk, _GONE) == meeting.lease_until:
+            return True
+        log.warning(
+            "meeting %s: the answer to its %s came after its lease ran out; left to the "
+            "step that holds it now",
+            meeting.pk,
+            self.operation,
+        )
+        return False
+
+    def begin(self) -> float | None:
+        """Everything before the call, on a thread that may use the database: the reasons
+        not to make it, the attempt recorded, the pacing slot and the provider built.
+        Returns the seconds to wait before `call`, or None when the step ended here."""
         if (
             self._connection_removed()
             or self._connection_waiting()
             or self._lane_blocked()
             or self._daily_cap_used()
         ):
-            return
-        attempt, tried_before = self._record_attempt()
+            return None
+        self.attempt, self.tried_before = self._record_attempt()
+        # Read here: the attendees may need the database.
+        self.spec = spec_for(self.meeting)
         # The pacing slot is taken last, just before the call. The writes above can wait
         # for the database; between the paced moment and the request they would let
         # requests leave bunched together, and a provider counting calls per second
         # refuses the bunch.
-        wait = pacing.reserve(self.lane, _rate(self.meeting))
+        wait = pacing.reserve(self.lane, _rate(self.meeting), max_sleep=self.ahead)
         if wait is None:
-            self._give_back(attempt)
-            return
-        if wait > 0:
-            time.sleep(wait)
+            self._give_back(self.attempt)
+            return None
         try:
-            info = self._call(tried_before)
+            # Built here, not in `call`: reading the connection's grant may query the
+            # database, which the worker's event loop must never wait for.
+            self.provider: Provider | None = self._build()
         except ProviderError as error:
+            self.provider = None
+            self.build_error: ProviderError | None = error
+        else:
+            self.build_error = None
+        return wait
+
+    def call(self) -> CallOutcome:
+        """The provider call itself: no database work of its own (token renewals and
+        further pacing slots go through `bridge.blocking`), so the worker can run it on
+        its event loop. Never raises: the outcome is handed to `finish`."""
+        if self.provider is None:
+            assert self.build_error is not None
+            return CallOutcome(error=self.build_error)
+        try:
+            return CallOutcome(info=self._call(self.provider, self.tried_before))
+        except Exception as exc:
+            return CallOutcome(error=exc)
+        finally:
+            self.provider.close()
+
+    def finish(self, outcome: CallOutcome) -> None:
+        """Everything after the call, on a thread that may use the database, in a
+        transaction that has checked `still_held`."""
+        attempt, error = self.attempt, outcome.error
+        if error is None:
+            self._succeeded(attempt, outcome.info)
+        elif isinstance(error, ProviderError):
             self._failed(attempt, error)
-            return
-        except Exception as exc:  # a bug or an unmapped failure: keep the meeting, retry later
-            log.exception("meeting %s: unexpected error during %s", self.meeting.pk, self.operation)
-            unexpected = ProviderError(f"unexpected error: {type(exc).__name__}", permanent=False)
+        else:  # a bug or an unmapped failure: keep the meeting, retry later
+            log.error(
+                "meeting %s: unexpected error during %s",
+                self.meeting.pk,
+                self.operation,
+                exc_info=error,
+            )
+            unexpected = ProviderError(f"unexpected error: {type(error).__name__}", permanent=False)
             release(self.meeting, due_in=self._record_failure(attempt, unexpected))
-            return
-        self._succeeded(attempt, info)
 
     # Before the call: reasons not to make it.
 
@@ -188,9 +283,9 @@ class ProviderStep:
 
     # The call.
 
-    def _call(self, tried_before: bool) -> MeetingInfo | None:
+    def _build(self) -> Provider:
         meeting = self.meeting
-        provider = build_provider(
+        return build_provider(
             meeting.provider,
             meeting.connection,
             meeting.host.email if meeting.host else None,
@@ -201,28 +296,31 @@ class ProviderStep:
                 timeout=provider_settings().timeout,
             ),
         )
-        try:
-            if self.operation == Operation.CREATE:
-                return provider.create(spec_for(meeting), reconcile=tried_before)
-            if self.operation == Operation.REFRESH:
-                return provider.refresh_info(meeting.provider_meeting_id)
-            if self.operation == Operation.UPDATE:
-                return provider.update(meeting.provider_meeting_id, spec_for(meeting))
-            remote_id = meeting.provider_meeting_id or _find_unanswered(meeting, provider)
-            if remote_id:
-                with contextlib.suppress(MeetingGone):  # already gone counts as cancelled
-                    provider.cancel(remote_id)
-            return None
-        finally:
-            provider.close()
+
+    def _call(self, provider: Provider, tried_before: bool) -> MeetingInfo | None:
+        meeting = self.meeting
+        if self.operation == Operation.CREATE:
+            return provider.create(self.spec, reconcile=tried_before)
+        if self.operation == Operation.REFRESH:
+            return provider.refresh_info(meeting.provider_meeting_id)
+        if self.operation == Operation.UPDATE:
+            return provider.update(meeting.provider_meeting_id, self.spec)
+        remote_id = meeting.provider_meeting_id or _find_unanswered(meeting, self.spec, provider)
+        if remote_id:
+            with contextlib.suppress(MeetingGone):  # already gone counts as cancelled
+                provider.cancel(remote_id)
+        return None
 
     # After the call.
 
     def _succeeded(self, attempt: Attempt, info: MeetingInfo | None) -> None:
         meeting = self.meeting
-        Attempt.objects.filter(pk=attempt.pk).update(
-            outcome=Attempt.Outcome.OK, finished_at=timezone.now()
-        )
+        if self.succeeded_attempts is not None:
+            self.succeeded_attempts.append(attempt.pk)
+        else:
+            Attempt.objects.filter(pk=attempt.pk).update(
+                outcome=Attempt.Outcome.OK, finished_at=timezone.now()
+            )
         meeting.attempts = 0
         _apply(meeting, self.operation, info)
         following = next_operation(meeting)
@@ -234,6 +332,10 @@ class ProviderStep:
             # row is saved once, after: a crash before that leaves the create to be
             # retried, which finds the same remote meeting (same link) and the
             # invitations already recorded.
+            if self.invite_after is not None:
+                meeting.save()
+                self.invite_after.append(meeting)
+                return
             invite(meeting)
             return
         # Still waiting for a link (a pending conference); a cancel goes on to its emails
@@ -359,10 +461,10 @@ def _quota_host(meeting: Meeting) -> str:
     return "-"
 
 
-def _find_unanswered(meeting: Meeting, provider: Provider) -> str | None:
+def _find_unanswered(meeting: Meeting, spec: MeetingSpec, provider: Provider) -> str | None:
     """What a create that was never answered made, for a cancel to remove."""
     try:
-        return provider.find(spec_for(meeting))
+        return provider.find(spec)
     except CapabilityMissing:
         log.warning(
             "meeting %s: %s cannot look up what an unanswered create made; if it made a "

@@ -7,20 +7,21 @@ in the same instant, and an account paced at 1 call/s (below Zoom's lowest plan)
 it every time, so the retry (a list and a create again) never gets through. Each request
 after the first takes a slot of its own.
 
-And no request leaves when its answer could come after the step's lease runs out: by
-then another worker may run the step again, and a create answered after that is a
-duplicate meeting.
+And no request leaves when its answer could come after the step's lease runs out. The
+worker holds a step's call in flight until its pacing slot, on a machine that may be
+busy; by the time it leaves, the lease may be nearly gone, and another worker may run
+the step again: a create answered after that is a duplicate meeting.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 import httpx2
 from django.utils import timezone
 
 from convener.dispatch import pacing
+from convener.providers import bridge
 from convener.providers.base import RateLimited
 
 # Beyond the provider's timeout: what the answer may take to be written back.
@@ -58,7 +59,11 @@ class StepPacer:
             pacing.MAX_SLEEP_SECONDS,
             (left if left is not None else 0.0) - self.timeout - LEASE_MARGIN_SECONDS,
         )
-        wait = pacing.reserve(self.lane, self.rate, max_sleep=max(0.0, budget))
+        # On the worker's event loop, the reservation (a database write) runs on a thread
+        # and the wait is the loop's: other calls go on meanwhile.
+        wait = bridge.blocking(
+            lambda: pacing.reserve(self.lane, self.rate, max_sleep=max(0.0, budget))
+        )
         if wait is None:
             # Booked further ahead than a worker sleeps: give the meeting back, without
             # charging it, as a 429 would (nothing more was sent).
@@ -67,8 +72,7 @@ class StepPacer:
                 retry_after=max(0.05, pacing.known_wait(self.lane)),
                 code="paced",
             )
-        if wait > 0:
-            time.sleep(wait)
+        bridge.pause(wait)
 
     def _lease_left(self) -> float | None:
         """Seconds left on the step's lease; None for a step run without one."""

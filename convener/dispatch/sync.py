@@ -24,13 +24,23 @@ from convener.meetings.models import Attendee, Meeting
 from convener.meetings.state import Operation, next_operation
 
 
-def sync_meeting(meeting_id: int) -> None:
-    """One step for a meeting this worker holds the lease of (see dispatcher.claim)."""
-    meeting = (
+def load(meeting_ids: list[int]) -> list[Meeting]:
+    """The meetings with everything a step reads: two queries however many there are."""
+    return list(
         Meeting.objects.select_related("host", "connection", "contact", "action")
         .prefetch_related(Prefetch("attendees", queryset=Attendee.objects.select_related("user")))
-        .get(pk=meeting_id)
+        .filter(pk__in=meeting_ids)
     )
+
+
+def sync_meeting(meeting_id: int) -> None:
+    """One step for a meeting this worker holds the lease of (see dispatcher.claim)."""
+    for meeting in load([meeting_id]):
+        step(meeting)
+
+
+def step(meeting: Meeting) -> None:
+    """One step for a loaded meeting, all of it on this thread."""
     operation = next_operation(meeting)
     if operation is None:
         release(meeting)

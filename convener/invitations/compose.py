@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
@@ -118,6 +121,29 @@ class Bodies:
         )
 
 
+_shared = threading.local()
+
+
+@contextlib.contextmanager
+def shared_bodies() -> Iterator[None]:
+    """The invitations composed on this thread meanwhile share one read of the templates
+    (a worker writing a batch of meetings' invitations in one transaction)."""
+    if getattr(_shared, "bodies", None) is not None:
+        yield
+        return
+    _shared.bodies = Bodies()
+    try:
+        yield
+    finally:
+        _shared.bodies = None
+
+
+def current_bodies() -> Bodies:
+    """The templates shared by the batch under way on this thread, or read now."""
+    shared: Bodies | None = getattr(_shared, "bodies", None)
+    return shared if shared is not None else Bodies()
+
+
 def compose(
     meeting: Meeting,
     recipient: Recipient,
@@ -152,5 +178,5 @@ def compose(
     everyone = recipients_of(meeting) if everyone is None else everyone
     attendees = tuple(Party(r.email, one_line(r.name)) for r in everyone)
     ics = meeting_ics(meeting, method=method, organizer=organizer, attendees=attendees)
-    text, html = (bodies or Bodies()).render(context)
+    text, html = (bodies or current_bodies()).render(context)
     return Composed(subject=subject, text=text, html=html, ics=ics)

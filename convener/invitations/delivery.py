@@ -13,14 +13,16 @@ from email.mime.text import MIMEText
 from email.utils import formataddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from convener.invitations import smtp
 from convener.invitations.compose import (
     Bodies,
     Recipient,
     compose,
+    current_bodies,
     organizer_of,
     recipients_of,
 )
@@ -72,7 +74,7 @@ def prepare(meeting: Meeting, method: str = "REQUEST") -> list[Delivery]:
         if recipient.email in existing:
             rows.append(existing[recipient.email])
             continue
-        bodies = bodies or Bodies()
+        bodies = bodies or current_bodies()
         composed = compose(meeting, recipient, method, bodies, everyone)
         try:
             with transaction.atomic():
@@ -147,10 +149,10 @@ def send(delivery: Delivery, reply_to: str) -> str | None:
     except Exception as exc:
         return _failed(delivery, attempts, not_built(exc))
     try:
-        # Named explicitly: invitations go over SMTP whenever a host is configured, whatever
-        # backend the rest of Django uses (test runners swap in an in-memory one).
-        connection = get_connection(settings.INVITATION_EMAIL_BACKEND, fail_silently=False)
-        sent = connection.send_messages([message])
+        # Over the SMTP backend named in settings whenever a host is configured, whatever
+        # backend the rest of Django uses (test runners swap in an in-memory one), on a
+        # connection kept open for the next message.
+        sent = smtp.send(message)
         if not sent:
             raise RuntimeError("the SMTP server accepted no message")
     except Exception as exc:  # SMTP and socket errors alike

@@ -18,6 +18,7 @@ from typing import TypedDict
 
 import httpx2
 
+from convener.providers import bridge
 from convener.providers.base import AccessTokenSource
 
 
@@ -25,7 +26,8 @@ class BearerAuth(httpx2.Auth):
     """Adds the account's bearer token; after a 401 refreshes once and retries the request.
 
     The refresh goes through the token source, which serialises refreshes per connection
-    (Zoom invalidates the previous refresh token on use).
+    (Zoom invalidates the previous refresh token on use). Both may read the database, so
+    on the worker's loop they run on a thread (`bridge.blocking`).
     """
 
     def __init__(self, source: AccessTokenSource) -> None:
@@ -34,11 +36,12 @@ class BearerAuth(httpx2.Auth):
     def auth_flow(
         self, request: httpx2.Request
     ) -> Generator[httpx2.Request, httpx2.Response, None]:
-        token = self.source.token()
+        token = bridge.blocking(self.source.token)
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
         if response.status_code == 401:
-            request.headers["Authorization"] = f"Bearer {self.source.refresh(token)}"
+            fresh = bridge.blocking(lambda: self.source.refresh(token))
+            request.headers["Authorization"] = f"Bearer {fresh}"
             yield request
 
 
@@ -60,6 +63,12 @@ class _SharedTransport(httpx2.BaseTransport):
     """
 
     def __init__(self) -> None:
+        self.limits = httpx2.Limits(
+            max_connections=None, max_keepalive_connections=64, keepalive_expiry=30.0
+        )
+        # The event loop's pools, made on first use from a bridged call (see `bridge`): an
+        # asynchronous pool belongs to the loop it was made on.
+        self.looped: dict[str | None, httpx2.AsyncHTTPTransport] = {}
         # Thread-safe (httpcore's pools lock); keyed by origin inside, so one serves
         # every provider. Idle connections are dropped before providers' own idle
         # timeouts would drop them under a request.
@@ -68,17 +77,52 @@ class _SharedTransport(httpx2.BaseTransport):
         )
         self.direct = httpx2.HTTPTransport(verify=_tls_context(), limits=limits)
         # HTTP_PROXY / HTTPS_PROXY, by the scheme of the request, as httpx itself reads them.
-        self.proxied = {
-            scheme: httpx2.HTTPTransport(verify=_tls_context(), limits=limits, proxy=url)
+        self.proxies = {
+            scheme: url
             for scheme, url in urllib.request.getproxies().items()
             if scheme in {"http", "https"}
         }
+        self.proxied = {
+            scheme: httpx2.HTTPTransport(verify=_tls_context(), limits=limits, proxy=url)
+            for scheme, url in self.proxies.items()
+        }
+
+    def _proxy(self, request: httpx2.Request) -> str | None:
+        proxy = self.proxies.get(request.url.scheme)
+        if proxy is None or urllib.request.proxy_bypass(request.url.host):
+            return None
+        return proxy
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        if bridge.bridged():
+            # A worker's call on the event loop: wait for the network there, so that no
+            # thread is held while the provider answers.
+            return bridge.await_only(self._handle_on_loop(request))
         pool = self.proxied.get(request.url.scheme)
         if pool is None or urllib.request.proxy_bypass(request.url.host):
             pool = self.direct
         return pool.handle_request(request)
+
+    async def _handle_on_loop(self, request: httpx2.Request) -> httpx2.Response:
+        proxy = self._proxy(request)
+        pool = self.looped.get(proxy)
+        if pool is None:
+            pool = self.looped[proxy] = httpx2.AsyncHTTPTransport(
+                verify=_tls_context(), limits=self.limits, proxy=proxy
+            )
+        response = await pool.handle_async_request(request)
+        try:
+            content = await response.aread()
+        finally:
+            await response.aclose()
+        # Read whole, as the synchronous client would hand it to the provider's code.
+        return httpx2.Response(
+            response.status_code,
+            headers=response.headers,
+            content=content,
+            request=request,
+            extensions=response.extensions,
+        )
 
     def close(self) -> None:
         """Left open: other clients are using it; it lasts as long as the process."""

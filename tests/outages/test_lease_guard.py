@@ -1,6 +1,7 @@
 """A provider request never leaves when its answer could come after the step's lease
-runs out: by then another worker may run the step again, and a create answered after
-that is a duplicate meeting."""
+runs out. The worker holds a call in flight until its pacing slot; on a busy machine
+the lease may be nearly gone by then, and another worker may run the step again:
+a create answered after that is a duplicate meeting."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from django.utils import timezone
 
 from convener.crm.models import Contact
 from convener.dispatch.dispatcher import claim
+from convener.dispatch.provider_step import ProviderStep
 from convener.dispatch.sync import sync_meeting
 from convener.meetings.models import Attempt, Meeting, MeetingState
+from convener.meetings.state import Operation, next_operation
 from convener.team.models import User
 from fakeproviders.harness import FakeServer
 from tests.conftest import Inbox
@@ -79,6 +82,36 @@ def test_a_step_with_its_lease_ahead_makes_its_call(
 
     sync_meeting(meeting.pk)
 
+    meeting.refresh_from_db()
+    assert meeting.state == MeetingState.INVITED, meeting.state_reason
+    assert live_keys("zoom", zoom) == [meeting.key]
+
+
+def test_an_answer_landing_after_another_worker_took_the_meeting_over_is_not_written(
+    client: Any,
+    member: User,
+    contact: Contact,
+    zoom: FakeServer,
+    smtp_server: Inbox,
+) -> None:
+    connect_zoom(client, member)
+    meeting = _claimed(member, contact, "overtaken")
+    late = ProviderStep(meeting, next_operation(meeting) or Operation.CREATE)
+    assert late.begin() is not None
+    outcome = late.call()  # made the meeting at Zoom; the answer is slow to be written
+    assert outcome.error is None
+    # Meanwhile its lease ran out and another worker claimed the meeting.
+    Meeting.objects.filter(pk=meeting.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert claim(meeting.lane, 1) == [meeting.pk]
+
+    late.land(outcome)
+
+    meeting.refresh_from_db()
+    assert meeting.lease_until is not None, "the late answer released the other worker's lease"
+    assert meeting.provider_meeting_id == "", "the late answer wrote over the newer holder"
+    assert not smtp_server.messages, "the late answer sent invitations itself"
+    # The holder's retry finds what the first try made instead of making a second one.
+    sync_meeting(meeting.pk)
     meeting.refresh_from_db()
     assert meeting.state == MeetingState.INVITED, meeting.state_reason
     assert live_keys("zoom", zoom) == [meeting.key]

@@ -21,7 +21,6 @@ Errors are mapped in `errors.py`; event shapes live in `events.py`.
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -29,6 +28,7 @@ from urllib.parse import quote
 
 import httpx2
 
+from convener.providers import bridge
 from convener.providers.base import (
     BusyInterval,
     CalendarEntry,
@@ -77,7 +77,7 @@ class GoogleMeetProvider(Provider):
         *,
         http: httpx2.Client,
         app_only: bool = False,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = bridge.pause,
         pending_delays: Sequence[float] = PENDING_DELAYS,
     ) -> None:
         self.http = http

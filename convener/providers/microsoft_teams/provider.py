@@ -20,13 +20,13 @@ a colon).
 from __future__ import annotations
 
 import html
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx2
 
+from convener.providers import bridge
 from convener.providers.base import (
     BusyInterval,
     CalendarEntry,
@@ -77,7 +77,7 @@ class MicrosoftTeamsProvider(Provider):
         app_only: bool = False,
         link_rereads: int = 2,
         reread_delay: float = 1.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = bridge.pause,
     ) -> None:
         self.http = http
         self.app_only = app_only
