@@ -27,7 +27,7 @@ from convener.dispatch.release import release
 from convener.dispatch.request_pacing import StepPacer
 from convener.invitations.notices import notify_link_failed
 from convener.meetings.models import Attempt, Meeting, MeetingState
-from convener.meetings.state import COUNTED_WRITES, Operation, next_operation
+from convener.meetings.state import COUNTED_WRITES, Operation, lease, next_operation
 from convener.providers.base import (
     AuthenticationError,
     CapabilityMissing,
@@ -294,8 +294,20 @@ class ProviderStep:
                 _rate(meeting),
                 lease_until=meeting.lease_until,
                 timeout=provider_settings().timeout,
+                renew=self._renew_lease,
             ),
         )
+
+    def _renew_lease(self) -> datetime | None:
+        """Extend the meeting's lease if it is still the one this step holds; its new
+        end, or None when another worker holds the meeting now."""
+        meeting = self.meeting
+        until = timezone.now() + lease()
+        held = Meeting.objects.filter(pk=meeting.pk, lease_until=meeting.lease_until)
+        if meeting.lease_until is None or not held.update(lease_until=until):
+            return None
+        meeting.lease_until = until  # what `still_held` checks the answer against
+        return until
 
     def _call(self, provider: Provider, tried_before: bool) -> MeetingInfo | None:
         meeting = self.meeting

@@ -15,6 +15,7 @@ the step again: a create answered after that is a duplicate meeting.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import httpx2
@@ -32,17 +33,33 @@ class StepPacer:
     """The `before_request` hook of one step's provider (connections.clients)."""
 
     def __init__(
-        self, lane: str, rate: float | None, *, lease_until: datetime | None, timeout: float
+        self,
+        lane: str,
+        rate: float | None,
+        *,
+        lease_until: datetime | None,
+        timeout: float,
+        renew: Callable[[], datetime | None] | None = None,
     ) -> None:
         self.lane = lane
         self.rate = rate
         self.lease_until = lease_until
         self.timeout = timeout
+        # Extends the lease if it is still the step's (its new end), else None.
+        self.renew = renew
         self.sent = 0
 
     def __call__(self, request: httpx2.Request) -> None:
         self.sent += 1
         left = self._lease_left()
+        if left is not None and left < self.timeout + LEASE_MARGIN_SECONDS and self.renew:
+            # A call late for its lease (a busy machine) goes on under a longer one, if
+            # nobody has taken the meeting meanwhile: refusing it would only send the
+            # meeting round again, and on a busy machine round and round.
+            renewed = bridge.blocking(self.renew)
+            if renewed is not None:
+                self.lease_until = renewed
+                left = self._lease_left()
         if left is not None and left < self.timeout + LEASE_MARGIN_SECONDS:
             # Nothing is sent: the meeting is given back, without charging it, and runs
             # again in turn under a fresh lease (a retried create looks for what any
