@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from convener.connections.configuration import provider_settings
@@ -43,6 +44,9 @@ from convener.providers.base import (
 from convener.providers.registry import provider_class
 
 log = logging.getLogger(__name__)
+
+# What an attempt cut off by a stopped worker says in the meeting's history.
+CUT_OFF = "no answer recorded: the worker stopped during this call"
 
 # Stands for a meeting no longer there: it matches no lease.
 _GONE = object()
@@ -141,14 +145,13 @@ class ProviderStep:
         """Everything before the call, on a thread that may use the database: the reasons
         not to make it, the attempt recorded, the pacing slot and the provider built.
         Returns the seconds to wait before `call`, or None when the step ended here."""
-        if (
-            self._connection_removed()
-            or self._connection_waiting()
-            or self._lane_blocked()
-            or self._daily_cap_used()
-        ):
+        if self._connection_removed() or self._connection_waiting() or self._lane_blocked():
             return None
-        self.attempt, self.tried_before = self._record_attempt()
+        # Before the daily unit is taken: a call cut off by a kill gives its unit back.
+        tried_before = self._settle_cut_off()
+        if self._daily_cap_used():
+            return None
+        self.attempt, self.tried_before = self._record_attempt(), tried_before
         # Read here: the attendees may need the database.
         self.spec = spec_for(self.meeting)
         # The pacing slot is taken last, just before the call. The writes above can wait
@@ -254,22 +257,47 @@ class ProviderStep:
         release(meeting, due_in=(pacing.next_utc_midnight() - timezone.now()).total_seconds())
         return True
 
-    def _record_attempt(self) -> tuple[Attempt, bool]:
+    def _settle_cut_off(self) -> bool:
+        """Close the attempts a stopped worker left without an answer, and say whether a
+        create was ever tried before (one query for both).
+
+        Any earlier create attempt may have reached the provider (its answer lost): then
+        the provider must look for that meeting before making one. Decided from the
+        attempt log, not a counter, so nothing that resets the counter can ever cause a
+        duplicate.
+
+        An attempt still pending while this step holds the lease was cut off: its worker
+        booked the call (and a daily unit) and stopped before writing the answer, often
+        before the call even left. Its unit is given back: the create that follows
+        reconciles first, so whether or not the cut-off call made the meeting, the two
+        together make one write. Without this, each kill of a worker that books its
+        lanes ahead spends units nothing used, and a host's meetings wait for midnight."""
+        earlier = self.meeting.attempt_log.filter(
+            Q(outcome=Attempt.Outcome.PENDING) | Q(operation=Operation.CREATE)
+        ).values_list("pk", "operation", "outcome", "started_at")
+        cut_off: list[int] = []
+        tried_before = False
+        for pk, operation, outcome, started_at in earlier:
+            tried_before = tried_before or operation == Operation.CREATE
+            if outcome != Attempt.Outcome.PENDING:
+                continue
+            cut_off.append(pk)
+            if self.cap is not None and operation in COUNTED_WRITES:
+                pacing.give_back_daily(self.lane, self.host, now=started_at)
+        if cut_off:
+            Attempt.objects.filter(pk__in=cut_off).update(
+                outcome=Attempt.Outcome.RETRY, finished_at=timezone.now(), error=CUT_OFF
+            )
+        return self.operation == Operation.CREATE and tried_before
+
+    def _record_attempt(self) -> Attempt:
         meeting = self.meeting
         self.state_before = meeting.state
         meeting.attempts += 1
         if self.operation == Operation.CREATE and meeting.state != MeetingState.CREATING:
             meeting.state = MeetingState.CREATING
         meeting.save(update_fields=["attempts", "state", "updated_at"])
-        # Any earlier create attempt may have reached the provider (its answer lost): then
-        # the provider must look for that meeting before making one. Decided from the
-        # attempt log, not a counter, so nothing that resets the counter can ever cause a
-        # duplicate.
-        tried_before = (
-            self.operation == Operation.CREATE
-            and meeting.attempt_log.filter(operation=Operation.CREATE).exists()
-        )
-        return Attempt.objects.create(meeting=meeting, operation=self.operation), tried_before
+        return Attempt.objects.create(meeting=meeting, operation=self.operation)
 
     def _give_back(self, attempt: Attempt) -> None:
         """Another worker booked the lane ahead meanwhile: nothing was sent, so undo what

@@ -24,6 +24,7 @@ from django.utils import timezone
 from convener.connections.models import Connection
 from convener.crm.models import Contact
 from convener.dispatch import pacing
+from convener.dispatch.provider_step import CUT_OFF
 from convener.dispatch.sync import sync_meeting
 from convener.meetings.models import Attempt, Attendee, DailyQuota, Delivery, Meeting, MeetingState
 from convener.meetings.state import Operation, lane_for, next_operation
@@ -400,6 +401,45 @@ def test_waiting_for_quota_does_not_use_up_the_meetings_retries(
 
     assert after_one_error.next_attempt_at is not None, after_one_error.state_reason
     assert "gave up" not in after_one_error.state_reason
+
+
+def test_a_create_cut_off_by_a_stopped_worker_gives_its_daily_write_back_and_is_closed(
+    meeting_of: MeetingFactory, provider: ScriptedProvider
+) -> None:
+    # A worker booked the create (an attempt, and one of the host's 100 writes today),
+    # then was killed before it wrote the answer: the day is full counting that unit.
+    day = winter_day()
+    with time_machine.travel(utc(day, 12), tick=False):
+        meeting = meeting_of(state=MeetingState.CREATING, attempts=1)
+        Attempt.objects.create(meeting=meeting, operation=Operation.CREATE)
+        DailyQuota.objects.create(lane=meeting.lane, host=HOST, day=day, used=100)
+
+        done = step(meeting).meeting
+
+        # The unit of the cut-off call came back and paid for this one: whether or not
+        # the cut-off call made the meeting, the reconciling create makes it once.
+        assert provider.reconcile == [True]
+        assert done.state == MeetingState.LINKED
+        assert writes_today(done) == 100
+    assert attempts_of(done) == [
+        ("create", Attempt.Outcome.RETRY, CUT_OFF),
+        ("create", Attempt.Outcome.OK, ""),
+    ]
+
+
+def test_a_cut_off_call_from_an_earlier_utc_day_gives_its_unit_back_to_that_day(
+    meeting_of: MeetingFactory, provider: ScriptedProvider
+) -> None:
+    day = winter_day()
+    with time_machine.travel(utc(day, 23, 59) + timedelta(seconds=59), tick=False):
+        meeting = meeting_of(state=MeetingState.CREATING, attempts=1)
+        Attempt.objects.create(meeting=meeting, operation=Operation.CREATE)
+        DailyQuota.objects.create(lane=meeting.lane, host=HOST, day=day, used=100)
+    with time_machine.travel(utc(winter_day(1), 0) + timedelta(seconds=1), tick=False):
+        done = step(meeting).meeting
+        assert writes_today(done) == 1
+    assert DailyQuota.objects.get(day=day).used == 99
+    assert done.state == MeetingState.LINKED
 
 
 def test_a_used_daily_cap_waits_until_midnight_utc_without_calling_the_provider(
