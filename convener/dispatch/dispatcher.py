@@ -30,7 +30,8 @@ from django.utils import timezone
 from convener.dispatch import pacing
 from convener.dispatch.announce import invite
 from convener.dispatch.flight import Flight
-from convener.dispatch.provider_step import CallOutcome, ProviderStep, held_leases
+from convener.dispatch.holding import Holding
+from convener.dispatch.provider_step import CallOutcome, ProviderStep, held_leases, renew_held
 from convener.dispatch.sync import load, step, sync_meeting
 from convener.invitations.compose import shared_bodies
 from convener.meetings.models import Attempt, Meeting
@@ -92,7 +93,8 @@ class Dispatcher:
     database work before a call); their calls then wait for their pacing slots and the
     provider on the event loop (`flight`), holding no thread; their outcomes come back to
     the pool to be written. Other steps (invitations, cancellation notices) run on the
-    pool. `in_flight` bounds the calls under way, the pool the database connections.
+    pool. `in_flight` bounds the calls under way, `holding` what the worker claims to
+    what it gets through in part of a lease, the pool the database connections.
     """
 
     current: Dispatcher | None = None
@@ -103,6 +105,9 @@ class Dispatcher:
         self.pool = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="sync")
         self.flight = Flight()
         self.in_flight = in_flight
+        self.holding = Holding(
+            floor=2 * BATCH, ceiling=in_flight, lease_seconds=lease().total_seconds()
+        )
         self.lane_concurrency = lane_concurrency
         self.poll_seconds = poll_seconds
         self.inflight: dict[str, int] = defaultdict(int)
@@ -148,6 +153,8 @@ class Dispatcher:
     def _done(self, lane: str, count: int = 1, *, refill: bool = True) -> None:
         if not count:
             return
+        if refill:  # a step over (not room handed back unclaimed)
+            self.holding.finished(count)
         with self.lock:
             self.inflight[lane] -= count
             if refill:
@@ -159,15 +166,16 @@ class Dispatcher:
         """How many more steps the lane may start, and whether the worker has room left."""
         if pacing.known_wait(lane) > 0:
             return 0, True  # paused: claiming now would only hand the meetings back
+        holds = self.holding.limit()
         with self.lock:
             busy = sum(self.inflight.values())
             # No more than the lane's pace lets leave within what it books ahead: a claim
             # beyond it would be given back unsent, its attempt written and deleted.
             allowed = min(self.lane_concurrency, self.paced.get(lane, self.lane_concurrency))
-            room = min(allowed - self.inflight[lane], self.in_flight - busy)
+            room = min(allowed - self.inflight[lane], holds - busy)
             if room > 0:
                 self.inflight[lane] += room  # held until claimed (the rest handed back)
-        return max(0, room), busy < self.in_flight
+        return max(0, room), busy < holds
 
     def _fill(self, lanes: list[str]) -> list[str]:
         """Claim work for the lanes, in one transaction, and hand it to the pool in
@@ -211,7 +219,9 @@ class Dispatcher:
         others: list[Meeting] = []
         try:
             with transaction.atomic(), pacing.reservations_batched():
-                for meeting in load(list(lanes)):
+                # By lane: a batch locks its lanes' rows in one order, as every batch does.
+                held = renew_held(sorted(load(list(lanes)), key=lambda m: (m.lane, m.pk)))
+                for meeting in held:
                     operation = next_operation(meeting)
                     if operation is None or not operation.calls_provider:
                         others.append(meeting)
@@ -274,6 +284,9 @@ class Dispatcher:
         while True:
             with self.lock:
                 landings, self.landings = self.landings[:BATCH], self.landings[BATCH:]
+                # By lane: a rate limit pauses its lane's row, locked in the same order
+                # as every batch that begins steps takes lane rows.
+                landings.sort(key=lambda landing: (landing[0], landing[1].meeting.pk))
                 if not landings:
                     self.finishing = False
                     return
@@ -291,6 +304,9 @@ class Dispatcher:
                     )
             except Exception:
                 log.exception("outcomes could not be written; the sweeper takes them over")
+                # Their links were not saved: inviting now would send a link the meeting
+                # does not have. They run again once their leases run out.
+                invite_after = []
             try:
                 for meeting in invite_after:
                     invite(meeting)

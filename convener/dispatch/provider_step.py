@@ -55,8 +55,29 @@ _GONE = object()
 def held_leases(meeting_ids: list[int]) -> dict[int, datetime | None]:
     """The meetings' current leases, their rows locked until the transaction ends: an
     answer is written only under the lease it was asked under (`ProviderStep.still_held`)."""
-    rows = Meeting.objects.select_for_update().filter(pk__in=meeting_ids)
+    # Locked in one order everywhere, so that two batches never wait on each other's rows.
+    rows = Meeting.objects.select_for_update().filter(pk__in=meeting_ids).order_by("pk")
     return dict(rows.values_list("pk", "lease_until"))
+
+
+def renew_held(meetings: list[Meeting]) -> list[Meeting]:
+    """Of `meetings` (loaded after their claim), those whose lease is still the one they
+    were claimed under, with their leases renewed from now: a step's lease then covers it
+    from its beginning, however long the meeting waited in the worker after its claim. A
+    meeting whose lease ran out meanwhile and was claimed by another worker is left to
+    it. Inside the transaction that begins the steps (the rows stay locked until then)."""
+    leases = held_leases([meeting.pk for meeting in meetings])
+    mine = [
+        meeting
+        for meeting in meetings
+        if meeting.lease_until is not None and leases.get(meeting.pk, _GONE) == meeting.lease_until
+    ]
+    if mine:
+        until = timezone.now() + lease()
+        Meeting.objects.filter(pk__in=[meeting.pk for meeting in mine]).update(lease_until=until)
+        for meeting in mine:
+            meeting.lease_until = until
+    return mine
 
 
 def spec_for(meeting: Meeting) -> MeetingSpec:

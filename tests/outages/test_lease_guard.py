@@ -9,11 +9,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from convener.crm.models import Contact
 from convener.dispatch.dispatcher import claim
-from convener.dispatch.provider_step import ProviderStep
+from convener.dispatch.provider_step import ProviderStep, renew_held
 from convener.dispatch.sync import sync_meeting
 from convener.meetings.models import Meeting, MeetingState
 from convener.meetings.state import Operation, next_operation
@@ -132,3 +133,30 @@ def test_an_answer_landing_after_another_worker_took_the_meeting_over_is_not_wri
     meeting.refresh_from_db()
     assert meeting.state == MeetingState.INVITED, meeting.state_reason
     assert live_keys("zoom", zoom) == [meeting.key]
+
+
+def test_a_claimed_meeting_begun_late_starts_with_a_whole_lease_unless_another_worker_took_it(
+    client: Any, member: User, contact: Contact, zoom: FakeServer, settings: Any
+) -> None:
+    connect_zoom(client, member)
+    settings.LEASE_SECONDS = 60.0
+    waited = _claimed(member, contact, "waited")
+    taken = _claimed(member, contact, "taken-over")
+    # Both waited in the worker after their claim until their leases had nearly run out;
+    # meanwhile another worker claimed the second one, its lease having run out.
+    almost_out = timezone.now() + timedelta(seconds=2)
+    Meeting.objects.filter(pk__in=[waited.pk, taken.pk]).update(lease_until=almost_out)
+    loaded = list(Meeting.objects.filter(pk__in=[waited.pk, taken.pk]).order_by("pk"))
+    others_lease = timezone.now() + timedelta(seconds=60)
+    Meeting.objects.filter(pk=taken.pk).update(lease_until=others_lease)
+
+    with transaction.atomic():
+        begun = renew_held(loaded)
+
+    assert [meeting.pk for meeting in begun] == [waited.pk]
+    waited.refresh_from_db()
+    assert waited.lease_until is not None
+    assert waited.lease_until >= timezone.now() + timedelta(seconds=55)
+    assert begun[0].lease_until == waited.lease_until  # what its step will be fenced by
+    taken.refresh_from_db()
+    assert taken.lease_until == others_lease, "the other worker's lease was overwritten"
