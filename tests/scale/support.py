@@ -173,6 +173,18 @@ class Workers:
         text = "\n".join(f"== {p.name}\n{p.read_text(errors='replace')}" for p in paths)
         return "\n".join(text.splitlines()[-lines:])
 
+    def troubles(self, top: int = 8) -> str:
+        """The workers' most frequent warnings and errors, timestamps and numbers left out:
+        what a stalled run was busy failing at."""
+        import re
+
+        lines: Counter[str] = Counter()
+        for path in self.log_dir.glob("worker-*.log"):
+            for line in path.read_text(errors="replace").splitlines():
+                if " WARNING " in line or " ERROR " in line or line.startswith(("E", "psycopg")):
+                    lines[re.sub(r"\d+", "N", line.split(" ", 2)[-1])[:160]] += 1
+        return "; ".join(f"{n}x {text}" for text, n in lines.most_common(top))
+
     def cpu_seconds(self) -> float:
         """CPU time used so far by the running workers (user + system), from /proc."""
         total = 0.0
@@ -296,7 +308,13 @@ def describe_pipeline() -> str:
     ).most_common(5)
     stuck = list(
         Meeting.objects.exclude(state=MeetingState.INVITED).values_list(
-            "pk", "state", "state_reason", "attempts", "next_attempt_at", "lease_until"
+            "pk",
+            "state",
+            "state_reason",
+            "attempts",
+            "next_attempt_at",
+            "lease_until",
+            "updated_at",
         )[:5]
     )
     return f"states={dict(states())} stuck={stuck} top_errors={errors}"

@@ -101,7 +101,7 @@ def test_workers_killed_every_few_seconds_leave_every_meeting_made_once_invited_
         only_cut_off_invitations_left,
         timeout=600,
         what="nearly done",
-        describe=lambda: str(states()),
+        describe=lambda: f"{describe_pipeline()} workers={pool.troubles()}",
     )
     took = rest + wait_until(
         lambda: states().get(MeetingState.INVITED, 0) == MEETINGS,
