@@ -94,7 +94,7 @@ class Dispatcher:
     provider on the event loop (`flight`), holding no thread; their outcomes come back to
     the pool to be written. Other steps (invitations, cancellation notices) run on the
     pool. `in_flight` bounds the calls under way, `holding` what the worker claims to
-    what it gets through in part of a lease, the pool the database connections.
+    what it finishes within half a lease, the pool the database connections.
     """
 
     current: Dispatcher | None = None
@@ -150,11 +150,15 @@ class Dispatcher:
         with self.lock:
             return sum(self.inflight.values())
 
-    def _done(self, lane: str, count: int = 1, *, refill: bool = True) -> None:
+    def _done(
+        self, lane: str, count: int = 1, *, refill: bool = True, since: float | None = None
+    ) -> None:
+        """`count` of the lane's places free again; `since`: when the meetings that held
+        them were claimed (monotonic), for those that were steps rather than room."""
         if not count:
             return
-        if refill:  # a step over (not room handed back unclaimed)
-            self.holding.finished(count)
+        if since is not None:
+            self.holding.finished(count, since=since)
         with self.lock:
             self.inflight[lane] -= count
             if refill:
@@ -198,15 +202,16 @@ class Dispatcher:
             for lane, room in rooms.items():
                 self._done(lane, room)
             raise
+        claimed_at = time.monotonic()
         batch: list[tuple[str, int]] = []
         for lane, ids in claimed:
             self._done(lane, rooms[lane] - len(ids), refill=False)
             batch.extend((lane, meeting_id) for meeting_id in ids)
         for first in range(0, len(batch), BATCH):
-            self.pool.submit(self._begin, batch[first : first + BATCH])
+            self.pool.submit(self._begin, batch[first : first + BATCH], claimed_at)
         return left
 
-    def _begin(self, batch: list[tuple[str, int]]) -> None:
+    def _begin(self, batch: list[tuple[str, int]], claimed_at: float) -> None:
         """On a pool thread: load the claimed meetings together, begin their provider
         steps in one transaction, then launch their calls. A call leaves only after the
         transaction has committed its attempt: "tried before" must be on record before
@@ -228,6 +233,7 @@ class Dispatcher:
                         continue
                     provider_step = ProviderStep(meeting, operation)
                     provider_step.ahead = pacing.AHEAD_SECONDS
+                    provider_step.claimed_at = claimed_at
                     self.paced[provider_step.lane] = pacing.slots_within(
                         provider_step.spacing, pacing.AHEAD_SECONDS
                     )
@@ -252,7 +258,7 @@ class Dispatcher:
             close_old_connections()
             for meeting_id, lane in lanes.items():
                 if meeting_id not in launched:
-                    self._done(lane)
+                    self._done(lane, since=claimed_at)
 
     @staticmethod
     def _begin_one(provider_step: ProviderStep) -> tuple[ProviderStep, float] | None:
@@ -314,8 +320,8 @@ class Dispatcher:
                 log.exception("invitations failed; their meetings are retried")
             finally:
                 close_old_connections()
-                for lane, _, _ in landings:
-                    self._done(lane)
+                for lane, provider_step, _ in landings:
+                    self._done(lane, since=provider_step.claimed_at)
 
     @staticmethod
     def _finish_one(

@@ -1,58 +1,60 @@
 """How many meetings one worker may hold at once: claimed, and not yet finished.
 
-Claiming is cheap and a lease runs from the claim (renewed when the step begins), so a
-worker could claim far more than it gets through: on a machine short of CPU, or shared
-by several workers, its steps would then wait so long that their leases ran out and
-other workers took the same meetings over, each redoing (and reconciling) the other's
-calls. A worker therefore holds no more than it finishes in a quarter of a lease, by its
-own recent pace, and never fewer than a couple of batches, so that it always has work.
+Claiming is cheap, so a worker could claim far more than it gets through. On a machine
+short of CPU, or shared by several workers, its meetings would then wait in it until
+their leases ran out, and other workers would take them over and redo their calls. So
+the worker watches how long its meetings take from claim to finish, and adjusts what it
+holds the way a TCP sender adjusts its window: more while they finish well within half a
+lease, less as soon as one takes longer. A slow provider (seconds per call) is no reason
+to hold less: its meetings wait on the network, not in the worker, and are still done
+in time; a starved worker is.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 
-# Of a lease, the part a worker's held meetings may take to get through at its pace.
-LEASE_SHARE = 0.25
-# How far back a worker's pace is measured.
-WINDOW_SECONDS = 10.0
+# Of a lease, how long a held meeting may take from its claim to its finish.
+LEASE_SHARE = 0.5
+# How often the limit is adjusted, from the slowest meeting finished in the meantime.
+PERIOD_SECONDS = 1.0
+GROWTH = 1.5
+BACK_OFF = 0.7
 
 
 class Holding:
-    """The limit on meetings held by one worker, from how fast it finishes them."""
+    """The limit on meetings held by one worker, from how long they take to finish."""
 
-    def __init__(self, *, floor: int, ceiling: int, lease_seconds: float) -> None:
+    def __init__(
+        self, *, floor: int, ceiling: int, lease_seconds: float, now: float | None = None
+    ) -> None:
         self.floor = min(floor, ceiling)
         self.ceiling = ceiling
-        self.lease_seconds = lease_seconds
-        self.began = time.monotonic()
+        self.target = lease_seconds * LEASE_SHARE
+        self.current = self.floor
         self.lock = threading.Lock()
-        # (second, steps finished in it), oldest first.
-        self.seconds: deque[tuple[int, int]] = deque()
+        self.period_began = time.monotonic() if now is None else now
+        self.slowest = 0.0  # seconds, claim to finish, in the current period
 
-    def finished(self, count: int, *, now: float | None = None) -> None:
-        second = int(time.monotonic() if now is None else now)
-        with self.lock:
-            if self.seconds and self.seconds[-1][0] == second:
-                self.seconds[-1] = (second, self.seconds[-1][1] + count)
-            else:
-                self.seconds.append((second, count))
-            while self.seconds and self.seconds[0][0] <= second - WINDOW_SECONDS:
-                self.seconds.popleft()
-
-    def pace(self, *, now: float | None = None) -> float:
-        """Steps finished per second lately (0 before the first)."""
+    def finished(self, count: int, *, since: float, now: float | None = None) -> None:
+        """`count` meetings claimed at `since` (monotonic) are finished."""
+        if count <= 0:
+            return
         now = time.monotonic() if now is None else now
         with self.lock:
-            # A second counts when any of it lies in the window.
-            recent = sum(
-                count for second, count in self.seconds if second + 1 > now - WINDOW_SECONDS
-            )
-        # A worker that started a moment ago is measured over what it has lived.
-        return recent / max(1.0, min(WINDOW_SECONDS, now - self.began))
+            self.slowest = max(self.slowest, now - since)
+            if now - self.period_began >= PERIOD_SECONDS:
+                self._adjust()
+                self.period_began, self.slowest = now, 0.0
 
-    def limit(self, *, now: float | None = None) -> int:
-        by_pace = int(self.pace(now=now) * self.lease_seconds * LEASE_SHARE)
-        return max(self.floor, min(self.ceiling, by_pace))
+    def _adjust(self) -> None:
+        if self.slowest > self.target:
+            self.current = max(self.floor, int(self.current * BACK_OFF))
+        elif self.slowest < self.target / 2:
+            self.current = min(self.ceiling, int(self.current * GROWTH))
+        else:  # close to the bound: creep
+            self.current = min(self.ceiling, self.current + max(1, self.floor // 4))
+
+    def limit(self) -> int:
+        return self.current
