@@ -321,7 +321,10 @@ class Dispatcher:
             finally:
                 close_old_connections()
                 for lane, provider_step, _ in landings:
-                    self._done(lane, since=provider_step.claimed_at)
+                    # The time the provider took to answer is not time waited in the
+                    # worker: a slow provider is no reason to hold less.
+                    waited_since = provider_step.claimed_at + provider_step.call_seconds
+                    self._done(lane, since=waited_since)
 
     @staticmethod
     def _finish_one(

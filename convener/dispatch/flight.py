@@ -69,8 +69,10 @@ class Flight:
 
 
 async def _call(step: ProviderStep, landed: Callable[[CallOutcome], None]) -> None:
+    began = time.monotonic()
     try:
         outcome = await run_bridged(step.call)
     except BaseException as exc:  # `call` never raises; a cancelled loop may
         outcome = CallOutcome(error=exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
+    step.call_seconds = time.monotonic() - began
     landed(outcome)

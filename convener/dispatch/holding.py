@@ -3,11 +3,12 @@
 Claiming is cheap, so a worker could claim far more than it gets through. On a machine
 short of CPU, or shared by several workers, its meetings would then wait in it until
 their leases ran out, and other workers would take them over and redo their calls. So
-the worker watches how long its meetings take from claim to finish, and adjusts what it
-holds the way a TCP sender adjusts its window: more while they finish well within half a
-lease, less as soon as one takes longer. A slow provider (seconds per call) is no reason
-to hold less: its meetings wait on the network, not in the worker, and are still done
-in time; a starved worker is.
+the worker watches how long its meetings wait in it (from claim to finish, less the time
+the provider took to answer), and adjusts what it holds the way a TCP sender adjusts its
+window: more while they wait well under half a lease, less as soon as one waits longer.
+A slow provider (seconds per call) is no reason to hold less: the lease covers the call
+(a late call extends it), and its meetings wait on the network, not in the worker; a
+starved worker is.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ class Holding:
         self.slowest = 0.0  # seconds, claim to finish, in the current period
 
     def finished(self, count: int, *, since: float, now: float | None = None) -> None:
-        """`count` meetings claimed at `since` (monotonic) are finished."""
+        """`count` meetings are finished that have waited in the worker since `since`
+        (monotonic: their claim, moved on by the time their provider call took)."""
         if count <= 0:
             return
         now = time.monotonic() if now is None else now

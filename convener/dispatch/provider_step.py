@@ -118,8 +118,10 @@ class ProviderStep:
     # How far ahead the step may book its pacing slot: as far as a thread sleeps, or less
     # for a worker holding its calls on an event loop (see pacing.AHEAD_SECONDS).
     ahead: float = pacing.MAX_SLEEP_SECONDS
-    # When the worker claimed the meeting (monotonic), for `dispatch.holding`.
+    # When the worker claimed the meeting (monotonic), and how long its call took on the
+    # event loop: what the meeting waited in the worker is the rest (`dispatch.holding`).
     claimed_at: float = 0.0
+    call_seconds: float = 0.0
 
     def __post_init__(self) -> None:
         self.kind = provider_class(self.meeting.provider)
