@@ -1,7 +1,7 @@
 """`convener serve`: the embedded default, web server and worker in one command.
 
-Applies pending migrations, then runs gunicorn and one `convener worker` as child
-processes and stops both when either ends or on Ctrl-C.
+Applies pending migrations, then runs gunicorn and one `convener worker` (at a lower CPU
+priority, WORKER_NICE) as child processes and stops both when either ends or on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -16,6 +16,13 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+# The web server and the worker share the machine's CPUs. A visitor or a sender waits for
+# the web server's answer; nobody waits on the worker's next step the same way (its work
+# is stored, and it catches up between bursts). So the worker runs at a lower priority:
+# under a burst the answers get the CPUs first, and an idle machine still gives the worker
+# all it wants.
+WORKER_NICE = 10
+
 
 class Command(BaseCommand):
     help = "Serve the web interface and run the worker together."
@@ -25,9 +32,22 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--web-workers", type=int, default=2)
         parser.add_argument("--no-worker", action="store_true", help="web server only")
+        parser.add_argument(
+            "--worker-nice",
+            type=int,
+            default=WORKER_NICE,
+            help=f"how much lower the worker's CPU priority is (default {WORKER_NICE}; 0: same)",
+        )
 
     def handle(
-        self, *args: Any, host: str, port: int, web_workers: int, no_worker: bool, **opts: Any
+        self,
+        *args: Any,
+        host: str,
+        port: int,
+        web_workers: int,
+        no_worker: bool,
+        worker_nice: int,
+        **opts: Any,
     ) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         children = [
@@ -54,7 +74,7 @@ class Command(BaseCommand):
             )
         ]
         if not no_worker:
-            worker = [sys.executable, "-m", "convener", "worker"]
+            worker = [sys.executable, "-m", "convener", "worker", "--nice", str(worker_nice)]
             children.append(subprocess.Popen(worker))  # noqa: S603 (our own module)
         self.stdout.write(f"Convener is serving at http://{host}:{port}/ (Ctrl-C stops it)")
 
