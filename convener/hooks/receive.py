@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from convener import timeplan
 from convener.crm.models import Contact
+from convener.db.rows import unique_row
 from convener.hooks import payload as paths
 from convener.hooks.models import HookDelivery, SeenSignature, Webhook, token_digest
 from convener.hooks.signing import (
@@ -87,7 +88,9 @@ def _refused(status: int, outcome: str, field_name: str, message: str, detail: s
 
 
 def find(token: str) -> Webhook | None:
-    found = Webhook.objects.select_related("action").filter(token_hash=token_digest(token)).first()
+    found = unique_row(
+        Webhook.objects.select_related("action").filter(token_hash=token_digest(token))
+    )
     # The digest lookup finds it; the constant-time comparison is what lets it in.
     if found is None or not _same_token(found.token, token):
         return None
@@ -158,7 +161,7 @@ def _deliver(webhook: Webhook, request: SignedRequest, content_type: str, now: d
     if timing_field in _targets_mapped(webhook):
         # The sender's value decides the time: a time the action cannot plan is refused
         # now, naming its path, rather than skipped later where the sender cannot see it.
-        existing = Contact.objects.with_email(values.email).first()
+        existing = unique_row(Contact.objects.with_email(values.email))
         start = planned_start(webhook.action, values, existing, browser_timezone=None, now=now)
         if isinstance(start, timeplan.SkippedRecipient):
             path = _path_of(webhook, timing_field or "")
@@ -269,17 +272,20 @@ def _accept(
         _remember(webhook, signature, now)
         # A retry of an event that made its meeting (or is making it) is answered with
         # that delivery; one that made none (no account could host it) is run again.
-        first = (
+        # Most deliveries are new events: the id alone says so, and only a retry loads the
+        # row with its meeting (selecting every column of both cost more CPU than the rest
+        # of the delivery's queries together).
+        first_id = (
             HookDelivery.objects.filter(
                 webhook=webhook,
                 event_id=event_id[:200],
                 outcome__in=[HookDelivery.Outcome.PROCESSING, HookDelivery.Outcome.PLANNED],
             )
-            .select_related("meeting")
             .order_by("pk")
-            .first()
+            .values_list("pk", flat=True)[:1]
         )
-        if first is not None:
+        if found := list(first_id):
+            first = HookDelivery.objects.select_related("meeting").get(pk=found[0])
             answer = answer_of(first, repeated=True)
             _log(webhook, answer)
             return answer

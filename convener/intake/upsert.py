@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from convener.crm.models import Contact
+from convener.db.rows import unique_row
 from convener.imports.cells import RowValues
 
 
@@ -31,7 +32,7 @@ def upsert_contact(values: RowValues, *, default_owner_id: int | None = None) ->
     if values.problems or not values.email:
         raise ValueError("upsert_contact needs values read without problems")
     for _ in range(2):
-        existing = Contact.objects.with_email(values.email).first()
+        existing = unique_row(Contact.objects.with_email(values.email))
         if existing is not None:
             return _update(existing, values)
         given = dict(values.values)

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from convener import timeplan
 from convener.crm.models import Contact
+from convener.db.rows import unique_row
 from convener.intake.start import field_of_timing, planned_start
 from convener.intake.values import EMAIL, RowValues, read_values
 from convener.timezones import zone_refusal
@@ -79,7 +80,7 @@ def check(form: WebForm, fields: list[FormField], cleaned: dict[str, Any], zone:
     timing_key = by_target.get(timing_target or "")
     if timing_key is None:
         return Checked(values, {}, given)  # nothing the visitor typed decides the time
-    existing = Contact.objects.with_email(values.email).first()
+    existing = unique_row(Contact.objects.with_email(values.email))
     planned = planned_start(form.action, values, existing, browser_timezone=zone or None)
     if isinstance(planned, timeplan.SkippedRecipient):
         errors[timing_key] = [VISITOR_WORDS.get(planned.code, planned.reason)]

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 
+from convener.db.rows import unique_row
 from convener.meetings.models import MeetingState
 from convener.webforms import permissions, processing, submit, tokens
 from convener.webforms.models import Submission, SubmissionStatus, WebForm
@@ -40,7 +41,7 @@ def embeddable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 def _published(request: HttpRequest, slug: str) -> WebForm:
     """The form of `slug` if it is published; its owner and administrators also see an
     unpublished one, to try it."""
-    form = WebForm.objects.select_related("action").filter(slug=slug).first()
+    form = unique_row(WebForm.objects.select_related("action").filter(slug=slug))
     if form is None:
         raise Http404("no such form")
     if not form.published and not (
@@ -118,7 +119,7 @@ def _submitted(request: HttpRequest, form: WebForm, fields: list[Any]) -> HttpRe
             "Please check your answers and send the form again."
         )
         return _page(request, form, public, notice=notice, status=400)
-    found = Submission.objects.filter(form=form, nonce=nonce).first()
+    found = unique_row(Submission.objects.filter(form=form, nonce=nonce))
     if found is not None:  # a double click, a retry, a re-posted page: one submission
         return _done(form, found, request)
     public = PublicForm(form, fields, data)
@@ -164,7 +165,7 @@ def _problems(public: PublicForm) -> str:
 
 def _submission_of(request: HttpRequest, slug: str) -> tuple[WebForm, Submission]:
     """The form and the submission whose signed address the visitor holds."""
-    form = WebForm.objects.select_related("action").filter(slug=slug).first()
+    form = unique_row(WebForm.objects.select_related("action").filter(slug=slug))
     submission_id = tokens.read_done(request.GET.get("s", ""))
     submission = (
         Submission.objects.select_related("meeting", "contact")
