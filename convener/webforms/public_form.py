@@ -17,6 +17,7 @@ from django import forms
 from django.core.validators import RegexValidator
 
 from convener.webforms.models import FieldKind, FormField, WebForm
+from convener.webforms.public_inputs import PublicInputs
 
 TOKEN = "cv_token"  # noqa: S105 (a field name, not a secret)
 BROWSER_ZONE = "cv_tz"
@@ -144,6 +145,8 @@ def form_field(field: FormField) -> forms.Field:
 
 class PublicForm(forms.Form):
     """The visitor's form. Built per request from the form's fields."""
+
+    default_renderer = PublicInputs()
 
     cv_token = forms.CharField(widget=forms.HiddenInput, required=False)
     cv_tz = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
