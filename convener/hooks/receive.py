@@ -43,7 +43,7 @@ from convener.hooks.signing import (
 from convener.hooks.status import status_body
 from convener.hooks.tasks import process_delivery
 from convener.intake.start import field_of_timing, planned_start
-from convener.intake.values import read_values, targets
+from convener.intake.values import read_values, targets_for
 from convener.meetings.triggers import OCCURRENCE_MAX
 
 MAX_BODY = 256 * 1024  # a contact's worth of data is a few kilobytes
@@ -227,7 +227,8 @@ def read_mapped(
 ) -> tuple[Any, list[dict[str, str]], dict[str, object]]:
     """As read_payload, with the scalars found by target key: what the worker reads again
     (JSON as the payload had it, so it is stored as it came)."""
-    known = targets()  # read once: the labels here, the readers in read_values
+    # Read once: the labels here, the readers in read_values.
+    known = targets_for(str(row.get("target", "")) for row in webhook.mapping)
     labels = {t.key: t.label for t in known}
     given: dict[str, object] = {}
     path_of: dict[str, str] = {}

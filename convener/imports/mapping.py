@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from convener.crm.models import CustomField
@@ -77,6 +78,15 @@ def targets() -> list[Target]:
         for field in CustomField.objects.order_by("label")
     ]
     return [*BUILT_IN, *custom]
+
+
+def targets_for(keys: Iterable[str]) -> list[Target]:
+    """The targets `keys` may name: the built-in ones alone when none of them is a custom
+    field's, without reading the custom fields. A form submission or webhook delivery
+    reads its values on the request's path, and most name no custom field."""
+    if any(key.startswith(CUSTOM_PREFIX) for key in keys):
+        return targets()
+    return list(BUILT_IN)
 
 
 def guess(headers: list[str], choices: list[Target]) -> list[str]:

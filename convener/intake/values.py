@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from datetime import date, datetime
 
 from convener.imports.cells import Problem, RowReader, RowValues
-from convener.imports.mapping import EMAIL, Target, targets
+from convener.imports.mapping import EMAIL, Target, targets, targets_for
 
-__all__ = ["EMAIL", "Problem", "RowValues", "Target", "read_values", "targets"]
+__all__ = ["EMAIL", "Problem", "RowValues", "Target", "read_values", "targets", "targets_for"]
 
 
 def _text(value: object) -> str:
@@ -36,7 +36,7 @@ def read_values(given: Mapping[str, object], known: list[Target] | None = None) 
     if EMAIL not in given:
         keys.append(EMAIL)
     cells = [_text(given.get(key)).strip() for key in keys]
-    reader = RowReader(keys, known if known is not None else targets(), len(keys))
+    reader = RowReader(keys, known if known is not None else targets_for(keys), len(keys))
     values = reader.read(0, cells)
     if values.blank:
         values.blank = False

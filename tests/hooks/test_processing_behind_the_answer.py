@@ -27,8 +27,9 @@ pytestmark = pytest.mark.django_db
 
 PAYLOAD = {"id": "evt-7", "contact": {"email": "kai@client.example", "first_name": "Kai"}}
 # What a delivery may cost the database while the sender waits: the webhook, the custom
-# fields, one transaction with the remembered signature, the event's first delivery, the
-# log row and its task. A change that puts planning back into the answer fails here.
+# fields (read only because this mapping fills one), one transaction with the remembered
+# signature, the event's first delivery, the log row and its task. A change that puts
+# planning back into the answer fails here.
 DELIVERY_QUERIES = 8
 
 

@@ -5,6 +5,7 @@ anything is saved, and the action run once per trigger reference."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -135,3 +136,15 @@ def test_the_same_reference_run_again_answers_with_the_meeting_it_made(member: U
     assert first.meeting is not None and not first.repeated
     assert again.meeting == first.meeting and again.repeated
     assert Meeting.objects.count() == 1
+
+
+def test_values_naming_no_custom_field_are_read_without_reading_the_custom_fields(
+    preferred: CustomField, django_assert_num_queries: Any
+) -> None:
+    with django_assert_num_queries(0):
+        plain = read_values({"email": "ada@example.org", "first_name": "Ada"})
+    assert plain.email == "ada@example.org" and not plain.problems
+
+    with django_assert_num_queries(1):
+        custom = read_values({"email": "ada@example.org", "fields.preferred": "2031-03-03 10:00"})
+    assert not custom.problems and "preferred" in custom.fields

@@ -9,7 +9,6 @@ database: they share the work through leases and the pace through the database.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 from types import FrameType
@@ -36,19 +35,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--sweep-every", type=float, default=5.0, help="seconds between sweeps (default 5)"
         )
-        parser.add_argument(
-            "--nice",
-            type=int,
-            default=0,
-            help="lower this process's CPU priority by this much (default 0; serve uses 10)",
-        )
 
-    def handle(
-        self, *args: Any, threads: int, sweep_every: float, nice: int, **options: Any
-    ) -> None:
-        if nice > 0:
-            # Before any thread starts: each thread takes the priority of the one starting it.
-            os.nice(nice)
+    def handle(self, *args: Any, threads: int, sweep_every: float, **options: Any) -> None:
         stop = threading.Event()
         prefix = get_random_string(8)
         workers = [
