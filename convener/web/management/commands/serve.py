@@ -6,10 +6,12 @@ priority, WORKER_NICE) as child processes and stops both when either ends or on 
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -22,6 +24,18 @@ from django.core.management.base import BaseCommand, CommandParser
 # under a burst the answers get the CPUs first, and an idle machine still gives the worker
 # all it wants.
 WORKER_NICE = 10
+
+
+def _lowered(nice: int) -> Callable[[], None] | None:
+    """Run in the child before the worker starts, so that every thread it starts has the
+    lower priority too; its command line stays `convener worker`."""
+    if nice <= 0:
+        return None
+
+    def lower() -> None:
+        os.nice(nice)
+
+    return lower
 
 
 class Command(BaseCommand):
@@ -74,8 +88,10 @@ class Command(BaseCommand):
             )
         ]
         if not no_worker:
-            worker = [sys.executable, "-m", "convener", "worker", "--nice", str(worker_nice)]
-            children.append(subprocess.Popen(worker))  # noqa: S603 (our own module)
+            worker = [sys.executable, "-m", "convener", "worker"]
+            children.append(
+                subprocess.Popen(worker, preexec_fn=_lowered(worker_nice))  # noqa: S603 (our own module)
+            )
         self.stdout.write(f"Convener is serving at http://{host}:{port}/ (Ctrl-C stops it)")
 
         stopping = False
