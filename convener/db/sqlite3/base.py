@@ -35,16 +35,17 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _start_transaction_under_autocommit(self) -> None:
         # Only a transaction that takes SQLite's write lock at BEGIN queues: a deferred one
-        # (DATABASE_URL=sqlite://... sets no mode) may only read, and then waits for nobody.
+        # (DATABASE_URL=sqlite://... sets no mode) takes it at its first write, if any, and
+        # waits as SQLite makes it wait.
         mode = getattr(self, "transaction_mode", None)
         if self.writers is None or self.holding or mode not in WRITING:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]
             return
         timeout = float(self.settings_dict["OPTIONS"].get("timeout", DEFAULT_TIMEOUT))
         self.writers.acquire(timeout)
         self.holding = True
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]
         except BaseException:
             self._let_go()
             raise
@@ -54,21 +55,22 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self.holding = False
             self.writers.release()
 
-    # The transaction ends in one of these; each lets the next writer in.
+    # The transaction ends in one of these; each lets the next writer in. (These are
+    # Django's own private steps, which django-stubs does not declare: hence the ignores.)
     def _commit(self) -> None:
         try:
-            super()._commit()
+            super()._commit()  # type: ignore[misc]
         finally:
             self._let_go()
 
     def _rollback(self) -> None:
         try:
-            super()._rollback()
+            super()._rollback()  # type: ignore[misc]
         finally:
             self._let_go()
 
     def _close(self) -> None:
         try:
-            super()._close()
+            super()._close()  # type: ignore[misc]
         finally:
             self._let_go()
