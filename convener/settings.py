@@ -256,6 +256,8 @@ REDIS_URL = env_secret("CONVENER_REDIS_URL")
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise SettingError("CONVENER_REDIS_URL: must start with redis://, rediss:// or unix://")
 LEASE_SECONDS = env_float("CONVENER_LEASE_SECONDS", 120.0)
+# How long the delivery log of a campaign's "send a webhook" steps keeps each try.
+CAMPAIGN_WEBHOOK_LOG_DAYS = env_int("CONVENER_CAMPAIGN_WEBHOOK_LOG_DAYS", 90)
 RETRY_BASE_SECONDS = env_float("CONVENER_RETRY_BASE_SECONDS", 15.0)
 RETRY_MAX_ATTEMPTS = env_int("CONVENER_RETRY_MAX_ATTEMPTS", 8)
 

@@ -3,11 +3,19 @@ the step, and how the log shows an address to someone who may not change the cam
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
-from convener.campaigns.models import DeliveryOutcome
+from django.conf import settings
+from django.utils import timezone
+
+from convener.campaigns.models import DeliveryOutcome, WebhookDelivery
+from convener.dispatch import periodic
 
 WHY_MAX = 300
+# Tries removed per statement: a campaign over 100,000 contacts logs that many a day, and
+# one delete of them all would hold the database's write lock for the while.
+FORGET_BATCH = 5000
 
 
 def judge(status: int | None, error: str = "") -> tuple[DeliveryOutcome, str]:
@@ -41,3 +49,28 @@ def shown_url(url: str, *, whole: bool) -> str:
     if not whole:
         return urlunsplit((parts.scheme, host, "/…" if parts.path.strip("/") else "", "", ""))
     return urlunsplit((parts.scheme, host, parts.path, parts.query, ""))
+
+
+def kept_days() -> int:
+    return int(settings.CAMPAIGN_WEBHOOK_LOG_DAYS)
+
+
+def forget_old(now: datetime | None = None) -> int:
+    """Remove the tries older than the log keeps them; returns how many went. The steps'
+    own results (delivered, failed and why) stay with the contacts' journeys."""
+    before = (now or timezone.now()) - timedelta(days=kept_days())
+    gone = 0
+    while True:
+        old = WebhookDelivery.objects.filter(sent_at__lt=before).order_by()
+        ids = list(old.values_list("pk", flat=True)[:FORGET_BATCH])
+        if not ids:
+            return gone
+        WebhookDelivery.objects.filter(pk__in=ids).delete()
+        gone += len(ids)
+
+
+loop = periodic.repeating(forget_old, 3600.0, "campaign webhook log")
+
+
+def register() -> None:
+    periodic.register("campaign webhook log", loop)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from convener.campaigns import actions, engine, runner
+from convener.campaigns import actions, engine, runner, webhook_log
 from convener.campaigns.models import EventType, Step, StepState, WebhookDelivery
 from convener.campaigns.webhook_log import shown_url
 from convener.team.models import User
@@ -157,3 +157,30 @@ def test_someone_who_may_not_change_the_campaign_sees_only_the_receivers_host(
 )
 def test_an_address_is_shown_without_its_password(url: str, whole: bool, shown: str) -> None:
     assert shown_url(url, whole=whole) == shown
+
+
+def test_the_log_keeps_tries_for_the_days_it_says_and_the_worker_removes_older_ones(
+    logged_in: Client, member: User, settings: Any
+) -> None:
+    settings.CAMPAIGN_WEBHOOK_LOG_DAYS = 30
+    ann, bea = acme_contacts(member, "Ann", "Bea")
+    journey = campaign(member)
+    receiver = Receiver({})
+    with serving(receiver):
+        hook = event(journey, EventType.SEND_WEBHOOK, settings={"url": f"{receiver.url}/h"})
+        engine.enter(journey, [ann.pk], how="API", now=NOW)
+        runner.run_due(NOW)
+        later = NOW + timedelta(days=20)
+        engine.enter(journey, [bea.pk], how="API", now=later)
+        runner.run_due(later)
+
+    # The page says how long tries are kept.
+    page = logged_in.get(f"/campaigns/events/{hook.pk}/deliveries/")
+    assert "Tries are kept for 30 days." in page.content.decode()
+
+    # 31 days after Ann's try, it goes; Bea's, 11 days old, stays.
+    assert webhook_log.forget_old(NOW + timedelta(days=31)) == 1
+    assert tried(ann.email) == []
+    assert tried(bea.email) == [(1, 200, "delivered")]
+    # Her journey still says the webhook was delivered.
+    assert Step.objects.get(contact=ann, event=hook).state == StepState.DONE

@@ -46,5 +46,6 @@ def event_deliveries(request: HttpRequest, pk: int) -> HttpResponse:
             "state": wanted,
             "outcomes": [(v, label, totals.get(v, 0)) for v, label in DeliveryOutcome.choices],
             "total": sum(totals.values()),
+            "kept_days": webhook_log.kept_days(),
         },
     )
