@@ -9,9 +9,12 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.utils import ConnectionHandler
 
 from convener.db.sqlite3.writers import SUFFIX, WriterQueue, queue_for
 
@@ -73,27 +76,73 @@ def test_one_queue_per_database_file_in_a_process(tmp_path: Path) -> None:
     assert queue_for(tmp_path / "a.sqlite3") is not queue_for(tmp_path / "b.sqlite3")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_transaction_hands_its_turn_on_after_commit_and_after_rollback() -> None:
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite only")
-    with transaction.atomic():
-        assert connection.holding  # type: ignore[attr-defined]
-    assert not connection.holding  # type: ignore[attr-defined]
-    with pytest.raises(ZeroDivisionError), transaction.atomic():
-        1 / 0  # noqa: B018
-    assert not connection.holding  # type: ignore[attr-defined]
-    # The turn is free again: another thread's transaction gets in at once.
+def _file_database(path: Path) -> BaseDatabaseWrapper:
+    """A connection to a SQLite file of its own, set up as Convener sets up its database:
+    the wrapper's turn-taking is tested whatever database the suite runs on."""
+    handler = ConnectionHandler(
+        {
+            "default": {
+                "ENGINE": "convener.db.sqlite3",
+                "NAME": str(path),
+                "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 5},
+            }
+        }
+    )
+    return handler["default"]
+
+
+def _begin(database: BaseDatabaseWrapper) -> None:
+    # As transaction.atomic begins a transaction.
+    database.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+
+
+def test_a_transaction_hands_its_turn_on_after_commit_and_after_rollback(
+    tmp_path: Path, django_db_blocker: Any
+) -> None:
+    # Not the suite's database: a file of this test's own, so no database mark.
+    with django_db_blocker.unblock():
+        _take_turns(tmp_path / "db.sqlite3")
+
+
+def _take_turns(path: Path) -> None:
+    mine = _file_database(path)
+    _begin(mine)
+    assert mine.holding  # type: ignore[attr-defined]
+    mine.commit()
+    mine.set_autocommit(True)
+    assert not mine.holding  # type: ignore[attr-defined]
+    _begin(mine)
+    mine.rollback()
+    mine.set_autocommit(True)
+    assert not mine.holding  # type: ignore[attr-defined]
+    # The turn is free again: another thread's transaction gets in at once, and while it
+    # holds the turn, this connection's next transaction waits for it.
+    inside = threading.Event()
+    leave = threading.Event()
     done: list[bool] = []
 
     def other() -> None:
-        from django.db import connection as theirs
-
-        with transaction.atomic():
-            done.append(True)
+        theirs = _file_database(path)
+        _begin(theirs)
+        done.append(theirs.holding)  # type: ignore[attr-defined]
+        inside.set()
+        leave.wait(5)
+        theirs.commit()
         theirs.close()
 
-    thread = threading.Thread(target=other)
+    thread = threading.Thread(target=other, daemon=True)
     thread.start()
+    assert inside.wait(5)
+    waited = time.monotonic()
+    threading.Thread(target=_later, args=(leave,), daemon=True).start()
+    _begin(mine)
+    assert time.monotonic() - waited >= 0.1  # it waited for the other to commit
+    mine.commit()
+    mine.close()
     thread.join(5)
     assert done == [True]
+
+
+def _later(event: threading.Event) -> None:
+    time.sleep(0.15)
+    event.set()
