@@ -356,3 +356,12 @@ def google_live_events_by_key(fake_state: dict[str, Any]) -> dict[str, list[str]
             if event["convener_key"] and not event["deleted"]:
                 live.setdefault(str(event["convener_key"]), []).append(str(event["id"]))
     return live
+
+
+def meetings_cut_off() -> int:
+    """Meetings with a provider call cut off by a stopped worker (closed by the step that
+    took the meeting over)."""
+    from convener.dispatch.provider_step import CUT_OFF
+    from convener.meetings.models import Attempt
+
+    return Attempt.objects.filter(error=CUT_OFF).values("meeting").distinct().count()
