@@ -104,7 +104,6 @@ class Dispatcher:
     ) -> None:
         self.pool = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="sync")
         self.flight = Flight()
-        self.in_flight = in_flight
         self.holding = Holding(
             floor=2 * BATCH, ceiling=in_flight, lease_seconds=lease().total_seconds()
         )

@@ -63,31 +63,26 @@ class _SharedTransport(httpx2.BaseTransport):
     """
 
     def __init__(self) -> None:
+        # Idle connections are dropped before providers' own idle timeouts would drop
+        # them under a request.
         self.limits = httpx2.Limits(
             max_connections=None, max_keepalive_connections=64, keepalive_expiry=30.0
         )
-        # The event loop's pools, made on first use from a bridged call (see `bridge`): an
-        # asynchronous pool belongs to the loop it was made on.
-        self.looped: dict[str | None, httpx2.AsyncHTTPTransport] = {}
-        # Thread-safe (httpcore's pools lock); keyed by origin inside, so one serves
-        # every provider. Idle connections are dropped before providers' own idle
-        # timeouts would drop them under a request.
-        limits = httpx2.Limits(
-            max_connections=None, max_keepalive_connections=64, keepalive_expiry=30.0
-        )
-        self.direct = httpx2.HTTPTransport(verify=_tls_context(), limits=limits)
         # HTTP_PROXY / HTTPS_PROXY, by the scheme of the request, as httpx itself reads them.
         self.proxies = {
             scheme: url
             for scheme, url in urllib.request.getproxies().items()
             if scheme in {"http", "https"}
         }
-        self.proxied = {
-            scheme: httpx2.HTTPTransport(verify=_tls_context(), limits=limits, proxy=url)
-            for scheme, url in self.proxies.items()
-        }
+        # One pool per proxy (None: direct), for threads. Thread-safe (httpcore's pools
+        # lock) and keyed by origin inside, so one serves every provider.
+        self.pools: dict[str | None, httpx2.HTTPTransport] = {}
+        # The event loop's pools, made on first use from a bridged call (see `bridge`): an
+        # asynchronous pool belongs to the loop it was made on.
+        self.looped: dict[str | None, httpx2.AsyncHTTPTransport] = {}
 
     def _proxy(self, request: httpx2.Request) -> str | None:
+        """The proxy this request goes through, or None to go direct (NO_PROXY)."""
         proxy = self.proxies.get(request.url.scheme)
         if proxy is None or urllib.request.proxy_bypass(request.url.host):
             return None
@@ -98,9 +93,13 @@ class _SharedTransport(httpx2.BaseTransport):
             # A worker's call on the event loop: wait for the network there, so that no
             # thread is held while the provider answers.
             return bridge.await_only(self._handle_on_loop(request))
-        pool = self.proxied.get(request.url.scheme)
-        if pool is None or urllib.request.proxy_bypass(request.url.host):
-            pool = self.direct
+        proxy = self._proxy(request)
+        pool = self.pools.get(proxy)
+        if pool is None:
+            # setdefault: two threads racing here keep one pool between them.
+            pool = self.pools.setdefault(
+                proxy, httpx2.HTTPTransport(verify=_tls_context(), limits=self.limits, proxy=proxy)
+            )
         return pool.handle_request(request)
 
     async def _handle_on_loop(self, request: httpx2.Request) -> httpx2.Response:
