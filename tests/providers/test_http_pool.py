@@ -4,6 +4,7 @@ calls borrow it too."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 import httpx2
 import pytest
 
-from convener.providers import oauth
+from convener.providers import bridge, oauth
 from convener.providers.base import ProviderError
 from convener.providers.http import _shared_transport, _SharedTransport, make_client
 from tests.loopback import LoopbackHandler, LoopbackServer, serving
@@ -143,3 +144,27 @@ def test_a_token_call_gives_up_after_the_timeout_it_was_given() -> None:
     assert not refused.value.permanent
     assert "ReadTimeout" in refused.value.message
     assert time.monotonic() - started < 10  # the given 0.3 s, not the 20 s default
+
+
+def test_calls_on_the_event_loop_reuse_their_accounts_connections(recorder: Recorder) -> None:
+    """The worker's calls, made in flight on its loop: each account's calls in a row go
+    over one kept-alive connection, and every account's calls are answered."""
+    transport = _SharedTransport()
+
+    def call(account: str) -> int:
+        headers = {"Authorization": f"Bearer {account}"}
+        with httpx2.Client(transport=transport, timeout=5.0, headers=headers) as client:
+            return client.get(f"{recorder.url}/v2/users/me").status_code
+
+    async def in_a_row(account: str) -> list[int]:
+        return [await bridge.run_bridged(lambda: call(account)) for _ in range(3)]
+
+    async def everyone() -> list[list[int]]:
+        return list(await asyncio.gather(*(in_a_row(f"token-{n}") for n in range(40))))
+
+    answers = asyncio.run(everyone())
+
+    assert answers == [[200, 200, 200]] * 40
+    assert len(recorder.lines) == 120
+    # At most one connection per account (40 calls at a time): none made per call.
+    assert len(recorder.peers) <= 40
