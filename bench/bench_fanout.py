@@ -364,7 +364,9 @@ def run(args: argparse.Namespace, box: Sandbox, fake: FakeServer) -> None:
         env["CONVENER_LANE_CONCURRENCY"] = str(args.lane_concurrency)
     with Children(box) as children:
         workers = [
-            children.start(f"worker-{n}", [*convener_command(), "worker"], **env)
+            children.start(
+                f"worker-{n}", [*convener_command(), "worker", "--processes", "1"], **env
+            )
             for n in range(args.workers)
         ]
         for worker in workers:

@@ -125,7 +125,7 @@ def create_token(box: Sandbox, username: str) -> str:
 
 def worker_pid(serve_pid: int) -> int | None:
     for pid in descendants(serve_pid):
-        if command_line(pid).endswith("worker"):
+        if "worker" in command_line(pid).split():
             return pid
     return None
 

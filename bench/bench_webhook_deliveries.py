@@ -246,7 +246,7 @@ def run(args: argparse.Namespace, box: Sandbox) -> None:
         for pid, before in cpu_before.items():
             with contextlib.suppress(OSError):
                 used = cpu_seconds(pid) - before
-                if command_line(pid).endswith("worker"):
+                if "worker" in command_line(pid).split():
                     worker_cpu += used
                 else:
                     web_cpu += used

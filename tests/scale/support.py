@@ -138,6 +138,7 @@ class Workers:
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     started: int = 0
     killed: int = 0
+    per_command: int = 1  # `--processes`: more than one puts a supervisor in front
 
     def start(self, count: int = 1) -> None:
         for _ in range(count):
@@ -148,7 +149,16 @@ class Workers:
         log = (self.log_dir / f"worker-{self.started:03d}.log").open("wb")
         try:
             return subprocess.Popen(
-                [sys.executable, "-m", "convener", "worker", "--sweep-every", "1"],
+                [
+                    sys.executable,
+                    "-m",
+                    "convener",
+                    "worker",
+                    "--processes",
+                    str(self.per_command),
+                    "--sweep-every",
+                    "1",
+                ],
                 env=subprocess_env(**self.env),
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -4,24 +4,27 @@ Runs the dispatcher (provider calls for every lane, on a bounded thread pool), a
 task-runner threads for queued tasks, and the sweeper for interrupted invitations. Start
 any number of these processes, on any number of machines, against the same PostgreSQL
 database: they share the work through leases and the pace through the database.
+`--processes N` runs N of them under this one command (`processes.Supervisor`).
 """
 
 from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 from types import FrameType
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 from convener.dispatch import periodic
 from convener.dispatch.dispatcher import start_dispatcher
+from convener.dispatch.processes import Supervisor, default_processes
 from convener.dispatch.sweeper import recover_interrupted_deliveries
 
 log = logging.getLogger("convener.worker")
@@ -35,8 +38,39 @@ class Command(BaseCommand):
         parser.add_argument(
             "--sweep-every", type=float, default=5.0, help="seconds between sweeps (default 5)"
         )
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=None,
+            help="worker processes (default: one per core; one on SQLite)",
+        )
 
-    def handle(self, *args: Any, threads: int, sweep_every: float, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        threads: int,
+        sweep_every: float,
+        processes: int | None,
+        **options: Any,
+    ) -> None:
+        count = processes if processes is not None else default_processes()
+        if count < 1:
+            raise CommandError(f"--processes must be at least 1, not {count}")
+        if count > 1:
+            self._supervise(count, threads, sweep_every)
+            return
+        self._run(threads, sweep_every)
+
+    def _supervise(self, count: int, threads: int, sweep_every: float) -> None:
+        command = [sys.executable, "-m", "convener", "worker", "--processes", "1"]
+        command += ["--threads", str(threads), "--sweep-every", f"{sweep_every:g}"]
+        supervisor = Supervisor(command, count)
+        signal.signal(signal.SIGINT, supervisor.stop)
+        signal.signal(signal.SIGTERM, supervisor.stop)
+        self.stdout.write(f"convener worker: {count} processes")
+        supervisor.run()
+
+    def _run(self, threads: int, sweep_every: float) -> None:
         stop = threading.Event()
         prefix = get_random_string(8)
         workers = [

@@ -47,6 +47,12 @@ class Command(BaseCommand):
         parser.add_argument("--web-workers", type=int, default=2)
         parser.add_argument("--no-worker", action="store_true", help="web server only")
         parser.add_argument(
+            "--worker-processes",
+            type=int,
+            default=1,
+            help="worker processes beside the web server (default 1; see `convener worker`)",
+        )
+        parser.add_argument(
             "--worker-nice",
             type=int,
             default=WORKER_NICE,
@@ -61,6 +67,7 @@ class Command(BaseCommand):
         web_workers: int,
         no_worker: bool,
         worker_nice: int,
+        worker_processes: int,
         **opts: Any,
     ) -> None:
         call_command("migrate", interactive=False, verbosity=0)
@@ -88,7 +95,9 @@ class Command(BaseCommand):
             )
         ]
         if not no_worker:
+            # One by default: the web server needs its share of the machine's cores.
             worker = [sys.executable, "-m", "convener", "worker"]
+            worker += ["--processes", str(worker_processes)]
             children.append(
                 subprocess.Popen(worker, preexec_fn=_lowered(worker_nice))  # noqa: S603 (our own module)
             )
