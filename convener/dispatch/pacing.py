@@ -148,7 +148,10 @@ def _reserve(key: str, rate: float | None, max_sleep: float) -> float | None:
     if redis is not None:
         return redis.reserve(key, interval(rate), max_sleep)
     held: dict[str, Lane] | None = getattr(_batch, "lanes", None)
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction (the worker's batches): the lane's row
+    # stays locked until that transaction ends anyway, and a savepoint is two more round
+    # trips for every provider call.
+    with transaction.atomic(savepoint=False):
         lane = held.get(key) if held is not None else None
         if lane is None:
             lane = _lane(key)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from convener.connections.configuration import provider_settings
@@ -102,6 +102,18 @@ class CallOutcome:
 
     info: MeetingInfo | None = None
     error: Exception | None = None
+
+
+# Where `sync.load` puts each meeting's `earlier_attempts`.
+EARLIER_ATTEMPTS = "earlier_attempts"
+
+
+def earlier_attempts(attempts: QuerySet[Attempt]) -> QuerySet[Attempt]:
+    """The attempts a provider step must know of before its call: those left without an
+    answer, and every create (a create tried before reconciles first)."""
+    return attempts.filter(Q(outcome=Attempt.Outcome.PENDING) | Q(operation=Operation.CREATE)).only(
+        "pk", "meeting_id", "operation", "outcome", "started_at"
+    )
 
 
 @dataclass
@@ -297,18 +309,20 @@ class ProviderStep:
         reconciles first, so whether or not the cut-off call made the meeting, the two
         together make one write. Without this, each kill of a worker that books its
         lanes ahead spends units nothing used, and a host's meetings wait for midnight."""
-        earlier = self.meeting.attempt_log.filter(
-            Q(outcome=Attempt.Outcome.PENDING) | Q(operation=Operation.CREATE)
-        ).values_list("pk", "operation", "outcome", "started_at")
+        # Read with the batch the meeting was loaded in (`sync.load`), once: the list
+        # is stale as soon as this step records its own attempt.
+        earlier: list[Attempt] | None = self.meeting.__dict__.pop(EARLIER_ATTEMPTS, None)
+        if earlier is None:
+            earlier = list(earlier_attempts(Attempt.objects.filter(meeting=self.meeting)))
         cut_off: list[int] = []
         tried_before = False
-        for pk, operation, outcome, started_at in earlier:
-            tried_before = tried_before or operation == Operation.CREATE
-            if outcome != Attempt.Outcome.PENDING:
+        for attempt in earlier:
+            tried_before = tried_before or attempt.operation == Operation.CREATE
+            if attempt.outcome != Attempt.Outcome.PENDING:
                 continue
-            cut_off.append(pk)
-            if self.cap is not None and operation in COUNTED_WRITES:
-                pacing.give_back_daily(self.lane, self.host, now=started_at)
+            cut_off.append(attempt.pk)
+            if self.cap is not None and attempt.operation in COUNTED_WRITES:
+                pacing.give_back_daily(self.lane, self.host, now=attempt.started_at)
         if cut_off:
             Attempt.objects.filter(pk__in=cut_off).update(
                 outcome=Attempt.Outcome.RETRY, finished_at=timezone.now(), error=CUT_OFF

@@ -15,20 +15,34 @@ The provider calls are `provider_step`'s; the emails are `announce`'s.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 
 from convener.dispatch.announce import announce_cancellation, invite
-from convener.dispatch.provider_step import ProviderStep
+from convener.dispatch.provider_step import EARLIER_ATTEMPTS, ProviderStep, earlier_attempts
 from convener.dispatch.release import release
-from convener.meetings.models import Attendee, Meeting
+from convener.invitations.delivery import LOADED_DELIVERIES
+from convener.meetings.models import Attempt, Attendee, Delivery, Meeting
 from convener.meetings.state import Operation, next_operation
 
 
 def load(meeting_ids: list[int]) -> list[Meeting]:
-    """The meetings with everything a step reads: two queries however many there are."""
+    """The meetings with everything a step reads: four queries however many there are."""
     return list(
         Meeting.objects.select_related("host", "connection", "contact", "action")
-        .prefetch_related(Prefetch("attendees", queryset=Attendee.objects.select_related("user")))
+        .prefetch_related(
+            Prefetch("attendees", queryset=Attendee.objects.select_related("user")),
+            Prefetch(
+                "attempt_log",
+                queryset=earlier_attempts(Attempt.objects.all()),
+                to_attr=EARLIER_ATTEMPTS,
+            ),
+            # The current version's invitations only: older ones are never sent again.
+            Prefetch(
+                "deliveries",
+                queryset=Delivery.objects.filter(sequence=F("meeting__sequence")),
+                to_attr=LOADED_DELIVERIES,
+            ),
+        )
         .filter(pk__in=meeting_ids)
     )
 

@@ -41,6 +41,10 @@ from convener.plaintext import one_line
 log = logging.getLogger(__name__)
 
 
+# Where a batch that loads meetings may put each one's Delivery rows for `prepare`.
+LOADED_DELIVERIES = "loaded_deliveries"
+
+
 class _Invitation(EmailMultiAlternatives):
     """Built into MIME once: the message is built before sending, to refuse what cannot
     be built as a failure of its own, and the SMTP backend builds it again to send it.
@@ -81,7 +85,17 @@ def _message(delivery: Delivery, reply_to: str) -> EmailMultiAlternatives:
 def prepare(meeting: Meeting, method: str = "REQUEST") -> list[Delivery]:
     """Write the Delivery rows of the meeting's current version (idempotent)."""
     version = Delivery.objects.filter(meeting=meeting, sequence=meeting.sequence, method=method)
-    existing = {row.recipient: row for row in version}
+    # Read with the batch the meeting was loaded in (`dispatch.sync.load`), once. Stale
+    # by the time it is used at worst: a row written meanwhile is found by its unique
+    # key below, and a status is only ever changed by a conditional claim (`send`).
+    loaded: list[Delivery] | None = meeting.__dict__.pop(LOADED_DELIVERIES, None)
+    if loaded is None:
+        loaded = list(version)
+    existing = {
+        row.recipient: row
+        for row in loaded
+        if row.sequence == meeting.sequence and row.method == method
+    }
     rows: list[Delivery] = []
     bodies: Bodies | None = None
     everyone = recipients_of(meeting)

@@ -107,7 +107,7 @@ def build_ics(event: IcsEvent) -> str:
         # Before the event, where clients expect the zones its times refer to. A year
         # either side of the meeting: enough for any client to place it and its
         # reschedules, and a few transitions instead of the zone's whole history.
-        zone = _vtimezone(event.timezone, event.start.year - 1, event.end.year + 1)
+        zone_text = _vtimezone(event.timezone, event.start.year - 1, event.end.year + 1)
         at = text.index("BEGIN:VEVENT\r\n")
-        text = text[:at] + zone + text[at:]
+        text = text[:at] + zone_text + text[at:]
     return text
