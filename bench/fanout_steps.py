@@ -19,7 +19,7 @@ STEPS = (
     ("claim", "Dispatcher._loop (convener/dispatch/dispatcher.py"),
     ("state write", "Dispatcher._finish (convener/dispatch/dispatcher.py"),
     ("begin (load, checks, attempt, pacing slot)", "Dispatcher._begin (convener/dispatch/"),
-    ("task runners (nudges)", "Command.handle.<locals>.run (convener/dispatch/management"),
+    ("task runners (nudges)", "Command._run.<locals>.run (convener/dispatch/management"),
 )
 
 

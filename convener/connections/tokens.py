@@ -65,6 +65,18 @@ class ConnectionTokenSource:
         expires_at = float(slot.get("expires_at") or 0)
         return bool(slot.get("access_token")) and expires_at - time.time() > REFRESH_MARGIN_SECONDS
 
+    def ready(self) -> str | None:
+        """The token, from the row the caller read, when that row alone can give it (an
+        active connection, a token not about to expire); else None."""
+        connection = self._loaded
+        if connection is None or connection.status != Connection.Status.ACTIVE:
+            return None
+        slot = self._slot(connection.secrets)
+        if not self._fresh(slot):
+            return None
+        self._loaded = None  # used once, as `token()` uses it
+        return str(slot["access_token"])
+
     def token(self) -> str:
         connection, self._loaded = self._loaded, None
         if connection is None or connection.status != Connection.Status.ACTIVE:

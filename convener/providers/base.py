@@ -192,6 +192,8 @@ class AccessTokenSource(Protocol):
     `token()` returns a valid access token, refreshing it first when it is about to expire.
     `refresh(rejected)` is called once when the API refused `rejected` (401): it returns a
     fresh token, or raises AuthenticationError when the account must be reconnected.
+    A source may also have `ready() -> str | None`: the token when it can give it without
+    the database or the network (else None, and `token()` is called).
     """
 
     def token(self) -> str: ...

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import ssl
 import urllib.request
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TypedDict
@@ -36,7 +36,10 @@ class BearerAuth(httpx2.Auth):
     def auth_flow(
         self, request: httpx2.Request
     ) -> Generator[httpx2.Request, httpx2.Response, None]:
-        token = bridge.blocking(self.source.token)
+        # A source that can answer from what it holds (`ready`, optional) spares the
+        # worker's loop a trip to a thread for every call.
+        ready: Callable[[], str | None] | None = getattr(self.source, "ready", None)
+        token = (ready() if ready is not None else None) or bridge.blocking(self.source.token)
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
         if response.status_code == 401:
