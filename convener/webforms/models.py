@@ -8,6 +8,7 @@ reported and when it arrived.
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -26,6 +27,15 @@ def new_slug() -> str:
     """The public address of a form: unguessable, so an unpublished or unlisted form is
     not found by trying names."""
     return secrets.token_urlsafe(9).replace("_", "x").replace("-", "y")
+
+
+def new_fields_version() -> str:
+    return secrets.token_hex(8)
+
+
+def fields_changed(form_id: int) -> None:
+    """Mark the form's fields as changed (see `WebForm.fields_version`)."""
+    WebForm.objects.filter(pk=form_id).update(fields_version=new_fields_version())
 
 
 class WebForm(models.Model):
@@ -61,6 +71,11 @@ class WebForm(models.Model):
         related_name="web_forms",
     )
     notify_owner = models.BooleanField(default=False)
+    # Changed whenever a field of the form is added, changed, moved or removed: the public
+    # page keeps the fields it read under it (convener.webforms.field_cache). Random,
+    # not a counter: a form made again under a number used before (a rolled-back
+    # transaction) cannot meet the fields of the one before.
+    fields_version = models.CharField(max_length=32, default=new_fields_version)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -113,6 +128,15 @@ class FormField(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        fields_changed(self.form_id)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        done = super().delete(*args, **kwargs)
+        fields_changed(self.form_id)
+        return done
 
 
 class SubmissionStatus(models.TextChoices):

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from convener.webforms import permissions
 from convener.webforms.action_panel import action_panel
 from convener.webforms.builder_forms import FormFieldForm, WebFormForm
-from convener.webforms.models import FieldKind, FormField, WebForm
+from convener.webforms.models import FieldKind, FormField, WebForm, fields_changed
 
 
 @login_required
@@ -92,6 +92,7 @@ def _starter_fields(form: WebForm) -> None:
             ),
         ]
     )
+    fields_changed(form.pk)  # bulk_create does not go through FormField.save
 
 
 @login_required
@@ -155,6 +156,7 @@ def field_move(request: HttpRequest, pk: int) -> HttpResponse:
         for position, field in enumerate(fields, start=1):
             field.position = position
         FormField.objects.bulk_update(fields, ["position"])
+        fields_changed(form.pk)  # bulk_update does not go through FormField.save
     return redirect(reverse("webform_edit", kwargs={"pk": form.pk}) + "#fields")
 
 

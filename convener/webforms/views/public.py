@@ -25,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from convener.db.rows import unique_row
 from convener.meetings.models import MeetingState
 from convener.webforms import permissions, processing, submit, tokens
+from convener.webforms.field_cache import fields_of
 from convener.webforms.models import Submission, SubmissionStatus, WebForm
 from convener.webforms.public_form import PublicForm
 
@@ -93,7 +94,7 @@ def _done(form: WebForm, submission: Submission, request: HttpRequest) -> HttpRe
 @embeddable
 def form_public(request: HttpRequest, slug: str) -> HttpResponse:
     form = _published(request, slug)
-    fields = list(form.fields.all())
+    fields = fields_of(form)
     if request.method != "POST":
         initial = {key: request.GET[key] for key in request.GET if key in {f.key for f in fields}}
         public = PublicForm(form, fields, initial={**initial, "cv_token": tokens.issue(form.pk)})
