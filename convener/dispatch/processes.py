@@ -19,7 +19,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from types import FrameType
 
 from django.db import connection
@@ -52,25 +52,17 @@ def _die_with_parent() -> None:
 class Supervisor:
     """Runs `count` copies of `command` until stopped; a copy that exits is started again."""
 
-    def __init__(
-        self,
-        command: Sequence[str],
-        count: int,
-        *,
-        start: Callable[[Sequence[str]], subprocess.Popen[bytes]] | None = None,
-    ) -> None:
+    def __init__(self, command: Sequence[str], count: int) -> None:
         self.command = list(command)
         self.count = count
-        self.start = start or self._spawn
         self.stopping = False
         self.children: list[subprocess.Popen[bytes] | None] = [None] * count
         self.started_at = [0.0] * count
         self.deaths_in_a_row = [0] * count
         self.next_start = [0.0] * count
 
-    @staticmethod
-    def _spawn(command: Sequence[str]) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(command, preexec_fn=_die_with_parent)  # noqa: S603 (our own module)
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(self.command, preexec_fn=_die_with_parent)  # noqa: S603 (our own module)
 
     def stop(self, signum: int = signal.SIGTERM, frame: FrameType | None = None) -> None:
         self.stopping = True
@@ -90,8 +82,10 @@ class Supervisor:
                 continue
             if child is not None:
                 self._died(slot, child, now)
-            if now >= self.next_start[slot]:
-                self.children[slot] = self.start(self.command)
+            # Not once stopping: a stop for the whole group (Ctrl-C, a service manager)
+            # reaches the children too, and one may exit before this process notices.
+            if now >= self.next_start[slot] and not self.stopping:
+                self.children[slot] = self._spawn()
                 self.started_at[slot] = now
 
     def _died(self, slot: int, child: subprocess.Popen[bytes], now: float) -> None:

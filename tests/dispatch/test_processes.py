@@ -63,6 +63,18 @@ def test_a_process_that_ran_long_before_it_died_is_started_again_at_once(
     assert supervisor.deaths_in_a_row == [1]
 
 
+def test_a_process_that_exits_once_stopping_is_not_started_again() -> None:
+    """Ctrl-C or a service manager stops the whole group: a child may exit before the
+    supervisor has seen its own signal."""
+    supervisor = Supervisor(EXITS, 1)
+    supervisor._tend()
+    settle(supervisor)
+    supervisor.stop()
+    supervisor.next_start = [0.0]
+    supervisor._tend()
+    assert supervisor.children == [None]
+
+
 def test_stopping_stops_every_process() -> None:
     supervisor = Supervisor(WAITS, 2)
     supervisor._tend()
