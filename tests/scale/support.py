@@ -129,6 +129,21 @@ def worker_settings(
     return env
 
 
+def proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state first), or None once
+    the process is gone."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time the process has used (user + system); 0 once it is gone."""
+    fields = proc_stat(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if fields else 0.0
+
+
 @dataclass
 class Workers:
     """Real `python -m convener worker` processes on the test's database."""
@@ -197,14 +212,7 @@ class Workers:
 
     def cpu_seconds(self) -> float:
         """CPU time used so far by the running workers (user + system), from /proc."""
-        total = 0.0
-        for process in self.processes:
-            try:
-                fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        return total
+        return sum(process_cpu_seconds(process.pid) for process in self.processes)
 
     def stop(self) -> None:
         for process in self.processes:

@@ -3,7 +3,6 @@ work without doubling any of it, and that do not outlive the command, even kille
 
 from __future__ import annotations
 
-import os
 import signal
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +25,8 @@ from tests.scale.support import (
     fake,
     launch,
     owners_action,
+    proc_stat,
+    process_cpu_seconds,
     states,
     wait_until,
     worker_settings,
@@ -38,30 +39,13 @@ MEETINGS = 300
 
 
 def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:  # exited meanwhile
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(entry.name))
-    return found
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    entries = (entry.name for entry in Path("/proc").iterdir() if entry.name.isdigit())
+    return [int(name) for name in entries if (proc_stat(int(name)) or ["", ""])[1] == str(pid)]
 
 
 def alive(pid: int) -> bool:
-    try:
-        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    fields = proc_stat(pid)
+    return fields is not None and fields[0] != "Z"
 
 
 def test_two_processes_under_one_command_share_the_work_and_stop_with_it(
@@ -86,7 +70,7 @@ def test_two_processes_under_one_command_share_the_work_and_stop_with_it(
         describe=pool.log_tail,
     )
     processes = children_of(supervisor)
-    before = {pid: cpu_seconds(pid) for pid in processes}
+    before = {pid: process_cpu_seconds(pid) for pid in processes}
 
     outcome = schedule(
         ScheduleRequest(action, contacts_for(hosts, MEETINGS), launch(action, "processes"))
@@ -103,7 +87,7 @@ def test_two_processes_under_one_command_share_the_work_and_stop_with_it(
     assert_invited_once_each(meetings, smtp_server)
     assert sorted(children_of(supervisor)) == sorted(processes)  # none died and was replaced
     # Both took part (an idle one only polls: a few per cent of the pair's CPU).
-    used = {pid: cpu_seconds(pid) - before[pid] for pid in processes}
+    used = {pid: process_cpu_seconds(pid) - before[pid] for pid in processes}
     assert min(used.values()) >= 0.15 * sum(used.values()), used
 
     # The command killed outright (no handler runs in it): its processes stop too,
