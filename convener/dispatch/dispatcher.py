@@ -23,12 +23,13 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from convener.dispatch import pacing
 from convener.dispatch.announce import invite
+from convener.dispatch.claiming import claim, claim_lanes
 from convener.dispatch.flight import Flight
 from convener.dispatch.holding import Holding
 from convener.dispatch.provider_step import CallOutcome, ProviderStep, held_leases, renew_held
@@ -49,20 +50,6 @@ DUE_LANES = 500
 def _due() -> Q:
     now = timezone.now()
     return Q(next_attempt_at__lte=now) & unleased(now)
-
-
-def claim(lane: str, limit: int) -> list[int]:
-    """Lease up to `limit` due meetings of the lane, oldest due first."""
-    if limit <= 0:
-        return []
-    with transaction.atomic():
-        due = Meeting.objects.filter(lane=lane).filter(_due()).order_by("next_attempt_at", "pk")
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        ids = list(due.values_list("pk", flat=True)[:limit])
-        if ids:
-            Meeting.objects.filter(pk__in=ids).update(lease_until=timezone.now() + lease())
-    return ids
 
 
 def due_lanes(limit: int = 500, *, after: str = "") -> list[str]:
@@ -203,7 +190,6 @@ class Dispatcher:
     def _fill(self, lanes: list[str]) -> list[str]:
         """Claim work for the lanes, in one transaction, and hand it to the pool in
         batches; returns the lanes not reached because the worker is full."""
-        claimed: list[tuple[str, list[int]]] = []
         rooms: dict[str, int] = {}
         left: list[str] = []
         for index, lane in enumerate(lanes):
@@ -214,9 +200,8 @@ class Dispatcher:
             if room:
                 rooms[lane] = room
         try:
-            with transaction.atomic():
-                for lane, room in rooms.items():
-                    claimed.append((lane, claim(lane, room)))
+            leased = claim_lanes(rooms)
+            claimed = [(lane, leased.get(lane, [])) for lane in rooms]
         except Exception:
             for lane, room in rooms.items():
                 self._done(lane, room)

@@ -19,7 +19,8 @@ from itertools import islice
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from convener.imports import mapping, reading, storage, writes
+from convener.db import writes
+from convener.imports import mapping, reading, storage
 from convener.imports.cells import RowReader
 from convener.imports.decide import Decision, Outcome, SeenAddresses, decide, fingerprint
 from convener.imports.models import ContactImport, SeenAddress

@@ -150,9 +150,11 @@ def compose(
     method: str,
     bodies: Bodies | None = None,
     everyone: list[Recipient] | None = None,
+    ics: str | None = None,
 ) -> Composed:
     """One recipient's email; `everyone` (the meeting's recipients, when the caller has
-    them already) becomes the ATTENDEE list of the ICS."""
+    them already) becomes the ATTENDEE list of the ICS. `ics`: the calendar another
+    recipient's email of the same version and method carries (it is the same for all)."""
     cancelled = method == "CANCEL"
     organizer = organizer_of(meeting)
     context = {
@@ -175,8 +177,9 @@ def compose(
     local = meeting.start.astimezone(ZoneInfo(recipient.timezone))
     when = f"{local:%a} {local.day} {local:%b %Y %H:%M} ({local:%Z})"
     subject = f"{prefix}: {one_line(meeting.title)} @ {when}"
-    everyone = recipients_of(meeting) if everyone is None else everyone
-    attendees = tuple(Party(r.email, one_line(r.name)) for r in everyone)
-    ics = meeting_ics(meeting, method=method, organizer=organizer, attendees=attendees)
+    if ics is None:
+        everyone = recipients_of(meeting) if everyone is None else everyone
+        attendees = tuple(Party(r.email, one_line(r.name)) for r in everyone)
+        ics = meeting_ics(meeting, method=method, organizer=organizer, attendees=attendees)
     text, html = (bodies or current_bodies()).render(context)
     return Composed(subject=subject, text=text, html=html, ics=ics)

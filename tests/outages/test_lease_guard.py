@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from convener.crm.models import Contact
-from convener.dispatch.dispatcher import claim
+from convener.dispatch.claiming import claim
 from convener.dispatch.provider_step import ProviderStep, renew_held
 from convener.dispatch.sync import sync_meeting
 from convener.meetings.models import Meeting, MeetingState

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from convener.crm.models import Contact
-from convener.dispatch.dispatcher import claim
+from convener.dispatch.claiming import claim
 from convener.dispatch.sync import sync_meeting
 from convener.meetings.models import Attempt, Meeting
 from convener.team.models import User
