@@ -12,14 +12,21 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-# (step, a frame that marks it), checked in this order.
+# (step, frames that mark it), checked in this order.
 STEPS = (
-    ("invitation", "invite (convener/dispatch/announce.py"),
-    ("provider call", "Flight._run (convener/dispatch/flight.py"),
-    ("claim", "Dispatcher._loop (convener/dispatch/dispatcher.py"),
-    ("state write", "Dispatcher._finish (convener/dispatch/dispatcher.py"),
-    ("begin (load, checks, attempt, pacing slot)", "Dispatcher._begin (convener/dispatch/"),
-    ("task runners (nudges)", "Command._run.<locals>.run (convener/dispatch/management"),
+    (
+        "invitation",
+        (
+            "invite (convener/dispatch/announce.py",  # one by one (the outbox)
+            "claim_round (convener/invitations/delivery.py",  # written with the links
+            "Dispatcher._send_invitations (convener/dispatch/",  # sent over SMTP
+        ),
+    ),
+    ("provider call", ("Flight._run (convener/dispatch/flight.py",)),
+    ("claim", ("Dispatcher._loop (convener/dispatch/dispatcher.py",)),
+    ("state write", ("Dispatcher._finish (convener/dispatch/dispatcher.py",)),
+    ("begin (load, checks, attempt, pacing slot)", ("Dispatcher._begin (convener/dispatch/",)),
+    ("task runners (nudges)", ("Command._run.<locals>.run (convener/dispatch/management",)),
 )
 
 
@@ -30,7 +37,10 @@ def by_step(stacks: Path) -> Counter[str]:
             stack, _, count = line.rpartition(" ")
             if not count.isdigit():
                 continue
-            step = next((name for name, frame in STEPS if frame in stack), "other")
+            step = next(
+                (name for name, frames in STEPS if any(frame in stack for frame in frames)),
+                "other",
+            )
             shares[step] += int(count)
     return shares
 
@@ -40,6 +50,6 @@ def report(stacks: Path, cpu_ms_per_meeting: float) -> None:
     shares = by_step(stacks)
     total = sum(shares.values()) or 1
     print("  worker CPU per meeting by step (share of the CPU samples x CPU per meeting):")
-    for name, _ in (*STEPS, ("other", "")):
+    for name, _ in (*STEPS, ("other", ())):
         share = shares[name] / total
         print(f"    {name:45s} {share:6.1%}  {share * cpu_ms_per_meeting:5.2f} ms")

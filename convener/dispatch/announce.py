@@ -18,21 +18,32 @@ def invite(meeting: Meeting) -> None:
     try:
         invitations = deliver(meeting)
     except Exception as exc:  # e.g. an invitation template that fails to render
-        # Keep what the step achieved (the link) and try the invitations again later,
-        # instead of letting the lease run out and the provider step be redone; a bounded
-        # number of times, since a template that cannot render will not start to.
-        log.exception("meeting %s: invitations could not be prepared", meeting.pk)
-        meeting.attempts += 1
-        error = f"{type(exc).__name__}: {exc}"
-        if meeting.attempts >= max_invitation_attempts():
-            meeting.state_reason = (
-                f"invitations not sent: {error} (gave up after {meeting.attempts} attempts)"
-            )[:500]
-            release(meeting)
-            return
-        meeting.state_reason = f"invitations not sent yet: {error}"[:500]
-        release(meeting, due_in=invitation_retry_delay(meeting.attempts))
+        not_prepared(meeting, exc)
         return
+    settle(meeting, invitations)
+
+
+def not_prepared(meeting: Meeting, exc: Exception) -> None:
+    """The invitations could not be written. Keep what the step achieved (the link) and
+    try them again later, instead of letting the lease run out and the provider step be
+    redone; a bounded number of times, since a template that cannot render will not
+    start to."""
+    log.error("meeting %s: invitations could not be prepared", meeting.pk, exc_info=exc)
+    meeting.attempts += 1
+    error = f"{type(exc).__name__}: {exc}"
+    if meeting.attempts >= max_invitation_attempts():
+        meeting.state_reason = (
+            f"invitations not sent: {error} (gave up after {meeting.attempts} attempts)"
+        )[:500]
+        release(meeting)
+        return
+    meeting.state_reason = f"invitations not sent yet: {error}"[:500]
+    release(meeting, due_in=invitation_retry_delay(meeting.attempts))
+
+
+def settle(meeting: Meeting, invitations: Round) -> None:
+    """Release the meeting after a round of its invitations: invited once they are all
+    sent (or held, or undeliverable), due again for the rest otherwise."""
     if invitations.settled:
         meeting.state = MeetingState.INVITED
         meeting.state_reason = invitations.reason()

@@ -28,13 +28,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from convener.dispatch import pacing
-from convener.dispatch.announce import invite
+from convener.dispatch.announce import not_prepared, settle
 from convener.dispatch.claiming import claim, claim_lanes
 from convener.dispatch.flight import Flight
 from convener.dispatch.holding import Holding
 from convener.dispatch.provider_step import CallOutcome, ProviderStep, held_leases, renew_held
 from convener.dispatch.sync import load, step, sync_meeting
 from convener.invitations.compose import shared_bodies
+from convener.invitations.delivery import Claimed, claim_round, record, transmit
 from convener.meetings.models import Attempt, Meeting
 from convener.meetings.state import lease, next_operation, unleased
 
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 # Steps begun, or outcomes written, in one transaction: one commit for many meetings, and
 # calls still leave in small groups rather than all behind one long transaction.
 BATCH = 32
+# Threads sending invitations, each over its own SMTP connection.
+MAIL_THREADS = 4
 # Lanes looked at per poll for due work (the next poll goes on from the last).
 DUE_LANES = 500
 
@@ -106,6 +109,13 @@ class Dispatcher:
         self, *, pool_size: int, lane_concurrency: int, poll_seconds: float, in_flight: int
     ) -> None:
         self.pool = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="sync")
+        # Invitations are sent on threads of their own, each over its kept connection,
+        # while the pool writes the next outcomes: sent from the thread that writes
+        # outcomes, every landing waited for the mail before it (an SMTP conversation is
+        # four round trips). A few batches may wait for them; beyond that the outcomes
+        # wait, and so the claims: the meetings' leases run while they are held.
+        self.mail = ThreadPoolExecutor(max_workers=MAIL_THREADS, thread_name_prefix="mail")
+        self.mail_room = threading.BoundedSemaphore(2 * MAIL_THREADS)
         self.flight = Flight()
         self.holding = Holding(
             floor=2 * BATCH, ceiling=in_flight, lease_seconds=lease().total_seconds()
@@ -144,6 +154,7 @@ class Dispatcher:
             time.sleep(0.05)
         self.flight.stop()
         self.pool.shutdown(wait=True)
+        self.mail.shutdown(wait=True)
         Dispatcher.current = None
 
     def wake(self, lane: str | None = None) -> None:
@@ -305,6 +316,8 @@ class Dispatcher:
             close_old_connections()
             invite_after: list[Meeting] = []
             succeeded: list[int] = []
+            claimed: list[Claimed] = []
+            unprepared: list[tuple[Meeting, Exception]] = []
             try:
                 with transaction.atomic(), shared_bodies():
                     leases = held_leases([s.meeting.pk for _, s, _ in landings])
@@ -314,16 +327,23 @@ class Dispatcher:
                     Attempt.objects.filter(pk__in=succeeded).update(
                         outcome=Attempt.Outcome.OK, finished_at=timezone.now()
                     )
+                    # The invitations are written with the links, claimed for sending,
+                    # and sent once this has committed.
+                    for meeting in invite_after:
+                        try:
+                            with transaction.atomic():
+                                claimed.append(claim_round(meeting))
+                        except Exception as exc:  # e.g. a template that fails to render
+                            unprepared.append((meeting, exc))
             except Exception:
                 log.exception("outcomes could not be written; the sweeper takes them over")
                 # Their links were not saved: inviting now would send a link the meeting
                 # does not have. They run again once their leases run out.
-                invite_after = []
+                claimed, unprepared = [], []
             try:
-                for meeting in invite_after:
-                    invite(meeting)
-            except Exception:
-                log.exception("invitations failed; their meetings are retried")
+                if claimed or unprepared:
+                    self.mail_room.acquire()
+                    self.mail.submit(self._send_invitations, claimed, unprepared)
             finally:
                 close_old_connections()
                 for lane, provider_step, _ in landings:
@@ -331,6 +351,35 @@ class Dispatcher:
                     # worker: a slow provider is no reason to hold less.
                     waited_since = provider_step.claimed_at + provider_step.call_seconds
                     self._done(lane, since=waited_since)
+
+    def _send_invitations(
+        self, claimed: list[Claimed], unprepared: list[tuple[Meeting, Exception]]
+    ) -> None:
+        """On a mail thread: send each meeting's claimed invitations, then write what
+        became of them with the meeting's release in one transaction."""
+        close_old_connections()
+        try:
+            self._send_claimed(claimed, unprepared)
+        finally:
+            close_old_connections()
+            self.mail_room.release()
+
+    @staticmethod
+    def _send_claimed(claimed: list[Claimed], unprepared: list[tuple[Meeting, Exception]]) -> None:
+        for meeting, exc in unprepared:
+            try:
+                with transaction.atomic():
+                    not_prepared(meeting, exc)
+            except Exception:
+                log.exception("meeting %s: sync failed", meeting.pk)
+        for invitations in claimed:
+            try:
+                results = transmit(invitations)
+                with transaction.atomic():
+                    settle(invitations.meeting, record(invitations, results))
+            except Exception:
+                # Its lease runs out, and its rows still "sending" are sent again then.
+                log.exception("meeting %s: invitations failed", invitations.meeting.pk)
 
     @staticmethod
     def _finish_one(

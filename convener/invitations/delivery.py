@@ -84,6 +84,15 @@ def _message(delivery: Delivery, reply_to: str) -> EmailMultiAlternatives:
 
 def prepare(meeting: Meeting, method: str = "REQUEST") -> list[Delivery]:
     """Write the Delivery rows of the meeting's current version (idempotent)."""
+    return _prepare(meeting, method, claim=False)[0]
+
+
+def _prepare(
+    meeting: Meeting, method: str, *, claim: bool
+) -> tuple[list[Delivery], list[Delivery]]:
+    """The version's rows, and those of them this call wrote. With `claim` (and an SMTP
+    server), new rows are written claimed for sending by this worker ("sending", a first
+    attempt) instead of waiting to be claimed by a write of their own."""
     version = Delivery.objects.filter(meeting=meeting, sequence=meeting.sequence, method=method)
     # Read with the batch the meeting was loaded in (`dispatch.sync.load`), once. Stale
     # by the time it is used at worst: a row written meanwhile is found by its unique
@@ -97,6 +106,7 @@ def prepare(meeting: Meeting, method: str = "REQUEST") -> list[Delivery]:
         if row.sequence == meeting.sequence and row.method == method
     }
     rows: list[Delivery] = []
+    written: list[Delivery] = []
     bodies: Bodies | None = None
     calendar: str | None = None
     everyone = recipients_of(meeting)
@@ -121,14 +131,25 @@ def prepare(meeting: Meeting, method: str = "REQUEST") -> list[Delivery]:
             text_body=composed.text,
             html_body=composed.html,
             ics=composed.ics,
-            **({} if settings.SMTP_HOST else _held(attempts=1)),
+            # Without an SMTP server a row is held at once, claimed or not.
+            **(_sending() if claim or not settings.SMTP_HOST else {}),
         )
         # A prepared INSERT that skips a row another worker wrote first: no savepoint and
         # no compile, a good part of an invitation's cost when thousands go out in a row.
-        if not insert_one(row, skip_conflict=True):
+        if insert_one(row, skip_conflict=True):
+            written.append(row)
+        else:
             row = version.get(recipient=recipient.email)
         rows.append(row)
-    return rows
+    return rows, written
+
+
+def _sending() -> dict[str, object]:
+    """A new row's first claim, made as it is written: held at once in the outbox without
+    an SMTP server, "sending" with one."""
+    if not settings.SMTP_HOST:
+        return _held(attempts=1)
+    return {"status": Delivery.Status.SENDING, "attempts": 1}
 
 
 def _held(*, attempts: int) -> dict[str, object]:
@@ -177,11 +198,17 @@ def send(delivery: Delivery, reply_to: str) -> str | None:
         return Delivery.Status.HELD if held else None
     if not claimable.update(status=Delivery.Status.SENDING, attempts=attempts):
         return None
+    return _record(delivery, attempts, _transmit(delivery, reply_to))
+
+
+def _transmit(delivery: Delivery, reply_to: str) -> SendFailure | None:
+    """Build and send one delivery claimed for sending: the failure, or None once the
+    server has taken it. No database work: a batch sends outside its transactions."""
     try:
         message = _message(delivery, reply_to)
         message.message()  # builds every header: what Django refuses now, it always will
     except Exception as exc:
-        return _failed(delivery, attempts, not_built(exc))
+        return not_built(exc)
     try:
         # Over the SMTP backend named in settings whenever a host is configured, whatever
         # backend the rest of Django uses (test runners swap in an in-memory one), on a
@@ -190,7 +217,13 @@ def send(delivery: Delivery, reply_to: str) -> str | None:
         if not sent:
             raise RuntimeError("the SMTP server accepted no message")
     except Exception as exc:  # SMTP and socket errors alike
-        return _failed(delivery, attempts, classify(exc))
+        return classify(exc)
+    return None
+
+
+def _record(delivery: Delivery, attempts: int, failure: SendFailure | None) -> str:
+    if failure is not None:
+        return _failed(delivery, attempts, failure)
     Delivery.objects.filter(pk=delivery.pk).update(
         status=Delivery.Status.SENT, sent_at=timezone.now(), error=""
     )
@@ -231,7 +264,6 @@ def deliver(meeting: Meeting, method: str = "REQUEST") -> Round:
     if not meeting.send_invitations:
         return Round()
     reply_to = organizer_of(meeting).email
-    done = {Delivery.Status.SENT, Delivery.Status.HELD}
     outcomes: list[str | None] = []
     rows = prepare(meeting, method)
     for row in rows:
@@ -239,6 +271,12 @@ def deliver(meeting: Meeting, method: str = "REQUEST") -> Round:
             outcomes.append(send(row, reply_to))
         else:
             outcomes.append(row.status)
+    return _round(rows, outcomes)
+
+
+def _round(rows: list[Delivery], outcomes: list[str | None]) -> Round:
+    """How the version stands, from what became of each of its rows this round."""
+    done = {Delivery.Status.SENT, Delivery.Status.HELD}
     if all(outcome in done for outcome in outcomes):
         return Round()
     # Some failed, or were in another worker's hands: read how each one stands now.
@@ -262,3 +300,76 @@ def deliver(meeting: Meeting, method: str = "REQUEST") -> Round:
         retry_in=retry_delay(max(waiting, default=1)),
         undeliverable=undeliverable,
     )
+
+
+@dataclass
+class Claimed:
+    """A version's invitations, those this worker is to send claimed in the caller's
+    transaction (`claim_round`). They are sent once it has committed (`transmit`) and
+    recorded in one transaction with the meeting's own write (`record`): two writes for
+    a batch of meetings and one for each meeting, where sending one by one took four
+    (the row, its claim, its "sent", the meeting), each waiting its turn for SQLite's
+    write lock."""
+
+    meeting: Meeting
+    rows: list[Delivery]
+    mine: list[Delivery]
+    # What became of the rows this worker does not send: their status, or None when
+    # another worker holds them.
+    others: dict[int, str | None]
+
+
+def claim_round(meeting: Meeting, method: str = "REQUEST") -> Claimed:
+    """In the caller's transaction: write the version's rows claimed for sending, and
+    claim those of its rows that wait to be sent (pending, or failed before)."""
+    if not meeting.send_invitations:
+        return Claimed(meeting, [], [], {})
+    rows, written = _prepare(meeting, method, claim=True)
+    new = {row.pk for row in written}
+    mine = [row for row in written if row.status == Delivery.Status.SENDING]
+    others: dict[int, str | None] = {
+        row.pk: row.status for row in written if row.status != Delivery.Status.SENDING
+    }
+    for row in rows:
+        if row.pk in new:
+            continue
+        if row.status not in (Delivery.Status.PENDING, Delivery.Status.FAILED):
+            others[row.pk] = row.status
+            continue
+        attempts = row.attempts + 1
+        claimable = Delivery.objects.filter(
+            pk=row.pk, status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED]
+        )
+        if not settings.SMTP_HOST:
+            held = claimable.update(**_held(attempts=attempts))
+            others[row.pk] = Delivery.Status.HELD if held else None
+        elif claimable.update(status=Delivery.Status.SENDING, attempts=attempts):
+            row.status, row.attempts = Delivery.Status.SENDING, attempts
+            mine.append(row)
+        else:
+            others[row.pk] = None
+    return Claimed(meeting, rows, mine, others)
+
+
+def transmit(claimed: Claimed) -> dict[int, SendFailure | None]:
+    """Send the claimed rows (after their claim has committed); what became of each."""
+    reply_to = organizer_of(claimed.meeting).email
+    return {row.pk: _transmit(row, reply_to) for row in claimed.mine}
+
+
+def record(claimed: Claimed, results: dict[int, SendFailure | None]) -> Round:
+    """In the caller's transaction: write what `transmit` achieved, and say how the
+    version's invitations stand."""
+    sent = [pk for pk, failure in results.items() if failure is None]
+    if sent:
+        Delivery.objects.filter(pk__in=sent).update(
+            status=Delivery.Status.SENT, sent_at=timezone.now(), error=""
+        )
+    outcomes = dict(claimed.others)
+    for row in claimed.mine:
+        failure = results.get(row.pk)
+        if failure is None:
+            outcomes[row.pk] = Delivery.Status.SENT
+        else:
+            outcomes[row.pk] = _failed(row, row.attempts, failure)
+    return _round(claimed.rows, [outcomes.get(row.pk) for row in claimed.rows])

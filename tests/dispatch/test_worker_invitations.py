@@ -1,0 +1,134 @@
+"""The worker's invitations over SMTP: written with the links, claimed for sending in the
+same transaction, sent once it has committed, and recorded with the meeting's release.
+Each recipient gets one invitation; a refused address or a template that cannot render
+is said on the meeting, and the links are kept."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from convener.crm.models import Contact
+from convener.dispatch.dispatcher import Dispatcher
+from convener.meetings.models import Delivery, InvitationTemplate, Meeting, MeetingState
+from convener.meetings.triggers import TriggerKind, TriggerRef
+from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
+from convener.team.models import User
+from tests.conftest import Inbox
+from tests.scheduling.support import GUEST, in_days, invites
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def worker() -> Iterator[Dispatcher]:
+    dispatcher = Dispatcher(pool_size=2, lane_concurrency=4, poll_seconds=0.05, in_flight=64)
+    dispatcher.start()
+    yield dispatcher
+    dispatcher.stop()
+
+
+def contacts(member: User, count: int) -> list[Contact]:
+    return [
+        Contact.objects.create(
+            email=f"guest{index}@example.org",
+            first_name=f"Guest{index}",
+            timezone="America/New_York",
+            owner=member,
+        )
+        for index in range(count)
+    ]
+
+
+def schedule(member: User, people: list[Contact]) -> list[int]:
+    outcome = schedule_one_off(
+        people,
+        OneOffMeeting(
+            title="Onboarding",
+            timezone="Europe/Berlin",
+            start=in_days(5, 10),
+            duration_minutes=30,
+            provider="jitsi",
+            external_emails=[GUEST],
+        ),
+        requested_by=member,
+        trigger=TriggerRef(TriggerKind.CONTACT, "worker-invitations"),
+    )
+    return list(outcome.created_ids)
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    # Plain sleeps: the suite also runs with the clock a year ahead under libfaketime.
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting for {what}"
+        time.sleep(0.05)
+
+
+def settled(ids: list[int]) -> Callable[[], bool]:
+    def check() -> bool:
+        meetings = Meeting.objects.filter(pk__in=ids)
+        return all(m.lease_until is None and m.join_url for m in meetings)
+
+    return check
+
+
+def test_every_recipient_gets_one_invitation_and_every_row_says_sent(
+    worker: Dispatcher, member: User, smtp_server: Inbox
+) -> None:
+    people = contacts(member, 6)
+    ids = schedule(member, people)
+
+    wait_for(lambda: Meeting.objects.filter(state=MeetingState.INVITED).count() == 6, "invited")
+
+    meetings = {m.pk: m for m in Meeting.objects.filter(pk__in=ids)}
+    for person in people:
+        (received,) = invites(smtp_server, person.email)
+        (meeting,) = [m for m in meetings.values() if m.contact_id == person.pk]
+        assert received.url == meeting.join_url
+    assert len(invites(smtp_server, GUEST)) == 6
+    rows = list(Delivery.objects.filter(meeting_id__in=ids))
+    assert len(rows) == 12
+    assert {(row.status, row.attempts, row.error) for row in rows} == {("sent", 1, "")}
+    assert all(row.sent_at is not None for row in rows)
+
+
+def test_a_refused_address_is_said_on_the_meeting_and_the_others_are_sent(
+    worker: Dispatcher, member: User, smtp_server: Inbox
+) -> None:
+    smtp_server.refused.add(GUEST)
+    (person,) = contacts(member, 1)
+    (meeting_id,) = schedule(member, [person])
+
+    wait_for(settled([meeting_id]), "the meeting released")
+
+    meeting = Meeting.objects.get(pk=meeting_id)
+    assert meeting.state == MeetingState.INVITED
+    assert GUEST in meeting.state_reason and "550" in meeting.state_reason
+    assert len(invites(smtp_server, person.email)) == 1
+    statuses = dict(Delivery.objects.filter(meeting=meeting).values_list("recipient", "status"))
+    assert statuses == {person.email: "sent", GUEST: "undeliverable"}
+
+
+def test_a_template_that_cannot_render_keeps_the_link_and_says_why(
+    worker: Dispatcher, member: User, smtp_server: Inbox
+) -> None:
+    InvitationTemplate.objects.create(
+        name="Broken",
+        text_template="{% include 'no-such-template.txt' %}",
+        html_template="<p>{{ when }}</p>",
+    )
+    (person,) = contacts(member, 1)
+    (meeting_id,) = schedule(member, [person])
+
+    wait_for(settled([meeting_id]), "the meeting released")
+
+    meeting = Meeting.objects.get(pk=meeting_id)
+    assert meeting.state == MeetingState.LINKED
+    assert "invitations not sent yet" in meeting.state_reason
+    assert "TemplateDoesNotExist" in meeting.state_reason
+    assert meeting.next_attempt_at is not None  # tried again later
+    assert not Delivery.objects.filter(meeting=meeting).exists()
+    assert smtp_server.messages == []
