@@ -10,13 +10,20 @@ lanes' pace allows, with a handful of threads.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from django.conf import settings
 
 from convener.dispatch.provider_step import CallOutcome, ProviderStep
 from convener.providers.bridge import run_bridged
+
+if TYPE_CHECKING:
+    from convener.dispatch.redis_lanes import Departures
 
 
 class Flight:
@@ -34,6 +41,8 @@ class Flight:
         # CPU) must not have the lane's next call, leaving on time, arrive right behind
         # it: the provider counts arrivals, not reservations.
         self.departed: dict[str, float] = {}
+        # By Redis URL, made on the loop's thread (see `_shared`).
+        self.shared: dict[str, Departures] = {}
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
@@ -44,6 +53,10 @@ class Flight:
         return self
 
     def stop(self) -> None:
+        if self.thread.is_alive():
+            closing = asyncio.run_coroutine_threadsafe(self._close_shared(), self.loop)
+            with contextlib.suppress(Exception):
+                closing.result(timeout=5)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=30)
 
@@ -54,6 +67,18 @@ class Flight:
         hand its outcome to `landed` (called on the loop thread: it must only pass it on)."""
         return asyncio.run_coroutine_threadsafe(self._fly(step, not_before, landed), self.loop)
 
+    def _shared(self) -> Departures | None:
+        """The lanes' departures from every worker process, with CONVENER_REDIS_URL."""
+        url = settings.REDIS_URL
+        if not url:
+            return None
+        if url not in self.shared:
+            # Imported only when CONVENER_REDIS_URL is set, as `pacing` does.
+            from convener.dispatch.redis_lanes import Departures
+
+            self.shared[url] = Departures(url)
+        return self.shared[url]
+
     async def _fly(
         self, step: ProviderStep, not_before: float, landed: Callable[[CallOutcome], None]
     ) -> None:
@@ -62,10 +87,21 @@ class Flight:
             due = max(not_before, self.departed.get(step.lane, 0.0) + step.spacing)
             wait = due - time.monotonic()
             if wait <= 0:
-                break
+                shared = self._shared() if step.spacing > 0 else None
+                if shared is None:
+                    break
+                # And one interval after the last departure from any other process.
+                wait = await shared.wait(step.lane, step.spacing)
+                if wait <= 0:
+                    break
             await asyncio.sleep(wait)
         self.departed[step.lane] = time.monotonic()
         await _call(step, landed)
+
+    async def _close_shared(self) -> None:
+        for shared in self.shared.values():
+            await shared.close()
+        self.shared.clear()
 
 
 async def _call(step: ProviderStep, landed: Callable[[CallOutcome], None]) -> None:

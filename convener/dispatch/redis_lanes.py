@@ -5,6 +5,14 @@ Each lane is a hash `convener:lane:<lane>` with `tat` (the next free slot) and
 on every machine reads the same clock, so their own clocks need not agree. A lane left
 alone for a day expires.
 
+Each lane also keeps `departed`, when its last call left any worker (`Departures`). A
+slot is booked up to half a second ahead; a call that leaves its slot late (a busy CPU)
+and the next one, booked by another process and leaving on time, would reach the
+provider closer together than the pace allows, and a provider that counts calls in a
+sliding second refuses the one too many (3 % of the calls of two worker processes in one
+run). One process keeps its own departures apart itself (`flight.Flight.departed`);
+across processes this does.
+
 When Redis cannot be reached, no call is paced, so none is made: `reserve` gives the
 meeting back, to be tried again shortly, and the log says which server is unreachable
 (its address only: the URL may carry a password).
@@ -18,6 +26,7 @@ import time
 from urllib.parse import urlsplit
 
 import redis
+import redis.asyncio
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +88,22 @@ return tostring(math.max(0, tat - now, not_before - now))
 )
 
 
+# KEYS[1] lane; ARGV[1] least seconds between two departures; ARGV[2] expiry. Returns the
+# seconds still to wait, as text; "0" once this departure is recorded.
+_DEPART = (
+    _NOW
+    + """
+local due = tonumber(redis.call('HGET', KEYS[1], 'departed') or '0') + tonumber(ARGV[1])
+if now < due then
+  return tostring(due - now)
+end
+redis.call('HSET', KEYS[1], 'departed', tostring(now))
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return '0'
+"""
+)
+
+
 def server_name(url: str) -> str:
     """host:port (or the socket path) of a Redis URL, without its credentials."""
     parts = urlsplit(url)
@@ -87,16 +112,11 @@ def server_name(url: str) -> str:
     return f"{parts.hostname or 'localhost'}:{parts.port or 6379}"
 
 
-class RedisLanes:
+class _Warner:
+    """Says that Redis cannot be reached, once in a while rather than once per call."""
+
     def __init__(self, url: str) -> None:
         self.server = server_name(url)
-        # Thread-safe: the client holds a pool, one connection per thread that needs one.
-        self.client = redis.Redis.from_url(
-            url, socket_timeout=2.0, socket_connect_timeout=2.0, health_check_interval=30
-        )
-        self._reserve = self.client.register_script(_RESERVE)
-        self._pause = self.client.register_script(_PAUSE)
-        self._wait = self.client.register_script(_WAIT)
         self._warned_at = 0.0
         self._lock = threading.Lock()
 
@@ -112,6 +132,18 @@ class RedisLanes:
             self.server,
             type(error).__name__,
         )
+
+
+class RedisLanes(_Warner):
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        # Thread-safe: the client holds a pool, one connection per thread that needs one.
+        self.client = redis.Redis.from_url(
+            url, socket_timeout=2.0, socket_connect_timeout=2.0, health_check_interval=30
+        )
+        self._reserve = self.client.register_script(_RESERVE)
+        self._pause = self.client.register_script(_PAUSE)
+        self._wait = self.client.register_script(_WAIT)
 
     def reserve(self, lane: str, interval: float, max_sleep: float) -> float | None:
         try:
@@ -135,3 +167,30 @@ class RedisLanes:
         except UNREACHABLE as error:
             self._unreachable(error)
             return UNREACHABLE_RETRY_SECONDS
+
+
+class Departures(_Warner):
+    """The lanes' last departures, for a worker's event loop (made on it, and used on it
+    only: an asyncio client belongs to its loop)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.client = redis.asyncio.Redis.from_url(
+            url, socket_timeout=2.0, socket_connect_timeout=2.0, health_check_interval=30
+        )
+        self._depart = self.client.register_script(_DEPART)
+
+    async def wait(self, lane: str, spacing: float) -> float:
+        """0 once a call of the lane may leave now, recorded as its last departure; else
+        the seconds until one may. Unreachable, Redis holds up nothing: the call has its
+        slot already, booked when Redis answered."""
+        try:
+            return float(
+                await self._depart(keys=[PREFIX + lane], args=[repr(spacing), IDLE_EXPIRY_SECONDS])
+            )
+        except UNREACHABLE as error:
+            self._unreachable(error)
+            return 0.0
+
+    async def close(self) -> None:
+        await self.client.aclose()
