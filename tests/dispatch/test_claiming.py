@@ -12,23 +12,9 @@ from django.utils import timezone
 
 from convener.dispatch.claiming import LANES_PER_STATEMENT, claim, claim_lanes
 from convener.meetings.models import Meeting
+from tests.dispatch.support import meeting_in
 
 pytestmark = pytest.mark.django_db
-
-
-def meeting_in(lane: str, *, due_seconds_ago: float = 1, leased: bool = False) -> int:
-    start = timezone.now() + timedelta(days=3)
-    now = timezone.now()
-    return Meeting.objects.create(
-        provider="jitsi",
-        lane=lane,
-        title="Call",
-        start=start,
-        end=start + timedelta(minutes=30),
-        timezone="UTC",
-        next_attempt_at=now - timedelta(seconds=due_seconds_ago),
-        lease_until=now + timedelta(minutes=5) if leased else None,
-    ).pk
 
 
 def test_each_lane_gives_its_room_oldest_due_first_and_nothing_held_or_not_yet_due() -> None:

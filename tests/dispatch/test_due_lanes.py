@@ -3,28 +3,16 @@ one go, it goes on from where it stopped, so every lane is reached in turn."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from convener.dispatch.dispatcher import due_lanes
-from convener.meetings.models import Meeting
+from tests.dispatch.support import meeting_in
 
 pytestmark = pytest.mark.django_db
 
 
 def due_in(lane: str, *, due: bool = True) -> None:
-    start = timezone.now() + timedelta(days=3)
-    Meeting.objects.create(
-        provider="jitsi",
-        lane=lane,
-        title="Call",
-        start=start,
-        end=start + timedelta(minutes=30),
-        timezone="UTC",
-        next_attempt_at=timezone.now() - timedelta(seconds=1) if due else None,
-    )
+    meeting_in(lane, due_seconds_ago=1 if due else None)
 
 
 def test_every_due_lane_is_reached_in_turn_when_more_are_due_than_looked_at_at_once() -> None:
