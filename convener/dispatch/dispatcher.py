@@ -23,10 +23,11 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from convener.db.threads import close_connections
 from convener.dispatch import pacing
 from convener.dispatch.announce import not_prepared, settle
 from convener.dispatch.claiming import claim, claim_lanes
@@ -108,6 +109,7 @@ class Dispatcher:
     def __init__(
         self, *, pool_size: int, lane_concurrency: int, poll_seconds: float, in_flight: int
     ) -> None:
+        self.pool_size = pool_size
         self.pool = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="sync")
         # Invitations are sent on threads of their own, each over its kept connection,
         # while the pool writes the next outcomes: sent from the thread that writes
@@ -153,7 +155,10 @@ class Dispatcher:
         while self._busy() and time.monotonic() < deadline:
             time.sleep(0.05)
         self.flight.stop()
+        # Each thread closes the connections it opened, after the work queued before.
+        close_connections(self.pool, self.pool_size)
         self.pool.shutdown(wait=True)
+        close_connections(self.mail, MAIL_THREADS)
         self.mail.shutdown(wait=True)
         Dispatcher.current = None
 
@@ -432,6 +437,7 @@ class Dispatcher:
                 log.exception("dispatcher loop failed; trying again")
             finally:
                 close_old_connections()
+        connections.close_all()
 
 
 def start_dispatcher() -> Dispatcher:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
+from convener.db.threads import close_connections
 from convener.dispatch.provider_step import CallOutcome, ProviderStep
 from convener.providers.bridge import run_bridged
 
@@ -32,9 +33,11 @@ class Flight:
     def __init__(self, *, blocking_threads: int = 4) -> None:
         self.loop = asyncio.new_event_loop()
         # For what a call must block on (a token renewal, a further pacing slot).
-        self.loop.set_default_executor(
-            ThreadPoolExecutor(max_workers=blocking_threads, thread_name_prefix="flight-db")
+        self.blocking_threads = blocking_threads
+        self.blocking = ThreadPoolExecutor(
+            max_workers=blocking_threads, thread_name_prefix="flight-db"
         )
+        self.loop.set_default_executor(self.blocking)
         self.thread = threading.Thread(target=self._run, name="flight", daemon=True)
         # When each lane's last call left this process (monotonic; only the loop's thread
         # touches it). A call that left its slot late (its batch's transaction, a busy
@@ -59,6 +62,8 @@ class Flight:
                 closing.result(timeout=5)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=30)
+        close_connections(self.blocking, self.blocking_threads)
+        self.blocking.shutdown(wait=True)
 
     def launch(
         self, step: ProviderStep, not_before: float, landed: Callable[[CallOutcome], None]
