@@ -6,9 +6,10 @@ PostgreSQL), so any number of worker processes on any number of machines share i
 without doubling anything; the pace is shared through `pacing`.
 
 `Dispatcher` runs inside `convener worker`: one thread that keeps every lane filled up to
-its concurrency; the database work of the steps on a small thread pool (whose size bounds
-the process's database connections) and their provider calls on an event loop
-(`flight`), hundreds in flight without a thread each. It is woken by the `drain_lane`
+its concurrency; the database work of the steps on a small thread pool (whose size, with
+the mail threads', bounds the process's database connections), their provider calls on
+an event loop (`flight`), hundreds in flight without a thread each, and the invitations
+over SMTP on a few mail threads. It is woken by the `drain_lane`
 task (enqueued when meetings are saved) and polls as a backstop. Without a dispatcher
 (tests, one-off commands), `drain` runs a lane inline until nothing is due.
 """
@@ -306,9 +307,9 @@ class Dispatcher:
         self.pool.submit(self._finish)
 
     def _finish(self) -> None:
-        """Write the outcomes that have landed, in batches of one transaction each (the
-        invitations' SMTP sending after it: a message must never leave before its
-        Delivery row is committed)."""
+        """Write the outcomes that have landed, in batches of one transaction each, with
+        the rows of the invitations to send; the mail threads send them once it has
+        committed (a message must never leave before its Delivery row is)."""
         while True:
             with self.lock:
                 landings, self.landings = self.landings[:BATCH], self.landings[BATCH:]
