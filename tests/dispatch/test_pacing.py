@@ -225,6 +225,8 @@ def test_calls_of_two_worker_processes_leave_a_lane_an_interval_apart_even_when_
     Their departures, kept in Redis, space them out."""
     redis.Redis.from_url(redis_url).flushdb()
     settings.REDIS_URL = redis_url
+    # A slow lane, so that a loop's own delays (a busy CI machine) stay small beside it.
+    spacing = pacing.interval(2.0)
     flights = [Flight().start(), Flight().start()]
     left: list[float] = []
     landed = threading.Semaphore(0)
@@ -232,7 +234,7 @@ def test_calls_of_two_worker_processes_leave_a_lane_an_interval_apart_even_when_
         now = time.monotonic()
         for flight in flights:
             for _ in range(4):
-                step = Timed("connection:7", STEP, left)
+                step = Timed("connection:7", spacing, left)
                 flight.launch(step, now, lambda _outcome: landed.release())  # type: ignore[arg-type]
         for _ in range(8):
             assert landed.acquire(timeout=20)
@@ -242,6 +244,7 @@ def test_calls_of_two_worker_processes_leave_a_lane_an_interval_apart_even_when_
 
     gaps = [later - earlier for earlier, later in pairwise(sorted(left))]
     assert len(left) == 8
-    # The loops' own scheduling may delay a call after its turn was recorded, never
-    # bring it forward: a little tolerance for that.
-    assert min(gaps) >= STEP - 0.02, [round(gap, 3) for gap in gaps]
+    # A loop's own scheduling may delay a call after its turn was recorded, never bring
+    # it forward: some tolerance for that. Without the shared departures, calls of the
+    # two workers left together (gaps of 0 ms).
+    assert min(gaps) >= spacing - 0.15, [round(gap, 3) for gap in gaps]
