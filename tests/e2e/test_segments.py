@@ -52,14 +52,21 @@ def choose_field(page: Page, condition: int, label: str, name: str) -> None:
     """Pick the field of a condition of the first group, and wait until the builder has
     redrawn that row for it (its operators and its value input).
 
-    It first waits for the builder's last redraw to settle: htmx binds the new selects'
-    change handlers when the swap settles (20 ms after it), and a change made before
-    that, quicker than a person's, is never sent."""
-    expect(page.locator("#rule-builder.htmx-added, #rule-builder .htmx-added")).to_have_count(0)
-    expect(page.locator(".htmx-settling, .htmx-request")).to_have_count(0)
+    It waits for the builder's redraws to settle, before and after: htmx binds the new
+    selects' change handlers when the swap settles (20 ms after it), and a change made
+    before that, quicker than a person's, is never sent (the next step's operator
+    change was lost so on a busy machine)."""
+    settled(page)
     page.get_by_label(f"Field of condition {condition} in group 1").select_option(label=label)
     drawn_for = page.locator(f"input[name='g0c{condition - 1}-was']")
     expect(drawn_for).to_have_value(name)
+    settled(page)
+
+
+def settled(page: Page) -> None:
+    """No redraw of the builder under way or settling."""
+    expect(page.locator("#rule-builder.htmx-added, #rule-builder .htmx-added")).to_have_count(0)
+    expect(page.locator(".htmx-settling, .htmx-request")).to_have_count(0)
 
 
 def test_a_dynamic_segment_with_a_date_rule_gets_its_meetings(
