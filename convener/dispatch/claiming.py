@@ -68,14 +68,19 @@ def _statement(
         f" AS lane_{{index}}"
     )
     terms = " UNION ALL ".join(one_lane.format(index=index) for index in range(len(lanes)))
+    # The pick is materialised, read once: left in the UPDATE's WHERE, PostgreSQL may
+    # run a sub-select again, and with SKIP LOCKED a second run skips the rows the first
+    # locked and takes others: a claim of 4 once leased 6.
     statement = (
-        f"UPDATE {table} SET {leased} = %s WHERE {key} IN ({terms})"  # noqa: S608
+        f"WITH picked AS MATERIALIZED ({terms})"  # noqa: S608
+        f" UPDATE {table} SET {leased} = %s WHERE {key} IN (SELECT {key} FROM picked)"
         f" RETURNING {key}, {lane}, {due}"
     )
     adapt = connection.ops.adapt_datetimefield_value
-    params: list[Any] = [adapt(until)]
+    params: list[Any] = []
     for name, room in lanes:
         params += [name, adapt(now), adapt(now), room]
+    params.append(adapt(until))
     return statement, params
 
 
