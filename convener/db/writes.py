@@ -13,6 +13,7 @@ through `pre_save`, as Django does. No signals are sent, as with `QuerySet.updat
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -22,15 +23,21 @@ from django.db.models import Field, Model
 
 
 def _columns(model: type[Model], names: Sequence[str] | None = None) -> list[Field[Any, Any]]:
+    # Looked up once per model and names: a worker's release asks for forty on each write.
+    return list(_looked_up(model, None if names is None else tuple(names)))
+
+
+@functools.cache
+def _looked_up(model: type[Model], names: tuple[str, ...] | None) -> tuple[Field[Any, Any], ...]:
     meta = model._meta
     if names is None:
-        return [field for field in meta.concrete_fields if not field.primary_key]
+        return tuple(field for field in meta.concrete_fields if not field.primary_key)
     found: list[Field[Any, Any]] = []
     for name in names:
         field = meta.get_field(name)
         assert isinstance(field, Field) and field.concrete
         found.append(field)
-    return found
+    return tuple(found)
 
 
 def _send(connection: BaseDatabaseWrapper, statement: str, rows: list[list[Any]]) -> None:

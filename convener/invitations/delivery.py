@@ -189,6 +189,20 @@ def send(delivery: Delivery, reply_to: str) -> str | None:
     """Send one pending (or failed) delivery; its status afterwards, or None when another
     worker holds it. A failure that cannot pass, or the last allowed attempt, makes it
     undeliverable: it is not tried again."""
+    claimed = _claim(delivery)
+    if claimed != Delivery.Status.SENDING:
+        return claimed
+    failure = _transmit(delivery, reply_to)
+    if failure is not None:
+        return _failed(delivery, delivery.attempts, failure)
+    _mark_sent([delivery.pk])
+    return Delivery.Status.SENT
+
+
+def _claim(delivery: Delivery) -> str | None:
+    """Claim a pending (or failed) delivery with one conditional write: "sending" for
+    this worker to send (the row's attempts counted), "held" in the outbox without an
+    SMTP server, or None when another worker claimed it first."""
     claimable = Delivery.objects.filter(
         pk=delivery.pk, status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED]
     )
@@ -198,7 +212,8 @@ def send(delivery: Delivery, reply_to: str) -> str | None:
         return Delivery.Status.HELD if held else None
     if not claimable.update(status=Delivery.Status.SENDING, attempts=attempts):
         return None
-    return _record(delivery, attempts, _transmit(delivery, reply_to))
+    delivery.status, delivery.attempts = Delivery.Status.SENDING, attempts
+    return Delivery.Status.SENDING
 
 
 def _transmit(delivery: Delivery, reply_to: str) -> SendFailure | None:
@@ -221,13 +236,10 @@ def _transmit(delivery: Delivery, reply_to: str) -> SendFailure | None:
     return None
 
 
-def _record(delivery: Delivery, attempts: int, failure: SendFailure | None) -> str:
-    if failure is not None:
-        return _failed(delivery, attempts, failure)
-    Delivery.objects.filter(pk=delivery.pk).update(
+def _mark_sent(pks: list[int]) -> None:
+    Delivery.objects.filter(pk__in=pks).update(
         status=Delivery.Status.SENT, sent_at=timezone.now(), error=""
     )
-    return Delivery.Status.SENT
 
 
 def _failed(delivery: Delivery, attempts: int, failure: SendFailure) -> str:
@@ -336,18 +348,11 @@ def claim_round(meeting: Meeting, method: str = "REQUEST") -> Claimed:
         if row.status not in (Delivery.Status.PENDING, Delivery.Status.FAILED):
             others[row.pk] = row.status
             continue
-        attempts = row.attempts + 1
-        claimable = Delivery.objects.filter(
-            pk=row.pk, status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED]
-        )
-        if not settings.SMTP_HOST:
-            held = claimable.update(**_held(attempts=attempts))
-            others[row.pk] = Delivery.Status.HELD if held else None
-        elif claimable.update(status=Delivery.Status.SENDING, attempts=attempts):
-            row.status, row.attempts = Delivery.Status.SENDING, attempts
+        claimed = _claim(row)
+        if claimed == Delivery.Status.SENDING:
             mine.append(row)
         else:
-            others[row.pk] = None
+            others[row.pk] = claimed
     return Claimed(meeting, rows, mine, others)
 
 
@@ -362,9 +367,7 @@ def record(claimed: Claimed, results: dict[int, SendFailure | None]) -> Round:
     version's invitations stand."""
     sent = [pk for pk, failure in results.items() if failure is None]
     if sent:
-        Delivery.objects.filter(pk__in=sent).update(
-            status=Delivery.Status.SENT, sent_at=timezone.now(), error=""
-        )
+        _mark_sent(sent)
     outcomes = dict(claimed.others)
     for row in claimed.mine:
         failure = results.get(row.pk)
