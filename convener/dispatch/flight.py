@@ -17,11 +17,13 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+import uvloop
 from django.conf import settings
 
 from convener.db.threads import close_connections
 from convener.dispatch.provider_step import CallOutcome, ProviderStep
 from convener.providers.bridge import run_bridged
+from convener.providers.http import close_loop_sessions
 
 if TYPE_CHECKING:
     from convener.dispatch.redis_lanes import Departures
@@ -31,7 +33,7 @@ class Flight:
     """One event loop on its own thread, for the calls of a worker process."""
 
     def __init__(self, *, blocking_threads: int = 4) -> None:
-        self.loop = asyncio.new_event_loop()
+        self.loop = uvloop.new_event_loop()
         # For what a call must block on (a token renewal, a further pacing slot).
         self.blocking_threads = blocking_threads
         self.blocking = ThreadPoolExecutor(
@@ -57,7 +59,7 @@ class Flight:
 
     def stop(self) -> None:
         if self.thread.is_alive():
-            closing = asyncio.run_coroutine_threadsafe(self._close_shared(), self.loop)
+            closing = asyncio.run_coroutine_threadsafe(self._close_connections(), self.loop)
             with contextlib.suppress(Exception):
                 closing.result(timeout=5)
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -103,7 +105,8 @@ class Flight:
         self.departed[step.lane] = time.monotonic()
         await _call(step, landed)
 
-    async def _close_shared(self) -> None:
+    async def _close_connections(self) -> None:
+        await close_loop_sessions()
         for shared in self.shared.values():
             await shared.close()
         self.shared.clear()

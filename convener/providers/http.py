@@ -20,6 +20,7 @@ import httpx2
 
 from convener.providers import bridge
 from convener.providers.base import AccessTokenSource
+from convener.providers.loop_http import LoopSessions
 
 
 class BearerAuth(httpx2.Auth):
@@ -56,6 +57,9 @@ def _tls_context() -> ssl.SSLContext:
     return httpx2.create_ssl_context()
 
 
+# Idle connections are closed after this long: before providers' own idle timeouts would
+# close them under a request.
+KEEPALIVE_SECONDS = 30.0
 # A pool's proxy (None: direct) and shard.
 _PoolKey = tuple[str | None, int]
 POOL_SHARDS = 32
@@ -71,10 +75,10 @@ class _SharedTransport(httpx2.BaseTransport):
     """
 
     def __init__(self) -> None:
-        # Idle connections are dropped before providers' own idle timeouts would drop
-        # them under a request.
         self.limits = httpx2.Limits(
-            max_connections=None, max_keepalive_connections=64, keepalive_expiry=30.0
+            max_connections=None,
+            max_keepalive_connections=64,
+            keepalive_expiry=KEEPALIVE_SECONDS,
         )
         # HTTP_PROXY / HTTPS_PROXY, by the scheme of the request, as httpx itself reads them.
         self.proxies = {
@@ -85,9 +89,8 @@ class _SharedTransport(httpx2.BaseTransport):
         # Pools by `_pool_key`, for threads. Thread-safe (httpcore's pools lock) and keyed
         # by origin inside.
         self.pools: dict[_PoolKey, httpx2.HTTPTransport] = {}
-        # The event loop's pools, made on first use from a bridged call (see `bridge`): an
-        # asynchronous pool belongs to the loop it was made on.
-        self.looped: dict[_PoolKey, httpx2.AsyncHTTPTransport] = {}
+        # The event loop's sessions, made on first use from a bridged call (see `bridge`).
+        self.looped = LoopSessions(tls=_tls_context(), keepalive_seconds=KEEPALIVE_SECONDS)
 
     def _proxy(self, request: httpx2.Request) -> str | None:
         """The proxy this request goes through, or None to go direct (NO_PROXY)."""
@@ -121,25 +124,7 @@ class _SharedTransport(httpx2.BaseTransport):
         return pool.handle_request(request)
 
     async def _handle_on_loop(self, request: httpx2.Request) -> httpx2.Response:
-        key = self._pool_key(request)
-        pool = self.looped.get(key)
-        if pool is None:
-            pool = self.looped[key] = httpx2.AsyncHTTPTransport(
-                verify=_tls_context(), limits=self.limits, proxy=key[0]
-            )
-        response = await pool.handle_async_request(request)
-        try:
-            content = await response.aread()
-        finally:
-            await response.aclose()
-        # Read whole, as the synchronous client would hand it to the provider's code.
-        return httpx2.Response(
-            response.status_code,
-            headers=response.headers,
-            content=content,
-            request=request,
-            extensions=response.extensions,
-        )
+        return await self.looped.send(request, self._proxy(request))
 
     def close(self) -> None:
         """Left open: other clients are using it; it lasts as long as the process."""
@@ -148,6 +133,11 @@ class _SharedTransport(httpx2.BaseTransport):
 @functools.cache
 def _shared_transport() -> _SharedTransport:
     return _SharedTransport()
+
+
+async def close_loop_sessions() -> None:
+    """Close the running loop's connections to the providers (before the loop stops)."""
+    await _shared_transport().looped.close()
 
 
 # What one provider call may take when the caller names no timeout (Convener's own

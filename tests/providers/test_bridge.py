@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from convener.providers import bridge
-from convener.providers.http import make_client
+from convener.providers.http import close_loop_sessions, make_client
 
 CALLS = 20
 
@@ -55,7 +55,10 @@ def test_bridged_calls_are_in_flight_together_on_one_thread(gathering_server: st
         return client.get("/").json()
 
     async def all_at_once() -> list[object]:
-        return await asyncio.gather(*(bridge.run_bridged(call) for _ in range(CALLS)))
+        try:
+            return await asyncio.gather(*(bridge.run_bridged(call) for _ in range(CALLS)))
+        finally:
+            await close_loop_sessions()
 
     try:
         assert asyncio.run(all_at_once()) == [{"ok": True}] * CALLS

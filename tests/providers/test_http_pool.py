@@ -160,7 +160,10 @@ def test_calls_on_the_event_loop_reuse_their_accounts_connections(recorder: Reco
         return [await bridge.run_bridged(lambda: call(account)) for _ in range(3)]
 
     async def everyone() -> list[list[int]]:
-        return list(await asyncio.gather(*(in_a_row(f"token-{n}") for n in range(40))))
+        try:
+            return list(await asyncio.gather(*(in_a_row(f"token-{n}") for n in range(40))))
+        finally:
+            await transport.looped.close()
 
     answers = asyncio.run(everyone())
 
