@@ -35,6 +35,7 @@ from convener.invitations.failures import (
     not_built,
     retry_delay,
 )
+from convener.invitations.mime import ready_to_write
 from convener.meetings.models import Delivery, Meeting
 from convener.plaintext import one_line
 
@@ -56,7 +57,7 @@ class _Invitation(EmailMultiAlternatives):
         if options:
             return super().message(**options)
         if self._built is None:
-            self._built = super().message()
+            self._built = ready_to_write(super().message())
         return self._built
 
 
