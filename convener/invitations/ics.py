@@ -62,7 +62,8 @@ def _vtimezone(tzid: str, first_year: int, last_year: int) -> str:
     return str(component.to_ical().decode())
 
 
-def build_ics(event: IcsEvent) -> str:
+def calendar_of(event: IcsEvent) -> Calendar:
+    """The event's calendar object, without its VTIMEZONE (`build_ics` adds it)."""
     calendar = Calendar()
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")
@@ -102,7 +103,26 @@ def build_ics(event: IcsEvent) -> str:
         address.params["RSVP"] = vText("TRUE")
         vevent.add("ATTENDEE", address, encode=False)
     calendar.add_component(vevent)
-    text: str = calendar.to_ical().decode()
+    return calendar
+
+
+# Content lines this long in UTF-8 octets or longer are folded (RFC 5545, 3.1).
+FOLD_AT = 75
+
+
+def written(calendar: Calendar) -> str:
+    """`calendar.to_ical()`, as text, without passing the lines too short to fold through
+    icalendar's folding, which walks every line a character at a time: a third of an
+    invitation's calendar, and most lines are short."""
+    return "".join(
+        (line if len(line.encode()) < FOLD_AT else line.to_ical().decode()) + "\r\n"
+        for line in calendar.content_lines()
+        if line
+    )
+
+
+def build_ics(event: IcsEvent) -> str:
+    text = written(calendar_of(event))
     if event.timezone != "UTC":
         # Before the event, where clients expect the zones its times refer to. A year
         # either side of the meeting: enough for any client to place it and its
