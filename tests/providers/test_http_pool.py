@@ -171,3 +171,33 @@ def test_calls_on_the_event_loop_reuse_their_accounts_connections(recorder: Reco
     assert len(recorder.lines) == 120
     # At most one connection per account (40 calls at a time): none made per call.
     assert len(recorder.peers) <= 40
+
+
+def test_calls_on_the_event_loop_go_through_the_proxy_unless_no_proxy_names_the_host(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's calls, sent with aiohttp from its loop, honour HTTP_PROXY and
+    NO_PROXY as the threads' pools do."""
+    monkeypatch.setenv("HTTP_PROXY", recorder.url)
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    monkeypatch.delenv("no_proxy", raising=False)
+    transport = _SharedTransport()
+    direct = recorder.url.replace("127.0.0.1", "localhost")
+
+    def call(url: str) -> int:
+        with httpx2.Client(transport=transport, timeout=5.0) as client:
+            return client.get(url).status_code
+
+    async def both() -> list[int]:
+        try:
+            proxied = await bridge.run_bridged(lambda: call("http://api.provider.test/v2/me"))
+            reached = await bridge.run_bridged(lambda: call(f"{direct}/v2/users/me"))
+            return [proxied, reached]
+        finally:
+            await transport.looped.close()
+
+    assert asyncio.run(both()) == [200, 200]
+    assert recorder.lines == [
+        "GET http://api.provider.test/v2/me HTTP/1.1",
+        "GET /v2/users/me HTTP/1.1",
+    ]
