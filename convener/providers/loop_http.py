@@ -27,25 +27,22 @@ _NOT_ADDED = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
 
 
 class LoopSessions:
-    """aiohttp sessions by event loop and proxy: a session belongs to the loop it was made
-    on. One per proxy, each with its own pool of kept-alive connections by origin."""
+    """An aiohttp session per event loop (a session belongs to the loop it was made on),
+    with its pool of kept-alive connections by origin and proxy."""
 
     def __init__(self, *, tls: ssl.SSLContext, keepalive_seconds: float) -> None:
         self.tls = tls
         self.keepalive_seconds = keepalive_seconds
-        self.sessions: dict[asyncio.AbstractEventLoop, dict[str | None, aiohttp.ClientSession]] = {}
+        self.sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
 
-    def _session(self, proxy: str | None) -> aiohttp.ClientSession:
+    def _session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
-        mine = self.sessions.get(loop)
-        if mine is None:
+        session = self.sessions.get(loop)
+        if session is None:
             # Loops that have closed (a test's `asyncio.run`) leave their sessions here.
             for closed in [known for known in self.sessions if known.is_closed()]:
                 del self.sessions[closed]
-            mine = self.sessions[loop] = {}
-        session = mine.get(proxy)
-        if session is None:
-            session = mine[proxy] = aiohttp.ClientSession(
+            session = self.sessions[loop] = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(
                     limit=0, ssl=self.tls, keepalive_timeout=self.keepalive_seconds
                 ),
@@ -62,7 +59,7 @@ class LoopSessions:
     async def send(self, request: httpx2.Request, proxy: str | None) -> httpx2.Response:
         timeout = request.extensions.get("timeout", {})
         try:
-            async with self._session(proxy).request(
+            async with self._session().request(
                 request.method,
                 str(request.url),
                 headers=_headers(request.headers.raw),
@@ -91,7 +88,8 @@ class LoopSessions:
 
     async def close(self) -> None:
         """Close the sessions of the running loop (before it stops)."""
-        for session in self.sessions.pop(asyncio.get_running_loop(), {}).values():
+        session = self.sessions.pop(asyncio.get_running_loop(), None)
+        if session is not None:
             await session.close()
 
 
@@ -100,11 +98,8 @@ def _reason(answer: aiohttp.ClientResponse) -> bytes:
 
 
 def _headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
-    return [
-        (name.decode("latin-1"), value.decode("latin-1"))
-        for name, value in raw
-        if name.decode("latin-1").lower() not in _OWN_HEADERS
-    ]
+    decoded = ((name.decode("latin-1"), value.decode("latin-1")) for name, value in raw)
+    return [(name, value) for name, value in decoded if name.lower() not in _OWN_HEADERS]
 
 
 def _as_httpx(exc: aiohttp.ClientError, request: httpx2.Request) -> httpx2.TransportError:
