@@ -26,7 +26,7 @@ from convener.db.writes import insert_one, update_one
 from convener.dispatch import pacing, parking
 from convener.dispatch.announce import invite
 from convener.dispatch.backoff import max_attempts, retry_delay
-from convener.dispatch.release import release
+from convener.dispatch.release import release, save_held
 from convener.dispatch.request_pacing import StepPacer
 from convener.invitations.notices import notify_link_failed
 from convener.meetings.models import Attempt, Meeting, MeetingState
@@ -429,7 +429,7 @@ class ProviderStep:
             # retried, which finds the same remote meeting (same link) and the
             # invitations already recorded.
             if self.invite_after is not None:
-                meeting.save()
+                save_held(meeting)
                 self.invite_after.append(meeting)
                 return
             invite(meeting)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from convener.db.writes import update_one
@@ -41,3 +43,19 @@ def release(meeting: Meeting, *, due_in: float | None = None) -> bool:
         meeting.pk,
     )
     return False
+
+
+def save_held(meeting: Meeting) -> None:
+    """Write the whole row of a meeting whose lease the caller has checked under lock in
+    this transaction, keeping the lease, as `save()` would (its post_save goes out too).
+    A prepared statement: `save()` compiled a forty-column UPDATE for each linked meeting,
+    a tenth of a worker's CPU per meeting over SMTP."""
+    update_one(meeting, _COLUMNS, where={})
+    post_save.send(
+        Meeting,
+        instance=meeting,
+        created=False,
+        update_fields=None,
+        raw=False,
+        using=DEFAULT_DB_ALIAS,
+    )

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
-from convener.db.writes import insert_one
+from convener.db.writes import insert_one, update
 from convener.invitations import smtp
 from convener.invitations.compose import (
     Bodies,
@@ -196,7 +196,7 @@ def send(delivery: Delivery, reply_to: str) -> str | None:
     failure = _transmit(delivery, reply_to)
     if failure is not None:
         return _failed(delivery, delivery.attempts, failure)
-    _mark_sent([delivery.pk])
+    _mark_sent([delivery])
     return Delivery.Status.SENT
 
 
@@ -237,10 +237,15 @@ def _transmit(delivery: Delivery, reply_to: str) -> SendFailure | None:
     return None
 
 
-def _mark_sent(pks: list[int]) -> None:
-    Delivery.objects.filter(pk__in=pks).update(
-        status=Delivery.Status.SENT, sent_at=timezone.now(), error=""
-    )
+def _mark_sent(rows: list[Delivery]) -> None:
+    # A prepared statement: one for each meeting invited, on the mail threads.
+    now = timezone.now()
+    for row in rows:
+        row.status, row.sent_at, row.error = Delivery.Status.SENT, now, ""
+    update(rows, _SENT)
+
+
+_SENT = ("status", "sent_at", "error")
 
 
 def _failed(delivery: Delivery, attempts: int, failure: SendFailure) -> str:
@@ -366,9 +371,7 @@ def transmit(claimed: Claimed) -> dict[int, SendFailure | None]:
 def record(claimed: Claimed, results: dict[int, SendFailure | None]) -> Round:
     """In the caller's transaction: write what `transmit` achieved, and say how the
     version's invitations stand."""
-    sent = [pk for pk, failure in results.items() if failure is None]
-    if sent:
-        _mark_sent(sent)
+    _mark_sent([row for row in claimed.mine if row.pk in results and results[row.pk] is None])
     outcomes = dict(claimed.others)
     for row in claimed.mine:
         failure = results.get(row.pk)
