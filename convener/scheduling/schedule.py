@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from convener import timeplan
 from convener.crm.models import Contact
+from convener.db.writes import insert_many
 from convener.dispatch.parking import waiting_reason
 from convener.dispatch.tasks import enqueue_lanes
 from convener.meetings.models import (
@@ -340,7 +341,7 @@ def _save_batch(
         return
     try:
         with transaction.atomic():
-            Meeting.objects.bulk_create([m for m, _ in batch])
+            insert_many([m for m, _ in batch])
     except IntegrityError:
         # The same trigger ran concurrently for some of these contacts: save one by one
         # and keep whichever meeting won.
@@ -364,4 +365,4 @@ def _save_batch(
         if meeting.state == MeetingState.WAITING_CONNECTION:
             outcome.waiting_ids.append(meeting.pk)
         lanes.add(meeting.lane)
-    Attendee.objects.bulk_create(rows)
+    insert_many(rows)

@@ -220,3 +220,27 @@ def test_launching_the_same_reference_again_updates_the_same_run(member: User) -
     assert again.pk == first.pk and Run.objects.count() == 1
     assert (again.requested, again.created) == (2, 2)
     assert again.meetings().count() == Meeting.objects.count() == 2
+
+
+def test_a_launch_larger_than_one_statement_gives_every_meeting_its_own_contact_and_guests(
+    member: User,
+) -> None:
+    # 1,100 contacts: saved 500 rows to a statement, in chunks of 1,000; a key handed back
+    # out of order would put one contact's title and attendees on another's meeting.
+    action = an_action(
+        title_template="Call with {{ contact.email }}", external_emails=["notes@firm.example"]
+    )
+    Contact.objects.bulk_create(
+        Contact(email=f"visitor{n}@client.example", owner=member) for n in range(1100)
+    )
+    ids = list(Contact.objects.values_list("pk", flat=True))
+
+    outcome = schedule(ScheduleRequest(action, ids, TriggerRef(TriggerKind.BULK, str(action.pk))))
+
+    assert sorted(outcome.created_ids) == sorted(Meeting.objects.values_list("pk", flat=True))
+    assert len(outcome.created_ids) == 1100
+    for meeting in Meeting.objects.select_related("contact").prefetch_related("attendees"):
+        assert meeting.title == f"Call with {meeting.contact.email}"
+        assert sorted(a.email for a in meeting.attendees.all()) == sorted(
+            [meeting.contact.email, "notes@firm.example"]
+        )
