@@ -294,8 +294,9 @@ INVITATION_MAX_ATTEMPTS = env_int("CONVENER_INVITATION_MAX_ATTEMPTS", 10)
 EMAIL_USE_TLS = env_bool("CONVENER_SMTP_STARTTLS", False)
 EMAIL_USE_SSL = env_bool("CONVENER_SMTP_SSL", False)
 EMAIL_TIMEOUT = env_int("CONVENER_SMTP_TIMEOUT", 30)
-EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-INVITATION_EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# Django's SMTP backend, pipelining MAIL, RCPT and DATA where the server offers it.
+EMAIL_BACKEND = "convener.invitations.pipelining.EmailBackend"
+INVITATION_EMAIL_BACKEND = EMAIL_BACKEND
 
 
 def _token_keys() -> list[str]:
