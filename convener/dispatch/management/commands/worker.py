@@ -9,6 +9,7 @@ database: they share the work through leases and the pace through the database.
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import sys
@@ -71,6 +72,7 @@ class Command(BaseCommand):
         supervisor.run()
 
     def _run(self, threads: int, sweep_every: float) -> None:
+        _tune_collector()
         stop = threading.Event()
         prefix = get_random_string(8)
         workers = [
@@ -120,3 +122,19 @@ class Command(BaseCommand):
         for runner in [*runners, *loops]:
             runner.join()
         dispatcher.stop()
+
+
+# Objects a collection of the youngest generation waits for (Python's default: 700).
+YOUNG_COLLECTION_AFTER = 10_000
+
+
+def _tune_collector() -> None:
+    """Spare the worker most of the cyclic garbage collector's passes. Each meeting makes
+    thousands of short-lived objects (rows, models, messages) that reference counting
+    frees; at the default threshold the collector ran about 1,500 times in 6,000
+    meetings and walked the whole heap, Django and the modules included, a dozen times:
+    1.9 s of 35 s of CPU. With what was loaded at start frozen out of its walks and a
+    higher threshold: 0.45 s, for about 25 MB more at the peak."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_AFTER, *gc.get_threshold()[1:])
