@@ -240,6 +240,7 @@ def test_a_launch_larger_than_one_statement_gives_every_meeting_its_own_contact_
     assert sorted(outcome.created_ids) == sorted(Meeting.objects.values_list("pk", flat=True))
     assert len(outcome.created_ids) == 1100
     for meeting in Meeting.objects.select_related("contact").prefetch_related("attendees"):
+        assert meeting.contact is not None
         assert meeting.title == f"Call with {meeting.contact.email}"
         assert sorted(a.email for a in meeting.attendees.all()) == sorted(
             [meeting.contact.email, "notes@firm.example"]
