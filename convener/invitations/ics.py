@@ -60,7 +60,7 @@ def _vtimezone(tzid: str, first_year: int, last_year: int) -> str:
 # Content lines this long in UTF-8 octets or longer are folded (RFC 5545, 3.1).
 FOLD_AT = 75
 # The attendee's parameters after CN, sorted by name as icalendar writes them.
-ATTENDEE_PARAMETERS = "PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT;RSVP=TRUE"
+ATTENDEE_PARAMETERS = ";PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT;RSVP=TRUE"
 
 
 def _text(value: str) -> str:
@@ -68,10 +68,14 @@ def _text(value: str) -> str:
     return str(vText(value).to_ical().decode())
 
 
+# The calendar's first lines, the same for every invitation but its METHOD.
+HEAD = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:{_text(PRODID)}\r\nCALSCALE:GREGORIAN\r\n"
+
+
 @functools.cache
 def _written_in_utc(zone: str) -> bool:
     """Zones that are UTC under another name (Etc/UTC, Africa/Abidjan...) are written in
-    UTC, as icalendar writes them."""
+    UTC, as icalendar writes them, and then need no VTIMEZONE."""
     return zone == "UTC" or is_utc(ZoneInfo(zone))
 
 
@@ -91,22 +95,19 @@ def _stamp(value: datetime) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _common_name(name: str) -> str:
-    """`CN=...`, quoted and escaped by icalendar (a host's name recurs in every one of
+    """`;CN=...`, quoted and escaped by icalendar (a host's name recurs in every one of
     their invitations)."""
-    return str(Parameters({"CN": name}).to_ical().decode())
+    return f";{Parameters({'CN': name}).to_ical().decode()}"
 
 
 def _address(name: str, party: Party, parameters: str = "") -> str:
     """ORGANIZER or ATTENDEE: its parameters in name order, CN first when there is one."""
-    names = [_common_name(party.name)] if party.name else []
-    if parameters:
-        names.append(parameters)
-    joined = "".join(f";{part}" for part in names)
-    return f"{name}{joined}:mailto:{party.email}"
+    common_name = _common_name(party.name) if party.name else ""
+    return f"{name}{common_name}{parameters}:mailto:{party.email}"
 
 
-def content_lines(event: IcsEvent) -> list[str]:
-    """The calendar's lines, without its VTIMEZONE (`build_ics` adds it), unfolded.
+def _event_lines(event: IcsEvent) -> list[str]:
+    """The VEVENT's lines, unfolded.
 
     Written line by line rather than through icalendar's Calendar and Event objects:
     those made the calendar a third of an invitation's CPU, and a campaign writes
@@ -121,11 +122,6 @@ def content_lines(event: IcsEvent) -> list[str]:
             join_text += f"\nPasscode: {event.passcode}"
         description = f"{description}\n\n{join_text}".strip()
     lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{_text(PRODID)}",
-        "CALSCALE:GREGORIAN",
-        f"METHOD:{_text(event.method)}",
         "BEGIN:VEVENT",
         f"SUMMARY:{_text(event.title)}",
         _instant("DTSTART", event.start, event.timezone),
@@ -153,19 +149,18 @@ def content_lines(event: IcsEvent) -> list[str]:
 def _folded(line: str) -> str:
     """Lines of 75 octets or more folded by icalendar; the rest, most of them, as they
     are (icalendar's folding walks a line a character at a time)."""
-    if (len(line) < FOLD_AT and line.isascii()) or len(line.encode()) < FOLD_AT:
+    if len(line.encode()) < FOLD_AT:
         return line
     # icalendar's Contentline carries no type hints.
     return str(Contentline(line).to_ical().decode())  # type: ignore[no-untyped-call]
 
 
 def build_ics(event: IcsEvent) -> str:
-    text = "".join(f"{_folded(line)}\r\n" for line in content_lines(event))
-    if event.timezone != "UTC":
+    zone = ""
+    if not _written_in_utc(event.timezone):
         # Before the event, where clients expect the zones its times refer to. A year
         # either side of the meeting: enough for any client to place it and its
         # reschedules, and a few transitions instead of the zone's whole history.
-        zone_text = _vtimezone(event.timezone, event.start.year - 1, event.end.year + 1)
-        at = text.index("BEGIN:VEVENT\r\n")
-        text = text[:at] + zone_text + text[at:]
-    return text
+        zone = _vtimezone(event.timezone, event.start.year - 1, event.end.year + 1)
+    method = f"METHOD:{_text(event.method)}\r\n"
+    return HEAD + method + zone + "".join(f"{_folded(line)}\r\n" for line in _event_lines(event))

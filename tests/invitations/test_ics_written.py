@@ -118,8 +118,20 @@ def test_every_zone_is_named_and_its_local_times_written_as_icalendar_writes_the
     zone: str,
 ) -> None:
     event = _event("Call", minutes=60 * 24 * 190 + 7, zone=zone)  # July: summer time
+    text = build_ics(event)
 
-    assert without_zone(build_ics(event)) == icalendars(event)
+    assert without_zone(text) == icalendars(event)
+    # The zone the times refer to is in the calendar, and only a zone they refer to.
+    referred = {
+        line.split(";TZID=")[1].split(":")[0]
+        for line in text.split("\r\n")[1:]
+        if line.startswith(("DTSTART;TZID=", "DTEND;TZID="))
+    }
+    defined = {
+        line.removeprefix("TZID:") for line in text.split("\r\n") if line.startswith("TZID:")
+    }
+    assert referred == defined
+    assert referred in ({zone}, set())
 
 
 @settings(max_examples=300, deadline=None)
