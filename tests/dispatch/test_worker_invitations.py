@@ -9,9 +9,12 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from django.db import DatabaseError
 
 from convener.crm.models import Contact
+from convener.dispatch.announce import settle as real_settle
 from convener.dispatch.dispatcher import Dispatcher
+from convener.invitations.delivery import Round
 from convener.meetings.models import Delivery, InvitationTemplate, Meeting, MeetingState
 from convener.meetings.triggers import TriggerKind, TriggerRef
 from convener.scheduling.oneoff import OneOffMeeting, schedule_one_off
@@ -137,3 +140,36 @@ def test_a_template_that_cannot_render_keeps_the_link_and_says_why(
     assert meeting.next_attempt_at is not None  # tried again later
     assert not Delivery.objects.filter(meeting=meeting).exists()
     assert smtp_server.messages == []
+
+
+def test_a_meeting_whose_sending_cannot_be_recorded_does_not_lose_the_others_records(
+    worker: Dispatcher, member: User, smtp_server: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the mail threads sent is recorded for a batch of meetings in one transaction:
+    # one meeting's failing write must leave the others' records standing.
+    people = contacts(member, 6)
+    ids = schedule(member, people)
+    unlucky = min(ids)
+
+    def settle(meeting: Meeting, invitations: Round) -> None:
+        if meeting.pk == unlucky:
+            raise DatabaseError("disk I/O error")
+        real_settle(meeting, invitations)
+
+    monkeypatch.setattr("convener.dispatch.dispatcher.settle", settle)
+
+    others = [pk for pk in ids if pk != unlucky]
+    wait_for(worker, lambda: len(smtp_server.messages) == 12, "every invitation sent")
+    wait_for(worker, settled(others), "the others released")
+
+    assert Meeting.objects.filter(pk__in=others, state=MeetingState.INVITED).count() == 5
+    assert set(Delivery.objects.filter(meeting_id__in=others).values_list("status", flat=True)) == {
+        "sent"
+    }
+    # Still leased, its rows still "sending": sent again once the lease runs out, as after
+    # a crash.
+    stuck = Meeting.objects.get(pk=unlucky)
+    assert stuck.lease_until is not None and stuck.state == MeetingState.LINKED
+    assert set(Delivery.objects.filter(meeting=stuck).values_list("status", flat=True)) == {
+        "sending"
+    }
