@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from convener.db.writes import insert_one, update
-from convener.invitations import smtp
+from convener.invitations import smtp, written
 from convener.invitations.compose import (
     Bodies,
     Recipient,
@@ -37,6 +37,7 @@ from convener.invitations.failures import (
     retry_delay,
 )
 from convener.invitations.mime import ready_to_write
+from convener.invitations.written import Invitation
 from convener.meetings.models import Delivery, Meeting
 from convener.plaintext import one_line
 
@@ -50,38 +51,57 @@ LOADED_DELIVERIES = "loaded_deliveries"
 class _Invitation(EmailMultiAlternatives):
     """Built into MIME once: the message is built before sending, to refuse what cannot
     be built as a failure of its own, and the SMTP backend builds it again to send it.
-    Building is a good part of an invitation's cost when thousands go out in a row."""
+    Written straight to its bytes where it can be (`written`), by the email package
+    otherwise: building is a good part of an invitation's cost when thousands go out."""
 
     _built: Mime | None = None
 
+    def __init__(self, invitation: Invitation) -> None:
+        super().__init__(
+            subject=invitation.subject,
+            body=invitation.text,
+            from_email=invitation.from_email,
+            to=list(invitation.to),
+            reply_to=list(invitation.reply_to) or None,
+            headers=invitation.headers,
+        )
+        self.invitation = invitation
+
     def message(self, **options: Any) -> Mime:
         if options:
-            return super().message(**options)
+            return self._by_the_email_package(**options)
         if self._built is None:
-            self._built = ready_to_write(super().message())
+            self._built = written.write(self.invitation) or self._by_the_email_package()
         return self._built
+
+    def _by_the_email_package(self, **options: Any) -> Mime:
+        if not self.alternatives:
+            self.attach_alternative(self.invitation.html, "text/html")
+            # The calendar part carries METHOD as a Content-Type parameter; mail clients
+            # use it to show Accept/Decline buttons.
+            part = MIMEText(self.invitation.calendar, "calendar", "utf-8")
+            part.set_param("method", self.invitation.method)
+            part.add_header("Content-Disposition", "attachment", filename="invite.ics")
+            self.attach(part)
+        return ready_to_write(super().message(**options))
 
 
 def _message(delivery: Delivery, reply_to: str) -> EmailMultiAlternatives:
     # Names and subjects were checked at input; rows written before that, and names of
     # team members, are flattened here so that no header can carry a line break.
-    to = formataddr((one_line(delivery.recipient_name), delivery.recipient))
-    message = _Invitation(
-        subject=one_line(delivery.subject),
-        body=delivery.text_body,
-        from_email=settings.EMAIL_FROM,
-        to=[to],
-        reply_to=[reply_to] if reply_to else None,
-        headers={"X-Convener-Meeting": str(delivery.meeting.uid)},
+    return _Invitation(
+        Invitation(
+            subject=one_line(delivery.subject),
+            from_email=settings.EMAIL_FROM,
+            to=[formataddr((one_line(delivery.recipient_name), delivery.recipient))],
+            reply_to=[reply_to] if reply_to else [],
+            headers={"X-Convener-Meeting": str(delivery.meeting.uid)},
+            text=delivery.text_body,
+            html=delivery.html_body,
+            calendar=delivery.ics,
+            method=delivery.method,
+        )
     )
-    message.attach_alternative(delivery.html_body, "text/html")
-    # The calendar part carries METHOD as a Content-Type parameter; mail clients use it
-    # to show Accept/Decline buttons.
-    part = MIMEText(delivery.ics, "calendar", "utf-8")
-    part.set_param("method", delivery.method)
-    part.add_header("Content-Disposition", "attachment", filename="invite.ics")
-    message.attach(part)
-    return message
 
 
 def prepare(meeting: Meeting, method: str = "REQUEST") -> list[Delivery]:

@@ -22,6 +22,14 @@ ASCII_VALUES = st.text(
     alphabet=st.characters(min_codepoint=32, max_codepoint=126) | st.sampled_from(" \t"),
     max_size=90,
 )
+# An invitation's parts, in the order they are written.
+INVITATION_PARTS = [
+    "multipart/mixed",
+    "multipart/alternative",
+    "text/plain",
+    "text/html",
+    "text/calendar",
+]
 NAMES = st.sampled_from(["Subject", "To", "From", "X-Convener-Meeting", "Content-Type"])
 
 
@@ -78,13 +86,7 @@ def test_an_invitation_is_written_as_the_email_package_would_with_its_boundaries
     assert re.search(rb"\r\nSubject: Invitation: A demo[^\r]*\r\n [^\r]*", written)
     assert b"\r\nX-Convener-Meeting: 0b9e2d1c-0000-4000-8000-000000000001\r\n" in written
     read = email.message_from_bytes(written)
-    assert [part.get_content_type() for part in read.walk()] == [
-        "multipart/mixed",
-        "multipart/alternative",
-        "text/plain",
-        "text/html",
-        "text/calendar",
-    ]
+    assert [part.get_content_type() for part in read.walk()] == INVITATION_PARTS
 
 
 def test_a_boundary_never_appears_in_the_text_it_separates() -> None:
