@@ -2,14 +2,15 @@
 
 Every invitation has the same shape: the text and HTML bodies as alternatives, and the
 calendar attached. The email package builds it as a tree of part objects, checks and
-stores every header, then walks the tree again to write it: a third of a millisecond for
-each invitation, most of what a worker's mail threads spent besides the SMTP
-conversation. `write` lays the same bytes out directly, using Django's and the email
-package's own functions for each value (Django's checks and encoded words, the email
-package's folding and base64), for the invitations that need nothing more: bodies with
-no line too long to go as they are (Django sends those quoted-printable) and Django's
-address headers left to it. Anything else returns None and is built the long way. The
-tests hold the output to the email package's, byte for byte.
+stores every header, then walks the tree again to write it: 0.46 ms for each invitation
+(timed alone, and about twice that among the worker's threads), most of what its mail
+threads spent besides the SMTP conversation. `write` lays the same bytes out directly,
+using Django's and the email package's own functions for each value (Django's checks
+and encoded words, the email package's folding and base64), for the invitations that
+need nothing more: bodies with no line too long to go as they are (Django sends those
+quoted-printable) and Django's address headers left to it. Anything else returns None
+and is built the long way. The tests hold the output to the email package's, byte for
+byte.
 """
 
 from __future__ import annotations
@@ -128,8 +129,9 @@ def _written_body(subtype: str, body: str) -> bytes:
 
 def _headers(invitation: Invitation) -> list[tuple[str, str]] | None:
     """The top-level headers after Content-Type and MIME-Version, in the order and with
-    the values Django gives them (`EmailMessage.message`), or None when one of them is
-    not plain ASCII on one line."""
+    the values Django gives them (`EmailMessage.message`), or None when the invitation
+    replaces one of Django's address headers or a value is not ASCII once Django has
+    encoded it."""
     listed = [("Subject", invitation.subject), ("From", invitation.from_email)]
     if invitation.to:
         listed.append(("To", ", ".join(invitation.to)))
