@@ -145,8 +145,8 @@ def test_a_template_that_cannot_render_keeps_the_link_and_says_why(
 def test_a_meeting_whose_sending_cannot_be_recorded_does_not_lose_the_others_records(
     worker: Dispatcher, member: User, smtp_server: Inbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # What the mail threads sent is recorded for a batch of meetings in one transaction:
-    # one meeting's failing write must leave the others' records standing.
+    # A mail thread sends a batch of meetings' invitations: one meeting's failing record
+    # must leave the others' records standing.
     people = contacts(member, 6)
     ids = schedule(member, people)
     unlucky = min(ids)
