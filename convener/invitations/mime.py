@@ -41,16 +41,20 @@ def ready_to_write(message: M) -> M:
     """The message with a boundary chosen for each multipart part and the cheaper policy
     on every part. Left unset, the email package picks a boundary when it writes the
     message and checks it against the parts' text with a regular expression compiled
-    anew each time (boundaries are random, so never cached). Here the check is a plain
-    search; a clash, as unlikely as a repeated UUID, picks again."""
+    anew each time (boundaries are random, so never cached); here it is a plain search."""
     for part in message.walk():
         part.policy = SHORT_HEADERS_AS_THEY_ARE
         if not part.is_multipart():
             continue
         leaves = (inner for inner in part.walk() if not inner.is_multipart())
-        text = "".join(str(leaf.get_payload()) for leaf in leaves)
-        boundary = f"=_{uuid.uuid4().hex}"
-        while boundary in text:
-            boundary = f"=_{uuid.uuid4().hex}"
-        part.set_boundary(boundary)
+        part.set_boundary(boundary_outside("".join(str(leaf.get_payload()) for leaf in leaves)))
     return message
+
+
+def boundary_outside(text: str) -> str:
+    """A multipart boundary that does not occur in `text`, the parts it separates, found
+    with a plain search; a clash, as unlikely as a repeated UUID, picks again."""
+    while True:
+        boundary = f"=_{uuid.uuid4().hex}"
+        if boundary not in text:
+            return boundary

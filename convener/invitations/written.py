@@ -15,7 +15,6 @@ byte.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.base64mime import body_encode
@@ -26,7 +25,7 @@ from django.conf import settings
 from django.core.mail.message import RFC5322_EMAIL_LINE_LENGTH_LIMIT, forbid_multi_line_headers
 from django.core.mail.utils import DNS_NAME
 
-from convener.invitations.mime import SHORT_HEADERS_AS_THEY_ARE
+from convener.invitations.mime import SHORT_HEADERS_AS_THEY_ARE, boundary_outside
 
 CRLF = "\r\n"
 # What writes each header, as the email package's generator writes it for Django's SMTP
@@ -80,7 +79,8 @@ def write(invitation: Invitation) -> WrittenMessage | None:
     if headers is None or text is None or html is None:
         return None
     calendar = body_encode(invitation.calendar.encode(), eol=CRLF)
-    mixed, alternative = _boundary((text, html, calendar)), _boundary((text, html, calendar))
+    parts_text = text + html + calendar
+    mixed, alternative = boundary_outside(parts_text), boundary_outside(parts_text)
     top = [("Content-Type", f'multipart/mixed; boundary="{mixed}"'), ("MIME-Version", "1.0")]
     top.extend(headers)
     parts = [
@@ -161,11 +161,3 @@ def _lines(body: str) -> str | None:
     if any(len(line.encode()) > RFC5322_EMAIL_LINE_LENGTH_LIMIT for line in lines.split("\n")):
         return None
     return lines.replace("\n", CRLF)
-
-
-def _boundary(texts: Sequence[str]) -> str:
-    # As `mime.ready_to_write` chooses them: a clash is as unlikely as a repeated UUID.
-    while True:
-        boundary = f"=_{uuid.uuid4().hex}"
-        if not any(boundary in text for text in texts):
-            return boundary

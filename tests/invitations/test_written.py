@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from convener.invitations import delivery, written
-from convener.invitations.written import Invitation
+from convener.invitations.written import Invitation, WrittenMessage
 from tests.invitations.test_mime import INVITATION_PARTS
 
 DATE = "Fri, 04 Dec 2026 16:36:20 -0000"
@@ -71,6 +71,8 @@ def test_an_everyday_invitation_is_written_directly_and_as_the_email_package_wou
     assert message is not None
     ours = message.as_bytes(linesep="\r\n")
     assert ours == by_the_email_package(invitation(), ours)
+    # And it is what the SMTP backend is handed for it.
+    assert isinstance(delivery._Invitation(invitation()).message(), WrittenMessage)
     read = email.message_from_bytes(ours)
     assert [part.get_content_type() for part in read.walk()] == INVITATION_PARTS
     text, html, calendar = [part for part in read.walk() if not part.is_multipart()]
@@ -128,8 +130,10 @@ def test_long_subjects_and_names_in_other_scripts_are_written_as_django_writes_t
 )
 def test_what_needs_the_email_package_is_left_to_it(changes: dict[str, object]) -> None:
     assert written.write(invitation(**changes)) is None
-    # And the long way still writes it.
-    assert by_the_email_package(invitation(**changes), None)
+    # The SMTP backend is handed the email package's message instead.
+    handed = delivery._Invitation(invitation(**changes)).message()
+    assert not isinstance(handed, WrittenMessage)
+    assert email.message_from_bytes(handed.as_bytes()).get_content_type() == "multipart/mixed"
 
 
 def test_a_header_with_a_line_break_is_refused_as_django_refuses_it() -> None:
