@@ -100,6 +100,15 @@ def parse_args() -> argparse.Namespace:
         help="send the invitations to an SMTP server in this process (default: the outbox)",
     )
     parser.add_argument(
+        "--smtp-latency-ms",
+        type=float,
+        default=0.0,
+        help="with --smtp: each round trip to the SMTP server takes this long (a relay)",
+    )
+    parser.add_argument(
+        "--smtp-connections", type=int, default=None, help="CONVENER_SMTP_CONNECTIONS"
+    )
+    parser.add_argument(
         "--manual", type=int, default=200, help="events in the hand-written loop (0: skip)"
     )
     parser.add_argument("--timeout", type=float, default=3600.0, help="give up after (s)")
@@ -336,10 +345,12 @@ def run(args: argparse.Namespace, box: Sandbox, fake: FakeServer) -> None:
     from django.conf import settings
 
     pool = args.pool_size or settings.WORKER_POOL_SIZE
+    connections = args.smtp_connections or settings.SMTP_CONNECTIONS
     mail = (
         "off"
         if args.no_invitations
-        else "on, sent to an SMTP server"
+        else f"on, sent to an SMTP server over {connections} connections per worker,"
+        f" {args.smtp_latency_ms:g} ms a round trip"
         if args.smtp
         else "on, held in the outbox (no SMTP)"
     )
@@ -354,7 +365,7 @@ def run(args: argparse.Namespace, box: Sandbox, fake: FakeServer) -> None:
         f" pace kept in {'Redis' if args.redis else 'the database'}"
     )
     env: dict[str, str] = {}
-    sink = SmtpSink() if args.smtp and not args.no_invitations else None
+    sink = SmtpSink(args.smtp_latency_ms / 1000) if args.smtp and not args.no_invitations else None
     if sink is not None:
         sink.__enter__()
         env.update(CONVENER_SMTP_HOST="127.0.0.1", CONVENER_SMTP_PORT=str(sink.port))
@@ -362,6 +373,8 @@ def run(args: argparse.Namespace, box: Sandbox, fake: FakeServer) -> None:
         env["CONVENER_WORKER_POOL_SIZE"] = str(args.pool_size)
     if args.lane_concurrency:
         env["CONVENER_LANE_CONCURRENCY"] = str(args.lane_concurrency)
+    if args.smtp_connections:
+        env["CONVENER_SMTP_CONNECTIONS"] = str(args.smtp_connections)
     with Children(box) as children:
         workers = [
             children.start(

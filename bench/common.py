@@ -12,6 +12,7 @@ count results); the measured work runs in real `convener` child processes.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -350,8 +351,12 @@ class SmtpSink:
     """A real SMTP server (aiosmtpd) on 127.0.0.1 that notes when each recipient's first
     message arrived (time.time(), comparable with the timestamps Convener stores)."""
 
-    def __init__(self) -> None:
+    def __init__(self, latency: float = 0.0) -> None:
         self.port = free_port()
+        # Seconds each of a message's two round trips takes (MAIL, RCPT and DATA
+        # pipelined, then the content): a relay elsewhere in the data centre or a sending
+        # service, rather than a server on the same machine.
+        self.latency = latency
         self.arrivals: dict[str, float] = {}
         self.messages = 0
         self.lock = threading.Lock()
@@ -366,7 +371,18 @@ class SmtpSink:
         responses.insert(-1, "250-PIPELINING")
         return responses
 
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]
+    ) -> str:
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.latency:
+            await asyncio.sleep(self.latency)
         now = time.time()
         with self.lock:
             self.messages += 1

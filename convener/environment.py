@@ -41,14 +41,17 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise SettingError(f"{name}: expected true or false, got {raw!r}")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     raw = env_str(name)
     if not raw:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise SettingError(f"{name}: expected a whole number, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise SettingError(f"{name}: must be {minimum} or more, got {value}")
+    return value
 
 
 def env_float(name: str, default: float) -> float:

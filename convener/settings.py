@@ -121,9 +121,7 @@ ROOT_URLCONF = "convener.urls"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # POST /plans/preview alone takes a larger body, a SPEC of up to this many megabytes (about
 # 20,000 recipients a megabyte); larger plans are for `convener plan`.
-PLAN_PREVIEW_MAX_BYTES = env_int("CONVENER_PLAN_PREVIEW_MAX_MB", 10) * 2**20
-if PLAN_PREVIEW_MAX_BYTES < 2**20:
-    raise SettingError("CONVENER_PLAN_PREVIEW_MAX_MB: must be 1 or more")
+PLAN_PREVIEW_MAX_BYTES = env_int("CONVENER_PLAN_PREVIEW_MAX_MB", 10, minimum=1) * 2**20
 # A page of a list: 100 rows unless `limit` asks for another number, at most 200 (each
 # row is built while the client waits; `offset` reaches the rest).
 NINJA_PAGINATION_PER_PAGE = 100
@@ -143,12 +141,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = env_int("CONVENER_LOGIN_FAILURE_LIMIT", 5)
-if AXES_FAILURE_LIMIT < 1:
-    raise SettingError("CONVENER_LOGIN_FAILURE_LIMIT: must be 1 or more")
-_cooloff_minutes = env_int("CONVENER_LOGIN_COOLOFF_MINUTES", 15)
-if _cooloff_minutes < 1:
-    raise SettingError("CONVENER_LOGIN_COOLOFF_MINUTES: must be 1 or more")
+AXES_FAILURE_LIMIT = env_int("CONVENER_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+_cooloff_minutes = env_int("CONVENER_LOGIN_COOLOFF_MINUTES", 15, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes)
 # Username and address together: one person mistyping does not lock out the office
 # behind the same address, and guessing many names from one address is still slowed.
@@ -241,9 +235,14 @@ WORKER_POLL_SECONDS = env_float("CONVENER_WORKER_POLL_SECONDS", 0.2)
 # Threads for the steps' database work per worker process (also its database connections);
 # provider calls in flight per process (on its event loop, no thread each), and per lane
 # (one connection's calls) within it.
-WORKER_POOL_SIZE = env_int("CONVENER_WORKER_POOL_SIZE", 4)
-WORKER_IN_FLIGHT = env_int("CONVENER_WORKER_IN_FLIGHT", 512)
-LANE_CONCURRENCY = env_int("CONVENER_LANE_CONCURRENCY", 4)
+WORKER_POOL_SIZE = env_int("CONVENER_WORKER_POOL_SIZE", 4, minimum=1)
+WORKER_IN_FLIGHT = env_int("CONVENER_WORKER_IN_FLIGHT", 512, minimum=1)
+LANE_CONCURRENCY = env_int("CONVENER_LANE_CONCURRENCY", 4, minimum=1)
+# SMTP connections a worker process sends invitations over, a thread each. A message takes
+# two round trips to a server that offers PIPELINING, so each connection sends at most
+# 1 / (2 x round trip) a second: 4 carry 200 a second to a server 5 ms away, not to a
+# relay 20 ms away (100 a second: bench/bench_fanout.py --smtp-latency-ms).
+SMTP_CONNECTIONS = env_int("CONVENER_SMTP_CONNECTIONS", 4, minimum=1)
 # A launch from a page on more contacts than this is scheduled by the worker, and the page
 # follows its run (convener.scheduling.background): planning and saving takes a few
 # milliseconds a meeting, which a request of a hundred thousand should not wait for.

@@ -46,11 +46,13 @@ class Inbox:
     # Offered, as Postfix, Exchange and Gmail offer it; a test turns it off to check a
     # server without it.
     pipelining: bool = True
+    greetings: int = 0  # EHLOs: the connections opened to the server
 
     async def handle_EHLO(
         self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
     ) -> list[str]:
         session.host_name = hostname
+        self.greetings += 1
         if self.pipelining:
             responses.insert(-1, "250-PIPELINING")  # before the last line, "250 HELP"
         return responses

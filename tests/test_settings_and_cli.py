@@ -123,3 +123,19 @@ def test_login_throttling_settings_that_would_switch_it_off_are_named(data_dir: 
         result = convener("check", env={"CONVENER_DATA_DIR": str(data_dir), name: "0"})
         assert result.returncode != 0
         assert name in result.stderr
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "CONVENER_SMTP_CONNECTIONS",
+        "CONVENER_WORKER_POOL_SIZE",
+        "CONVENER_WORKER_IN_FLIGHT",
+        "CONVENER_LANE_CONCURRENCY",
+    ],
+)
+def test_a_worker_setting_of_none_is_named_at_start(data_dir: Path, name: str) -> None:
+    # Rather than a worker that starts and never sends, or a thread pool's own error.
+    result = convener("check", env={"CONVENER_DATA_DIR": str(data_dir), name: "0"})
+    assert result.returncode != 0
+    assert f"{name}: must be 1 or more, got 0" in result.stderr

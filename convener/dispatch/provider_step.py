@@ -157,6 +157,7 @@ class ProviderStep:
         wait = self.begin()
         if wait is None:
             return
+        self.prepare()
         if wait > 0:
             time.sleep(wait)
         self.land(self.call())
@@ -184,9 +185,9 @@ class ProviderStep:
         return False
 
     def begin(self) -> float | None:
-        """Everything before the call, on a thread that may use the database: the reasons
-        not to make it, the attempt recorded, the pacing slot and the provider built.
-        Returns the seconds to wait before `call`, or None when the step ended here."""
+        """Everything before the call that writes, on a thread that may use the database:
+        the reasons not to make it, the attempt recorded, the pacing slot. Returns the
+        seconds to wait before `call` (after `prepare`), or None when the step ended here."""
         if self._connection_removed() or self._connection_waiting() or self._lane_blocked():
             return None
         # Before the daily unit is taken: a call cut off by a kill gives its unit back.
@@ -194,8 +195,6 @@ class ProviderStep:
         if self._daily_cap_used():
             return None
         self.attempt, self.tried_before = self._record_attempt(), tried_before
-        # Read here: the attendees may need the database.
-        self.spec = spec_for(self.meeting)
         # The pacing slot is taken last, just before the call. The writes above can wait
         # for the database; between the paced moment and the request they would let
         # requests leave bunched together, and a provider counting calls per second
@@ -204,16 +203,22 @@ class ProviderStep:
         if wait is None:
             self._give_back(self.attempt)
             return None
-        try:
-            # Built here, not in `call`: reading the connection's grant may query the
-            # database, which the worker's event loop must never wait for.
-            self.provider: Provider | None = self._build()
-        except ProviderError as error:
-            self.provider = None
-            self.build_error: ProviderError | None = error
-        else:
-            self.build_error = None
         return wait
+
+    def prepare(self) -> None:
+        """What the call needs, made once `begin`'s transaction has committed: the meeting
+        as the provider is told it, and the provider object. Not in the transaction: on
+        SQLite it holds the write lock, which every other writer waits for. Not in `call`:
+        the attendees and the connection's grant may need the database, which the
+        worker's event loop must never wait for. A failure becomes the call's outcome,
+        written on the attempt like the provider's own errors."""
+        self.provider: Provider | None = None
+        self.build_error: Exception | None = None
+        try:
+            self.spec = spec_for(self.meeting)
+            self.provider = self._build()
+        except Exception as error:
+            self.build_error = error
 
     def call(self) -> CallOutcome:
         """The provider call itself: no database work of its own (token renewals and

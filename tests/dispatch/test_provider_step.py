@@ -686,6 +686,33 @@ def test_an_unexpected_error_keeps_the_meeting_and_retries_it_without_showing_th
     assert "unexpected error during create" in caplog.text  # the traceback is in the log
 
 
+def test_a_call_that_cannot_be_prepared_is_retried_with_the_reason_on_its_attempt(
+    meeting_of: MeetingFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The provider object is built once the attempt is on record: a failure there is
+    that attempt's outcome, said on the meeting and tried again with backoff, rather than
+    a meeting left "creating" until its lease runs out."""
+    settings.RETRY_BASE_SECONDS = 60
+    meeting = meeting_of()
+
+    def build(*args: Any, **hooks: Any) -> Provider:
+        raise KeyError("access_token=abc123")
+
+    monkeypatch.setattr("convener.dispatch.provider_step.build_provider", build)
+
+    failed = step(meeting)
+
+    assert failed.meeting.state == MeetingState.LINK_FAILED
+    assert failed.meeting.state_reason == "unexpected error: KeyError"
+    assert failed.due_in(30, 60)
+    assert failed.meeting.lease_until is None
+    assert attempts_of(failed.meeting) == [("create", "retry", "unexpected error: KeyError")]
+    assert "abc123" not in failed.meeting.state_reason
+
+
 # -- cancelling ----------------------------------------------------------------------------
 
 

@@ -6,14 +6,15 @@ is said on the meeting, and the links are kept."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db import DatabaseError
 
 from convener.crm.models import Contact
 from convener.dispatch.announce import settle as real_settle
-from convener.dispatch.dispatcher import Dispatcher
+from convener.dispatch.dispatcher import Dispatcher, start_dispatcher
 from convener.invitations.delivery import Round
 from convener.meetings.models import Delivery, InvitationTemplate, Meeting, MeetingState
 from convener.meetings.triggers import TriggerKind, TriggerRef
@@ -23,14 +24,6 @@ from tests.conftest import Inbox
 from tests.scheduling.support import GUEST, in_days, invites
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def worker() -> Iterator[Dispatcher]:
-    dispatcher = Dispatcher(pool_size=2, lane_concurrency=4, poll_seconds=0.05, in_flight=64)
-    dispatcher.start()
-    yield dispatcher
-    dispatcher.stop()
 
 
 def contacts(member: User, count: int) -> list[Contact]:
@@ -173,3 +166,19 @@ def test_a_meeting_whose_sending_cannot_be_recorded_does_not_lose_the_others_rec
     assert set(Delivery.objects.filter(meeting=stuck).values_list("status", flat=True)) == {
         "sending"
     }
+
+
+def test_the_worker_sends_over_as_many_smtp_connections_as_set(
+    member: User, smtp_server: Inbox, settings: Any
+) -> None:
+    settings.SMTP_CONNECTIONS = 1
+    worker = start_dispatcher()
+    try:
+        assert worker.mail_threads == 1
+        ids = schedule(member, contacts(member, 4))
+        wait_for(worker, settled(ids), "the meetings linked and invited")
+    finally:
+        worker.stop()
+    assert smtp_server.greetings == 1, "the invitations did not share one kept connection"
+    for index in range(4):
+        assert len(smtp_server.to(f"guest{index}@example.org")) == 1

@@ -71,6 +71,7 @@ def test_a_step_whose_meeting_another_worker_took_sends_nothing_and_writes_nothi
     meeting.refresh_from_db()
     late = ProviderStep(meeting, next_operation(meeting) or Operation.CREATE)
     assert late.begin() is not None
+    late.prepare()
     # Its lease ran low before the call left, and another worker claimed the meeting.
     taken_until = timezone.now() + timedelta(seconds=60)
     Meeting.objects.filter(pk=meeting.pk).update(lease_until=taken_until)
@@ -116,6 +117,7 @@ def test_an_answer_landing_after_another_worker_took_the_meeting_over_is_not_wri
     meeting = _claimed(member, contact, "overtaken")
     late = ProviderStep(meeting, next_operation(meeting) or Operation.CREATE)
     assert late.begin() is not None
+    late.prepare()
     outcome = late.call()  # made the meeting at Zoom; the answer is slow to be written
     assert outcome.error is None
     # Meanwhile its lease ran out and another worker claimed the meeting.
