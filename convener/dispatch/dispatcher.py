@@ -118,7 +118,7 @@ class Dispatcher:
         lane_concurrency: int,
         poll_seconds: float,
         in_flight: int,
-        mail_threads: int = 4,
+        mail_threads: int = 8,
     ) -> None:
         self.pool_size = pool_size
         self.mail_threads = mail_threads

@@ -52,6 +52,7 @@ LEASE_SECONDS = 10
 # beyond the retry leave room for a loaded machine.
 INTERRUPTED_SEND_RECOVERY = 60 + 120
 POOL_SIZE = 12  # sync threads per worker
+SMTP_CONNECTIONS = 4  # mail threads per worker, each sending one meeting's invitations
 
 
 def test_workers_killed_every_few_seconds_leave_every_meeting_made_once_invited_and_unstuck(
@@ -74,10 +75,12 @@ def test_workers_killed_every_few_seconds_leave_every_meeting_made_once_invited_
             CONVENER_LEASE_SECONDS=str(LEASE_SECONDS),
             CONVENER_PROVIDER_TIMEOUT_SECONDS="5",
             CONVENER_RETRY_BASE_SECONDS="0.5",
-            # Each worker holds a database connection per pool thread (plus its dispatcher,
-            # task runners and sweeper); a replacement starts before the killed one's
-            # connections are gone, so stay well inside PostgreSQL's default 100.
+            # Each worker holds a database connection per pool thread and per SMTP
+            # connection (plus its dispatcher, task runners and sweeper); a replacement
+            # starts before the killed one's connections are gone, so stay well inside
+            # PostgreSQL's default 100.
             CONVENER_WORKER_POOL_SIZE=str(POOL_SIZE),
+            CONVENER_SMTP_CONNECTIONS=str(SMTP_CONNECTIONS),
         )
     )
     pool.start(WORKERS)
