@@ -249,6 +249,9 @@ class ProviderStep:
                 self.operation,
                 exc_info=error,
             )
+            if self.counted and self.provider is None:
+                # It failed while being prepared: no request left, so no write was made.
+                pacing.give_back_daily(self.lane, self.host)
             unexpected = ProviderError(f"unexpected error: {type(error).__name__}", permanent=False)
             release(self.meeting, due_in=self._record_failure(attempt, unexpected))
 

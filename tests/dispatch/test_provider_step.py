@@ -711,6 +711,7 @@ def test_a_call_that_cannot_be_prepared_is_retried_with_the_reason_on_its_attemp
     assert failed.meeting.lease_until is None
     assert attempts_of(failed.meeting) == [("create", "retry", "unexpected error: KeyError")]
     assert "abc123" not in failed.meeting.state_reason
+    assert writes_today(failed.meeting) == 0, "a call that never left used a daily write"
 
 
 # -- cancelling ----------------------------------------------------------------------------

@@ -5,16 +5,23 @@ batch's meetings, and making each call's provider object."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from convener.connections.factory import build_provider
+from convener.connections.models import Connection
+from convener.crm.models import Contact
 from convener.dispatch.dispatcher import Dispatcher
 from convener.dispatch.sync import load
-from convener.meetings.models import Meeting
+from convener.meetings.models import Meeting, MeetingState
+from convener.meetings.state import lane_for
+from convener.scheduling.resume import resume_waiting_meetings
 from convener.team.models import User
+from tests.dispatch.test_provider_step import ScriptedProvider
 from tests.dispatch.test_worker_invitations import contacts, schedule, settled, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,3 +51,62 @@ def test_a_batch_reads_its_meetings_and_builds_its_providers_outside_its_transac
     assert seen["load"], "the worker's batches were not read through `load`"
     assert not any(seen["load"]), "a batch was read inside its transaction"
     assert not any(seen["build"]), "a provider was built inside the batch's transaction"
+
+
+def test_a_reconnect_between_a_batchs_read_and_its_transaction_is_kept(
+    member: User,
+    contact: Contact,
+    monkeypatch: pytest.MonkeyPatch,
+    worker: Dispatcher,
+) -> None:
+    """A meeting whose Zoom connection was removed is read by a batch; before the batch's
+    transaction, the host connects Zoom again and the meeting is taken over by the new
+    connection. The batch must go on from the row as it is now: from its stale copy it
+    would write the meeting back without a connection, waiting for a reconnect that has
+    already happened."""
+    removed = Connection.objects.create(
+        provider="zoom", level=Connection.Level.USER, user=member, account_email=member.email
+    )
+    start = timezone.now() + timedelta(days=3)
+    meeting = Meeting.objects.create(
+        contact=contact,
+        host=member,
+        provider="zoom",
+        lane=lane_for("zoom", removed.pk),
+        title="Intro call",
+        start=start,
+        end=start + timedelta(minutes=30),
+        timezone="Europe/Berlin",
+        send_invitations=False,
+        next_attempt_at=timezone.now(),
+    )
+    removed.delete()  # the meeting's connection is set to null
+    provider = ScriptedProvider()
+    monkeypatch.setattr(
+        "convener.dispatch.provider_step.build_provider", lambda *args, **hooks: provider
+    )
+    reconnected: list[Connection] = []
+
+    def load_then_reconnect(meeting_ids: list[int]) -> list[Meeting]:
+        meetings = load(meeting_ids)
+        if not reconnected:
+            fresh = Connection.objects.create(
+                provider="zoom",
+                level=Connection.Level.USER,
+                user=member,
+                account_email=member.email,
+                requests_per_second=1000,
+            )
+            resume_waiting_meetings(fresh)
+            reconnected.append(fresh)
+        return meetings
+
+    monkeypatch.setattr("convener.dispatch.dispatcher.load", load_then_reconnect)
+    worker.wake(meeting.lane)
+
+    wait_for(worker, lambda: bool(provider.calls), "the meeting made on the new connection")
+    wait_for(worker, settled([meeting.pk]), "the meeting linked")
+    meeting.refresh_from_db()
+    assert meeting.connection_id == reconnected[0].pk
+    assert meeting.lane == lane_for("zoom", reconnected[0].pk)
+    assert meeting.state != MeetingState.WAITING_CONNECTION
