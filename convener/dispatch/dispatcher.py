@@ -85,12 +85,13 @@ _COLUMNS = [field.attname for field in Meeting._meta.concrete_fields]
 
 
 def as_now(meetings: list[Meeting]) -> list[Meeting]:
-    """`meetings`, read before the caller's transaction, with those whose rows changed
-    since read again in it (and those deleted left out). A step writes its meeting's whole
-    row back, checked only against its lease; a stale copy would undo what others write
-    without touching the lease: a reconnect taking the meeting over (its connection and
-    lane), a deleted connection or contact set to null (whose id, written back, fails
-    the batch's commit). One query compares the rows; the few changed are loaded again."""
+    """`meetings`, read before the caller's transaction (their rows locked in it since),
+    with those whose rows changed since read again and those deleted left out. A step
+    writes its meeting's whole row back, checked only against its lease; a stale copy
+    would undo what others write without touching the lease: a reconnect taking the
+    meeting over (its connection and lane), a deleted connection or contact set to null
+    (whose id, written back, fails the batch's commit). One query compares the rows; the
+    few changed are loaded again."""
     rows = {
         row[0]: row
         for row in Meeting.objects.filter(pk__in=[m.pk for m in meetings]).values_list(*_COLUMNS)
@@ -105,6 +106,10 @@ def as_now(meetings: list[Meeting]) -> list[Meeting]:
     again = {meeting.pk: meeting for meeting in load(changed)}
     kept = [meeting for meeting in meetings if meeting.pk not in again and meeting.pk in rows]
     return [*kept, *again.values()]
+
+
+def _by_lane(meetings: list[Meeting]) -> list[Meeting]:
+    return sorted(meetings, key=lambda meeting: (meeting.lane, meeting.pk))
 
 
 def _run(meeting_id: int) -> None:
@@ -287,13 +292,13 @@ class Dispatcher:
         try:
             # Read before the transaction, which on SQLite holds the write lock that every
             # other writer waits for: reading the batch in it was a fifth of the time the
-            # pool held the lock (3.9 of 17.1 s over 6,000 meetings). In it, `as_now`
-            # reads again the few whose rows changed meanwhile, and `renew_held` keeps
-            # only those still held under the lease they were claimed with.
-            loaded = load(list(lanes))
+            # pool held the lock (3.9 of 17.1 s over 6,000 meetings). In it, `renew_held`
+            # keeps only those still held under the lease they were claimed with, their
+            # rows locked, and `as_now` then reads again the few whose rows changed.
+            # By lane: a batch locks its lanes' rows in one order, as every batch does.
+            loaded = _by_lane(load(list(lanes)))
             with transaction.atomic(), pacing.reservations_batched():
-                # By lane: a batch locks its lanes' rows in one order, as every batch does.
-                held = renew_held(sorted(as_now(loaded), key=lambda m: (m.lane, m.pk)))
+                held = _by_lane(as_now(renew_held(loaded)))
                 for meeting in held:
                     operation = next_operation(meeting)
                     if operation is None or not operation.calls_provider:
