@@ -35,6 +35,7 @@ from convener.dispatch.claiming import claim, claim_lanes
 from convener.dispatch.flight import Flight
 from convener.dispatch.holding import Holding
 from convener.dispatch.provider_step import CallOutcome, ProviderStep, held_leases, renew_held
+from convener.dispatch.release import COLUMNS
 from convener.dispatch.sync import load, step, sync_meeting
 from convener.invitations.compose import shared_bodies
 from convener.invitations.delivery import Claimed, claim_round, record, transmit
@@ -81,7 +82,7 @@ def due_lanes(limit: int = 500, *, after: str = "") -> list[str]:
 
 
 # Every column of a meeting's row, the key first.
-_COLUMNS = [field.attname for field in Meeting._meta.concrete_fields]
+_COLUMNS = [Meeting._meta.pk.attname, *COLUMNS]
 
 
 def as_now(meetings: list[Meeting]) -> list[Meeting]:

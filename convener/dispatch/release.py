@@ -15,7 +15,7 @@ from convener.meetings.models import Meeting
 log = logging.getLogger(__name__)
 
 # Every column a step may have changed: the row is written whole, as `save()` would.
-_COLUMNS = [field.attname for field in Meeting._meta.concrete_fields if not field.primary_key]
+COLUMNS = [field.attname for field in Meeting._meta.concrete_fields if not field.primary_key]
 
 
 def release(meeting: Meeting, *, due_in: float | None = None) -> bool:
@@ -36,7 +36,7 @@ def release(meeting: Meeting, *, due_in: float | None = None) -> bool:
         meeting.save()
         return True
     # A prepared statement: the compile of a forty-column UPDATE was most of its cost.
-    if update_one(meeting, _COLUMNS, where={"lease_until": held}):
+    if update_one(meeting, COLUMNS, where={"lease_until": held}):
         return True
     log.warning(
         "meeting %s: its lease ran out before its step was written; left to whoever holds it",
@@ -50,7 +50,7 @@ def save_held(meeting: Meeting) -> None:
     this transaction, keeping the lease, as `save()` would (its post_save goes out too).
     A prepared statement: `save()` compiled a forty-column UPDATE for each linked meeting,
     a tenth of a worker's CPU per meeting over SMTP."""
-    update_one(meeting, _COLUMNS, where={})
+    update_one(meeting, COLUMNS, where={})
     post_save.send(
         Meeting,
         instance=meeting,
