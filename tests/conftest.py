@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -47,6 +49,11 @@ class Inbox:
     # server without it.
     pipelining: bool = True
     greetings: int = 0  # EHLOs: the connections opened to the server
+    # Set to an unset event, the server holds every message at the end of DATA until it
+    # is set, as a slow relay would: the messages under way at once can then be counted.
+    hold: threading.Event | None = None
+    in_data: int = 0  # messages the server is taking now
+    most_at_once: int = 0
 
     async def handle_EHLO(
         self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
@@ -66,6 +73,13 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.in_data += 1
+        self.most_at_once = max(self.most_at_once, self.in_data)
+        try:
+            if self.hold is not None:
+                await asyncio.get_running_loop().run_in_executor(None, self.hold.wait)
+        finally:
+            self.in_data -= 1
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append(message)

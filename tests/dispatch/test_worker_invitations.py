@@ -5,6 +5,7 @@ is said on the meeting, and the links are kept."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from django.db import DatabaseError
 
 from convener.crm.models import Contact
+from convener.dispatch import dispatcher
 from convener.dispatch.announce import settle as real_settle
 from convener.dispatch.dispatcher import Dispatcher, start_dispatcher
 from convener.invitations.delivery import Round
@@ -169,16 +171,42 @@ def test_a_meeting_whose_sending_cannot_be_recorded_does_not_lose_the_others_rec
 
 
 def test_the_worker_sends_over_as_many_smtp_connections_as_set(
-    member: User, smtp_server: Inbox, settings: Any
+    member: User, smtp_server: Inbox, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.SMTP_CONNECTIONS = 1
+    """Two connections: a second meeting's invitation goes out while the first's is held
+    at a slow server, and a third waits for one of them; each connection is kept."""
+    settings.SMTP_CONNECTIONS = 2
+    # Claims at once, without the pause a busy worker takes to gather them: a timed wait
+    # on the clock a year ahead would last a year (see wait_for).
+    monkeypatch.setattr(dispatcher, "GATHER_SECONDS", 0.0)
+    people = contacts(member, 3)
+    smtp_server.hold = threading.Event()
     worker = start_dispatcher()
+    ids: list[int] = []
+
+    def taking(count: int) -> Callable[[], bool]:
+        return lambda: smtp_server.in_data == count
+
+    def claimed_for_sending() -> bool:
+        sending = Meeting.objects.filter(deliveries__status=Delivery.Status.SENDING)
+        return sending.distinct().count() == 3
+
     try:
-        assert worker.mail_threads == 1
-        ids = schedule(member, contacts(member, 4))
-        wait_for(worker, settled(ids), "the meetings linked and invited")
+        for person in people[:2]:
+            ids += schedule(member, [person])
+            wait_for(worker, taking(len(ids)), f"{len(ids)} invitations at the server at once")
+        # The third meeting is linked and its invitations claimed, but both connections
+        # are busy: they wait rather than open a third.
+        ids += schedule(member, people[2:])
+        wait_for(worker, claimed_for_sending, "the third meeting's invitations claimed")
+        time.sleep(0.5)
+        assert smtp_server.in_data == 2
+        smtp_server.hold.set()
+        wait_for(worker, settled(ids), "the meetings invited")
     finally:
+        smtp_server.hold.set()
         worker.stop()
-    assert smtp_server.greetings == 1, "the invitations did not share one kept connection"
-    for index in range(4):
-        assert len(smtp_server.to(f"guest{index}@example.org")) == 1
+    assert smtp_server.most_at_once == 2
+    assert smtp_server.greetings == 2, "the connections were not kept for the next message"
+    for person in people:
+        assert len(smtp_server.to(person.email)) == 1
