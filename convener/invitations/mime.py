@@ -9,7 +9,7 @@ that writes such a header as it is; what the email package would write is unchan
 
 from __future__ import annotations
 
-import uuid
+import random
 from email.message import Message
 from email.policy import Compat32
 from typing import TypeVar
@@ -51,10 +51,17 @@ def ready_to_write(message: M) -> M:
     return message
 
 
+# A boundary need only not occur in the parts (checked below), not be unguessable: drawn
+# from a generator seeded once rather than from uuid4's os.urandom, a system call that
+# lets go of the interpreter lock, so that on a busy worker each of a message's two
+# boundaries cost a wait to take the lock back behind the other threads.
+_BOUNDARIES = random.Random()
+
+
 def boundary_outside(text: str) -> str:
     """A multipart boundary that does not occur in `text`, the parts it separates, found
     with a plain search; a clash, as unlikely as a repeated UUID, picks again."""
     while True:
-        boundary = f"=_{uuid.uuid4().hex}"
+        boundary = f"=_{_BOUNDARIES.getrandbits(128):032x}"
         if boundary not in text:
             return boundary

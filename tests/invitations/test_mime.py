@@ -15,7 +15,8 @@ from django.core.mail import EmailMultiAlternatives
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convener.invitations.mime import SHORT_HEADERS_AS_THEY_ARE, ready_to_write
+from convener.invitations import mime
+from convener.invitations.mime import SHORT_HEADERS_AS_THEY_ARE, boundary_outside, ready_to_write
 
 # Printable ASCII and the whitespace a header value may hold on one line.
 ASCII_VALUES = st.text(
@@ -97,3 +98,13 @@ def test_a_boundary_never_appears_in_the_text_it_separates() -> None:
             boundary = f"--{part.get_boundary()}".encode()
             # Each boundary line appears once per subpart, and once more to close.
             assert written.count(boundary) == len(part.get_payload()) + 1
+
+
+def test_a_boundary_that_occurs_in_the_text_is_drawn_again() -> None:
+    drawn = mime._BOUNDARIES.getstate()
+    first = boundary_outside("")
+    mime._BOUNDARIES.setstate(drawn)  # the next draw is `first` again
+    text = f"A guest pasted --{first} into the description."
+    boundary = boundary_outside(text)
+    assert boundary != first
+    assert boundary not in text
