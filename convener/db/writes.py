@@ -22,13 +22,16 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
+from convener.db import changes
+
 
 def _columns(model: type[Model], names: Sequence[str] | None = None) -> list[Field[Any, Any]]:
     # Looked up once per model and names: a worker's release asks for forty on each write.
     return list(_looked_up(model, None if names is None else tuple(names)))
 
 
-@functools.cache
+# Bounded: a meeting's writes set the columns each step changed, so the lists vary.
+@functools.lru_cache(maxsize=1024)
 def _looked_up(model: type[Model], names: tuple[str, ...] | None) -> tuple[Field[Any, Any], ...]:
     meta = model._meta
     if names is None:
@@ -221,4 +224,7 @@ def update_one(obj: Model, names: Sequence[str], *, where: Mapping[str, Any]) ->
     statement = f"UPDATE {table} SET {assignments} WHERE {' AND '.join(tests)}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        return bool(cursor.rowcount)
+        written = bool(cursor.rowcount)
+    if written:
+        changes.written(obj, names)
+    return written

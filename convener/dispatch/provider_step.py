@@ -22,6 +22,7 @@ from django.utils import timezone
 from convener.connections.configuration import provider_settings
 from convener.connections.factory import build_provider
 from convener.connections.models import Connection
+from convener.db import changes
 from convener.db.writes import insert_one, update_one
 from convener.dispatch import pacing, parking
 from convener.dispatch.announce import invite
@@ -82,6 +83,7 @@ def renew_held(meetings: list[Meeting]) -> list[Meeting]:
         Meeting.objects.filter(pk__in=[meeting.pk for meeting in mine]).update(lease_until=until)
         for meeting in mine:
             meeting.lease_until = until
+            changes.remember(meeting, ["lease_until"])
     return mine
 
 

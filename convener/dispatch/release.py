@@ -9,12 +9,13 @@ from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import post_save
 from django.utils import timezone
 
+from convener.db import changes
 from convener.db.writes import update_one
 from convener.meetings.models import Meeting
 
 log = logging.getLogger(__name__)
 
-# Every column a step may have changed: the row is written whole, as `save()` would.
+# Every column of a meeting's row but its key; a write sets those a step changed.
 COLUMNS = [field.attname for field in Meeting._meta.concrete_fields if not field.primary_key]
 
 
@@ -36,7 +37,7 @@ def release(meeting: Meeting, *, due_in: float | None = None) -> bool:
         meeting.save()
         return True
     # A prepared statement: the compile of a forty-column UPDATE was most of its cost.
-    if update_one(meeting, COLUMNS, where={"lease_until": held}):
+    if update_one(meeting, changes.changed(meeting, COLUMNS), where={"lease_until": held}):
         return True
     log.warning(
         "meeting %s: its lease ran out before its step was written; left to whoever holds it",
@@ -50,7 +51,9 @@ def save_held(meeting: Meeting) -> None:
     this transaction, keeping the lease, as `save()` would (its post_save goes out too).
     A prepared statement: `save()` compiled a forty-column UPDATE for each linked meeting,
     a tenth of a worker's CPU per meeting over SMTP."""
-    update_one(meeting, COLUMNS, where={})
+    columns = changes.changed(meeting, COLUMNS)
+    if columns:
+        update_one(meeting, columns, where={})
     post_save.send(
         Meeting,
         instance=meeting,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Collection
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 
+from convener.db import changes
 from convener.meetings.triggers import OCCURRENCE_MAX, SOURCE_MAX, TriggerKind, TriggerRef
 from convener.timezones import validate_timezone
 
@@ -209,6 +211,23 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        changes.forget(self)
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        changes.forget(self)
+
+    @classmethod
+    def from_db(
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kw: Any
+    ) -> Self:
+        meeting = super().from_db(db, field_names, values, **kw)
+        # What the row holds, so that the worker's writes set only what a step changed.
+        changes.remember(meeting, field_names)
+        return meeting
 
     @property
     def zone(self) -> ZoneInfo:
