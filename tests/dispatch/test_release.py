@@ -4,6 +4,8 @@ lease, is kept, and every change the step made lands, however it was written bef
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -48,33 +50,34 @@ def test_a_reconnect_landing_while_the_step_runs_is_kept(member: User) -> None:
     assert row.lease_until is None
 
 
-def test_a_value_set_back_after_a_write_is_written_again() -> None:
-    """As a failed create does: its attempt wrote "creating", its release sets the state
-    it had when it was read."""
-    meeting = held_meeting()
-    before = meeting.state
-    meeting.state = MeetingState.CREATING
-    update_one(meeting, ["state"], where={})
-    meeting.state = before
-    release(meeting)
-    assert stored(meeting).state == before
+def _renamed_by_a_prepared_write(meeting: Meeting) -> None:
+    meeting.title = "Renamed"
+    update_one(meeting, ["title"], where={})
 
 
-def test_a_value_set_back_after_a_save_is_written_again() -> None:
-    meeting = held_meeting()
-    before = meeting.title
+def _renamed_by_a_save(meeting: Meeting) -> None:
     meeting.title = "Renamed"
     meeting.save(update_fields=["title"])
-    meeting.title = before
-    release(meeting)
-    assert stored(meeting).title == before
 
 
-def test_a_value_set_back_after_reading_the_row_again_is_written_again() -> None:
+def _renamed_elsewhere_and_read_again(meeting: Meeting) -> None:
+    Meeting.objects.filter(pk=meeting.pk).update(title="Renamed")
+    meeting.refresh_from_db()
+
+
+@pytest.mark.parametrize(
+    "rename",
+    [_renamed_by_a_prepared_write, _renamed_by_a_save, _renamed_elsewhere_and_read_again],
+)
+def test_a_value_set_back_after_an_earlier_write_is_written_again(
+    rename: Callable[[Meeting], None],
+) -> None:
+    """As a failed create does: its attempt wrote "creating", and its release sets the
+    state back to what it was when the meeting was read."""
     meeting = held_meeting()
     before = meeting.title
-    Meeting.objects.filter(pk=meeting.pk).update(title="Renamed elsewhere")
-    meeting.refresh_from_db()
+    rename(meeting)
+    assert stored(meeting).title == "Renamed"
     meeting.title = before
     release(meeting)
     assert stored(meeting).title == before
