@@ -10,11 +10,11 @@ the columns it changes, 0.11 and 0.09 ms. Setting fewer columns also leaves alon
 another writer changed meanwhile without touching the lease (a reconnect moving the
 meeting to its new connection), which a whole stale row would have written back.
 
-What the row holds is noted when it is read (`Model.from_db`) and after each write made
-here (`writes.update_one`); `save()` and `refresh_from_db()` forget it, so the next
-write sets every column.
-JSON values can be changed in place, and auto_now fields change on every write: those
-are always written.
+What the row holds is noted by whoever reads it for such writes (the worker's
+`dispatch.sync.load`, not every query: a list of a hundred thousand meetings would hold
+a copy of each row) and after each write made here (`writes.update_one`); `save()` and
+`refresh_from_db()` forget it, so the next write sets every column. JSON values can be
+changed in place, and auto_now fields change on every write: those are always written.
 """
 
 from __future__ import annotations

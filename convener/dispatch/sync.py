@@ -17,17 +17,19 @@ from __future__ import annotations
 
 from django.db.models import F, Prefetch
 
+from convener.db import changes
 from convener.dispatch.announce import announce_cancellation, invite
 from convener.dispatch.provider_step import EARLIER_ATTEMPTS, ProviderStep, earlier_attempts
-from convener.dispatch.release import release
+from convener.dispatch.release import COLUMNS, release
 from convener.invitations.delivery import LOADED_DELIVERIES
 from convener.meetings.models import Attempt, Attendee, Delivery, Meeting
 from convener.meetings.state import Operation, next_operation
 
 
 def load(meeting_ids: list[int]) -> list[Meeting]:
-    """The meetings with everything a step reads: four queries however many there are."""
-    return list(
+    """The meetings with everything a step reads: four queries however many there are.
+    What their rows hold is noted, so that a step's writes set only what it changed."""
+    meetings = list(
         Meeting.objects.select_related("host", "connection", "contact", "action")
         .prefetch_related(
             Prefetch("attendees", queryset=Attendee.objects.select_related("user")),
@@ -45,6 +47,9 @@ def load(meeting_ids: list[int]) -> list[Meeting]:
         )
         .filter(pk__in=meeting_ids)
     )
+    for meeting in meetings:
+        changes.remember(meeting, COLUMNS)
+    return meetings
 
 
 def sync_meeting(meeting_id: int) -> None:

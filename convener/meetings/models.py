@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Collection
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -219,15 +218,6 @@ class Meeting(models.Model):
     def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
         super().refresh_from_db(*args, **kwargs)
         changes.forget(self)
-
-    @classmethod
-    def from_db(
-        cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kw: Any
-    ) -> Self:
-        meeting = super().from_db(db, field_names, values, **kw)
-        # What the row holds, so that the worker's writes set only what a step changed.
-        changes.remember(meeting, field_names)
-        return meeting
 
     @property
     def zone(self) -> ZoneInfo:
