@@ -13,7 +13,9 @@ meeting to its new connection), which a whole stale row would have written back.
 What the row holds is noted by whoever reads it for such writes (the worker's
 `dispatch.sync.load`, not every query: a list of a hundred thousand meetings would hold
 a copy of each row) and after each write made here (`writes.update_one`); `save()` and
-`refresh_from_db()` forget it, so the next write sets every column. JSON values can be
+`refresh_from_db()` forget it, so the next write sets every column. A write is noted
+when it runs, not when it commits: a caller whose transaction rolls back and who goes
+on with the object forgets it too. JSON values can be
 changed in place, and auto_now fields change on every write: those are always written.
 """
 

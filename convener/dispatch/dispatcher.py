@@ -28,6 +28,7 @@ from django.db import close_old_connections, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from convener.db import changes
 from convener.db.threads import close_connections
 from convener.dispatch import pacing
 from convener.dispatch.announce import not_prepared, settle
@@ -88,11 +89,10 @@ _COLUMNS = [Meeting._meta.pk.attname, *COLUMNS]
 def as_now(meetings: list[Meeting]) -> list[Meeting]:
     """`meetings`, read before the caller's transaction (their rows locked in it since),
     with those whose rows changed since read again and those deleted left out. A step
-    writes its meeting's whole row back, checked only against its lease; a stale copy
-    would undo what others write without touching the lease: a reconnect taking the
-    meeting over (its connection and lane), a deleted connection or contact set to null
-    (whose id, written back, fails the batch's commit). One query compares the rows; the
-    few changed are loaded again."""
+    decides from its meeting's row: from a stale copy it would act on what others
+    changed without touching the lease, waiting for a reconnect that has taken the
+    meeting over (its connection and lane), or calling through a connection since
+    deleted. One query compares the rows; the few changed are loaded again."""
     rows = {
         row[0]: row
         for row in Meeting.objects.filter(pk__in=[m.pk for m in meetings]).values_list(*_COLUMNS)
@@ -343,6 +343,8 @@ class Dispatcher:
                 wait = provider_step.begin()
         except Exception:
             log.exception("meeting %s: sync failed", provider_step.meeting.pk)
+            # What its rolled-back writes noted of the row is not so.
+            changes.forget(provider_step.meeting)
             return None
         if wait is None:
             return None
@@ -461,6 +463,7 @@ class Dispatcher:
                 provider_step.finish(outcome)
         except Exception:
             log.exception("meeting %s: sync failed", provider_step.meeting.pk)
+            changes.forget(provider_step.meeting)  # as in `_begin_one`
             return
         # Marked with the batch, once this meeting's own writes stand.
         succeeded.extend(mine)

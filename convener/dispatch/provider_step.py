@@ -401,6 +401,7 @@ class ProviderStep:
         if meeting.lease_until is None or not held.update(lease_until=until):
             return None
         meeting.lease_until = until  # what `still_held` checks the answer against
+        changes.remember(meeting, ["lease_until"])
         return until
 
     def _call(self, provider: Provider, tried_before: bool) -> MeetingInfo | None:
