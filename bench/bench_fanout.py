@@ -9,9 +9,10 @@ dropped afterwards); without it a fresh SQLite file is used.
 
 What it sets up (nothing leaves 127.0.0.1):
 
-* the fake Google (fakeproviders/google.py) with 150 ms latency on every call and at most
-  10 calls per second per account (the fake counts per bearer token's account, so each of
-  the 20 connections has its own limit): the ceiling is 20 x 10 = 200 creates per second;
+* the fake Google (fakeproviders/google.py), in a process of its own as Google is
+  elsewhere, with 150 ms latency on every call and at most 10 calls per second per account
+  (the fake counts per bearer token's account, so each of the 20 connections has its own
+  limit): the ceiling is 20 x 10 = 200 creates per second;
 * 20 team members, each with a Google connection (tokens minted by the fake's
   /_fake/tokens, stored as the OAuth callback stores them) whose requests_per_second is 10,
   and 500 contacts each;
@@ -53,6 +54,7 @@ import httpx2
 from bench import fanout_steps as steps
 from bench.common import (
     Children,
+    FakeProcess,
     Profiler,
     Sandbox,
     SmtpSink,
@@ -69,9 +71,6 @@ from bench.common import (
     verdict,
     wait_for_output,
 )
-from fakeproviders import settings_for
-from fakeproviders.google import FakeGoogle
-from fakeproviders.harness import FakeServer
 
 SCOPES = [
     "https://www.googleapis.com/auth/calendar.events",
@@ -133,7 +132,7 @@ def parse_args() -> argparse.Namespace:
 
 
 # -- setup -------------------------------------------------------------------------------
-def prepare(args: argparse.Namespace, fake: FakeServer) -> tuple[Any, list[int]]:
+def prepare(args: argparse.Namespace, fake: FakeProcess) -> tuple[Any, list[int]]:
     """Owners, their connections and contacts, and the action; returns it and the ids."""
     from convener.connections.models import Connection
     from convener.crm.models import Contact
@@ -281,7 +280,7 @@ def lane_spread(launched: float) -> str:
 
 
 # -- the alternative a user would write by hand -----------------------------------------
-def manual_loop(fake: FakeServer, count: int) -> tuple[float, int]:
+def manual_loop(fake: FakeProcess, count: int) -> tuple[float, int]:
     """Seconds for `count` sequential inserts with google-api-python-client, and how many
     failed (the loop has no retries, as a hand-written one usually has none)."""
     from google.oauth2.credentials import Credentials
@@ -326,7 +325,7 @@ def manual_loop(fake: FakeServer, count: int) -> tuple[float, int]:
 
 
 # -- the run -----------------------------------------------------------------------------
-def run(args: argparse.Namespace, box: Sandbox, fake: FakeServer) -> None:
+def run(args: argparse.Namespace, box: Sandbox, fake: FakeProcess) -> None:
     setup_django(box)
     from convener.meetings.models import Attempt, Delivery, Meeting
     from convener.meetings.triggers import TriggerKind, TriggerRef
@@ -530,11 +529,11 @@ def main() -> int:
             client.delete(key)
         extra["CONVENER_REDIS_URL"] = args.redis
     with (
-        FakeServer(FakeGoogle()) as fake,
+        FakeProcess("google") as fake,
         sandbox(
             "fanout",
             keep=args.keep,
-            **settings_for(fake),
+            **fake.settings,
             CONVENER_LOG_LEVEL="INFO",
             **extra,
         ) as box,

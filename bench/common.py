@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import logging
 import os
 import re
 import secrets
@@ -347,6 +349,46 @@ def summarise_profile(paths: Sequence[Path], *, thread_prefix: str = "", top: in
 
 
 # -- mail ----------------------------------------------------------------------------------
+class FakeProcess:
+    """A fake provider (`python -m fakeproviders --only NAME`) in a process of its own, as
+    the provider is elsewhere: its threads then stamp arrivals and sleep out their latency
+    without sharing an interpreter lock with the benchmark's SMTP server and its polling,
+    which would bunch the arrivals its rate limiter counts. Control it over HTTP at `url`
+    (/_fake/...); `settings` points Convener at it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.url = ""
+        self.settings: dict[str, str] = {}
+        self._process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> FakeProcess:
+        command = ["-m", "fakeproviders", "--only", self.name, "--base-port", "0", "--json"]
+        self._process = subprocess.Popen(
+            [sys.executable, *command],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the fake {self.name} exited before it served")
+        served = json.loads(line)
+        self.url, self.settings = served[self.name], served["settings"]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(timeout=5)
+
+
 class SmtpSink:
     """A real SMTP server (aiosmtpd) on 127.0.0.1 that notes when each recipient's first
     message arrived (time.time(), comparable with the timestamps Convener stores)."""
@@ -393,6 +435,10 @@ class SmtpSink:
     def __enter__(self) -> SmtpSink:
         from aiosmtpd.controller import Controller
 
+        # aiosmtpd logs every command of every session at INFO (ten lines a message, a
+        # second of this process's CPU per 10,000 invitations on a machine the worker
+        # shares): a relay elsewhere would not be logging here.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self._controller.start()
         return self

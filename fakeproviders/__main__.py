@@ -8,10 +8,12 @@ terminal, export those lines and start Convener (`make run`).
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import threading
 
 from fakeproviders import FAKES, settings_for, start
+from fakeproviders.harness import FakeServer
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,14 +24,23 @@ def main(argv: list[str] | None = None) -> int:
         default=8101,
         help="google, microsoft, zoom on this and the next two (0: any free ports)",
     )
+    parser.add_argument(
+        "--only", choices=sorted(FAKES), help="serve this fake alone (on the base port)"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON line instead ({name: url, ..., settings: {...}}), for programs",
+    )
     args = parser.parse_args(argv)
-    ports = [args.base_port + offset if args.base_port else 0 for offset in range(len(FAKES))]
-    servers = [start(name, port) for name, port in zip(FAKES, ports, strict=True)]
-    for name, server in zip(FAKES, servers, strict=True):
-        print(f"fake {name:<9} {server.url}   (inspect: {server.url}/_fake/state)")
-    print("\nPoint Convener at them with:\n")
-    for key, value in settings_for(*servers).items():
-        print(f"export {key}={value}", flush=True)
+    names = [args.only] if args.only else list(FAKES)
+    ports = [args.base_port + offset if args.base_port else 0 for offset in range(len(names))]
+    servers = [start(name, port) for name, port in zip(names, ports, strict=True)]
+    if args.json:
+        urls: dict[str, object] = {name: s.url for name, s in zip(names, servers, strict=True)}
+        print(json.dumps({**urls, "settings": settings_for(*servers)}), flush=True)
+    else:
+        _print_exports(names, servers)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -37,6 +48,14 @@ def main(argv: list[str] | None = None) -> int:
     for server in servers:
         server.stop()
     return 0
+
+
+def _print_exports(names: list[str], servers: list[FakeServer]) -> None:
+    for name, server in zip(names, servers, strict=True):
+        print(f"fake {name:<9} {server.url}   (inspect: {server.url}/_fake/state)")
+    print("\nPoint Convener at them with:\n")
+    for key, value in settings_for(*servers).items():
+        print(f"export {key}={value}", flush=True)
 
 
 if __name__ == "__main__":

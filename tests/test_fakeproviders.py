@@ -129,3 +129,25 @@ def test_python_m_fakeproviders_from_a_checkout_serves_them_and_prints_the_expor
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
+
+
+def test_one_fake_alone_prints_its_address_and_settings_as_json() -> None:
+    """What a benchmark uses to run a fake in a process of its own."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fakeproviders", "--only", "zoom", "--base-port", "0", "--json"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        served = json.loads(process.stdout.readline())
+        assert set(served) == {"zoom", "settings"}  # the others are not started
+        assert served["settings"]["CONVENER_ZOOM_API_URL"].startswith(served["zoom"])
+        assert "CONVENER_GOOGLE_API_URL" not in served["settings"]
+        assert httpx2.get(f"{served['zoom']}/_fake/state", timeout=10).status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
