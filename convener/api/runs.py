@@ -38,8 +38,9 @@ class ProgressOut(Schema):
     percent: int
     status: str = Field(
         description="scheduling (a large launch from a page: the worker is still planning "
-        "and saving its meetings), not_scheduled (that failed and saved nothing: see the "
-        "run's `failure`), running (work left), attention (nothing left to do on its own, "
+        "and saving its meetings, a chunk at a time; those saved are under way), "
+        "not_scheduled (that failed and saved nothing: see the run's `failure`), running "
+        "(work left), attention (nothing left to do on its own, "
         "but some meetings failed or wait for a reconnect) or done"
     )
     estimated_finish: datetime | None = Field(
@@ -58,7 +59,10 @@ class RunOut(Schema):
     requested: int = Field(description="contacts asked for, last launch")
     created: int = Field(description="meetings it made, all launches")
     skipped_count: int = Field(description="contacts skipped, last launch")
-    failure: str = Field(description="why a launch in the background saved nothing; empty")
+    failure: str = Field(
+        description="why a launch in the background saved nothing, or stopped after saving "
+        "some (then it is still scheduling, and is tried again); empty"
+    )
     created_at: datetime
     updated_at: datetime
     progress: ProgressOut

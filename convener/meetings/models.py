@@ -275,7 +275,8 @@ class Run(models.Model):
 
     class Status(models.TextChoices):
         # A large launch is scheduled by the worker: the run is recorded at once, its
-        # meetings when the worker has planned and saved them all (in one transaction).
+        # meetings as the worker saves them (a chunk at a time, once all are planned),
+        # and it is scheduled when the last chunk is saved.
         QUEUED = "queued", "Waiting for the worker"
         SCHEDULING = "scheduling", "Scheduling"
         DONE = "done", "Scheduled"

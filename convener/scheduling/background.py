@@ -3,10 +3,12 @@ follows it on its page, instead of a request that plans and saves a hundred thou
 meetings while the browser waits.
 
 The request is kept on the run as plain values (`pending`) and handed to the worker as the
-run's id. The worker makes it exactly as a launch in the request would (`launch_with_outcome`,
-one transaction), so a run is "scheduled" exactly when its meetings exist. Launching is
-idempotent by the trigger reference: a task that runs twice, or a run picked up again after
-its worker died, makes only what is missing.
+run's id. The worker plans it as a launch in the request would (`launch_with_outcome`), then
+saves its meetings a chunk at a time, each committed: the first links are made while the
+rest is saved, and the database is never held for the whole launch. The run is "scheduled"
+when the last chunk is saved. Launching is idempotent by the trigger reference: a task that
+runs twice, or a run picked up again after its worker died or a chunk failed, makes only
+what is missing.
 """
 
 from __future__ import annotations
@@ -92,15 +94,27 @@ def schedule_run(run_id: int) -> None:
         run.save(update_fields=["status", "updated_at"])
     try:
         request = _request(run)
-        launch_with_outcome(request, label=run.label)
+        # Chunk by chunk: the first links are made while the rest is saved.
+        launch_with_outcome(request, label=run.label, in_chunks=True)
     except NoUsableConnection as exc:
         _failed(run_id, f"No meeting can be scheduled: {exc}.")
     except _Gone as exc:
         _failed(run_id, str(exc))
     except Exception:
-        # Nothing was saved (one transaction); the page says so, the log says why.
         logger.exception("scheduling run %s failed", run_id)
-        _failed(run_id, "Scheduling stopped on an unexpected error.")
+        saved = run.meetings().count()
+        if not saved:
+            # Stopped before its first chunk committed: the page says nothing was saved.
+            _failed(run_id, "Scheduling stopped on an unexpected error.")
+            raise
+        # Some chunks were saved and their meetings go ahead. The run stays with the
+        # worker, its request kept: it is given to the worker again once it has waited
+        # STALLED_AFTER (`recover_if_stalled`), and makes only the rest.
+        Run.objects.filter(pk=run_id).update(
+            failure=f"Saving stopped on an unexpected error after {saved} meetings, which go"
+            " ahead; the rest is tried again when this page is open 20 minutes later.",
+            updated_at=timezone.now(),
+        )
         raise
 
 

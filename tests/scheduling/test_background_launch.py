@@ -1,7 +1,7 @@
 """A large launch from a page is scheduled by the worker: the run is recorded at once and
-its page says so, the meetings exist when the worker has saved them all, a task that runs
-twice (or a run picked up again after its worker died) makes nothing twice, and a launch
-the worker cannot do says why and saves nothing."""
+its page says so, the worker saves the meetings a chunk at a time (links begin with the
+first), a task that runs twice (or a run picked up again after its worker died or a chunk
+failed) makes nothing twice, and a launch the worker cannot do says why and saves nothing."""
 
 from __future__ import annotations
 
@@ -213,3 +213,127 @@ def test_a_large_segment_is_scheduled_by_the_worker(
     assert not Meeting.objects.exists()
     worker()
     assert Meeting.objects.filter(trigger="segment").count() == 3
+
+
+def _saves_in_chunks_of_two(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Chunks of two contacts (the test's three leads make two chunks); returns, for each
+    chunk as it starts saving, how many lane nudges were already queued for the worker."""
+    from django_tasks_db.models import DBTaskResult
+
+    from convener.scheduling import schedule
+
+    monkeypatch.setattr(schedule, "CHUNK", 2)
+    nudges_before: list[int] = []
+    save = schedule._save_batch
+
+    def counting(*args: Any, **kwargs: Any) -> None:
+        nudges_before.append(DBTaskResult.objects.filter(task_path__endswith="drain_lane").count())
+        save(*args, **kwargs)
+
+    monkeypatch.setattr(schedule, "_save_batch", counting)
+    return nudges_before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_saves_a_large_launch_a_chunk_at_a_time_and_links_begin_with_the_first(
+    logged_in: Any,
+    leads: list[Contact],
+    worker: Callable[[], int],
+    launch_from_popup: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    nudges_before = _saves_in_chunks_of_two(monkeypatch)
+    launch_from_popup()
+    run = Run.objects.get()
+    worker()
+    # The first chunk had committed, and the worker been told of its lane, before the
+    # second was saved; in one transaction the nudge would wait for the last.
+    assert nudges_before == [0, 1]
+    run.refresh_from_db()
+    assert (run.status, run.created, run.failure) == (Run.Status.DONE, 3, "")
+    assert sorted(c for c in run.meetings().values_list("contact__email", flat=True)) == [
+        c.email for c in leads
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_launch_stopped_after_its_first_chunk_keeps_it_says_so_and_finishes_later(
+    logged_in: Any,
+    leads: list[Contact],
+    worker: Callable[[], int],
+    launch_from_popup: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from convener.scheduling import schedule
+
+    nudges_before = _saves_in_chunks_of_two(monkeypatch)
+    save = schedule._save_batch
+
+    def second_fails(*args: Any, **kwargs: Any) -> None:
+        if nudges_before:  # one chunk saved already
+            raise RuntimeError("disk full")
+        save(*args, **kwargs)
+
+    monkeypatch.setattr(schedule, "_save_batch", second_fails)
+    launch_from_popup()
+    run = Run.objects.get()
+    worker()  # the task fails on the second chunk
+    run.refresh_from_db()
+    # The first chunk is kept and goes ahead; the run waits for the worker, and says why.
+    assert Meeting.objects.count() == 2
+    assert run.status == Run.Status.SCHEDULING and run.pending is not None
+    page = logged_in.get(f"/runs/{run.pk}/").content.decode()
+    assert "2 saved so far" in page
+    assert "Saving stopped on an unexpected error after 2 meetings" in page
+    assert "disk full" not in page  # the log has the error; the page says what it means
+
+    monkeypatch.setattr(schedule, "_save_batch", save)
+    long_ago = timezone.now() - STALLED_AFTER - timedelta(minutes=1)
+    Run.objects.filter(pk=run.pk).update(updated_at=long_ago)
+    assert status_on_page(logged_in, run) == "scheduling"  # looking at it queues it again
+    worker()
+    run.refresh_from_db()
+    assert (run.status, run.created, run.failure) == (Run.Status.DONE, 3, "")
+    emails = list(Meeting.objects.values_list("contact__email", flat=True))
+    assert sorted(emails) == [c.email for c in leads]  # each contact once
+
+
+def test_a_chunked_launch_gives_every_host_work_in_its_first_chunk(
+    member: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Contacts come grouped by owner; saved in that order, the last hosts' lanes would
+    wait for the last chunks. Saved in turns, the first chunk starts every lane."""
+    from convener.meetings.triggers import TriggerKind, TriggerRef
+    from convener.scheduling import schedule
+    from convener.scheduling.request import ScheduleRequest
+    from tests.access.support import colleague
+    from tests.scheduling.test_account_choice import OWNER, account_of, action
+
+    monkeypatch.setattr(schedule, "CHUNK", 2)
+    chunks: list[list[str]] = []
+    save = schedule._save_batch
+
+    def noting(batch: list[tuple[Meeting, Any]], *args: Any) -> None:
+        chunks.append(sorted(m.host.username for m, _ in batch if m.host))
+        save(batch, *args)
+
+    monkeypatch.setattr(schedule, "_save_batch", noting)
+    other = colleague("bob")
+    hosts = [member, other]
+    for host in hosts:
+        account_of(host)
+    contacts = [
+        Contact.objects.create(email=f"{host.username}-{n}@client.example", owner=host)
+        for host in hosts
+        for n in range(2)
+    ]
+    outcome = schedule.schedule(
+        ScheduleRequest(
+            action=action(OWNER),
+            contact_ids=[c.pk for c in contacts],
+            trigger=TriggerRef(TriggerKind.BULK, "turns", "1"),
+        ),
+        commit_each_chunk=True,
+    )
+    assert len(outcome.created_ids) == 4
+    assert chunks == [["ann", "bob"], ["ann", "bob"]]
