@@ -39,7 +39,8 @@ class ProgressOut(Schema):
     status: str = Field(
         description="scheduling (a large launch from a page: the worker is still planning "
         "and saving its meetings, a chunk at a time; those saved are under way), "
-        "not_scheduled (that failed and saved nothing: see the run's `failure`), running "
+        "not_scheduled (that failed: see the run's `failure`, and its `created` for what "
+        "was saved before, which goes ahead), running "
         "(work left), attention (nothing left to do on its own, "
         "but some meetings failed or wait for a reconnect) or done"
     )
@@ -60,8 +61,8 @@ class RunOut(Schema):
     created: int = Field(description="meetings it made, all launches")
     skipped_count: int = Field(description="contacts skipped, last launch")
     failure: str = Field(
-        description="why a launch in the background saved nothing, or stopped after saving "
-        "some (then it is still scheduling, and is tried again); empty"
+        description="why a launch in the background stopped: still scheduling, it is tried "
+        "again; not_scheduled, it is not (`created` counts what it saved); empty"
     )
     created_at: datetime
     updated_at: datetime

@@ -34,6 +34,9 @@ Status = Run.Status
 # A run still waiting after this long lost its worker (a launch of 100,000 contacts takes
 # a few minutes): it is given to the worker again when someone looks at it.
 STALLED_AFTER = timedelta(minutes=20)
+# Tries of a launch that stops midway on an unexpected error before it is given up (the
+# meetings saved by then go ahead).
+MAX_TRIES = 3
 # The settings an unsaved action (the popup's options) carries to the worker.
 _ACTION_FIELDS = (
     "name",
@@ -91,36 +94,46 @@ def schedule_run(run_id: int) -> None:
         if run is None or not run.waiting_for_worker or run.pending is None:
             return  # done meanwhile (a second task for the same run), or removed
         run.status = Status.SCHEDULING
-        run.save(update_fields=["status", "updated_at"])
+        run.failure = ""  # a stop's explanation, from an earlier try
+        run.pending = {**run.pending, "tries": int(run.pending.get("tries", 0)) + 1}
+        run.save(update_fields=["status", "failure", "pending", "updated_at"])
+    kept = run.pending
+    before = run.meetings().count()
     try:
         request = _request(run)
-        # Chunk by chunk: the first links are made while the rest is saved.
-        launch_with_outcome(request, label=run.label, in_chunks=True)
+        # Chunk by chunk: the first links are made while the rest is saved; each chunk
+        # is a sign of life, so a long launch is never taken for a stalled one.
+        launch_with_outcome(
+            request, label=run.label, in_chunks=True, kept=kept, alive=lambda: _alive(run_id)
+        )
     except NoUsableConnection as exc:
         _failed(run_id, f"No meeting can be scheduled: {exc}.")
     except _Gone as exc:
         _failed(run_id, str(exc))
     except Exception:
         logger.exception("scheduling run %s failed", run_id)
-        saved = run.meetings().count()
-        if not saved:
-            # Stopped before its first chunk committed: the page says nothing was saved.
-            _failed(run_id, "Scheduling stopped on an unexpected error.")
+        saved = run.meetings().count() - before
+        if not saved or kept["tries"] >= MAX_TRIES:
+            _failed(run_id, "Saving the meetings stopped on an unexpected error.")
             raise
-        # Some chunks were saved and their meetings go ahead. The run stays with the
-        # worker, its request kept: it is given to the worker again once it has waited
-        # STALLED_AFTER (`recover_if_stalled`), and makes only the rest.
-        Run.objects.filter(pk=run_id).update(
-            failure=f"Saving stopped on an unexpected error after {saved} meetings, which go"
-            " ahead; the rest is tried again when this page is open 20 minutes later.",
+        # Some chunks were saved, and their meetings go ahead. The run stays with the
+        # worker, its request kept, and is given to it again once it has waited
+        # STALLED_AFTER (`requeue_stalled`): the same reference makes only the rest.
+        Run.objects.filter(pk=run_id, status=Status.SCHEDULING).update(
+            failure="Saving the meetings stopped on an unexpected error.",
             updated_at=timezone.now(),
         )
         raise
 
 
+def _alive(run_id: int) -> None:
+    Run.objects.filter(pk=run_id, status=Status.SCHEDULING).update(updated_at=timezone.now())
+
+
 def recover_if_stalled(run: Run, *, now: datetime | None = None) -> Run:
     """`run`, given to the worker again when it has waited for it longer than any launch
-    takes (its worker stopped). Pages that show a run call this."""
+    takes (its worker stopped, or a launch stopped midway). Pages that show a run call
+    this, and the worker every minute (`requeue_stalled`)."""
     if not run.waiting_for_worker or run.updated_at > (now or timezone.now()) - STALLED_AFTER:
         return run
     with transaction.atomic():
@@ -134,13 +147,36 @@ def recover_if_stalled(run: Run, *, now: datetime | None = None) -> Run:
     return found
 
 
+def requeue_stalled(*, now: datetime | None = None) -> int:
+    """Give the worker again every run that has waited for it too long; how many. The
+    worker runs this every minute: a launch that stopped midway, or whose worker died,
+    goes on even when nobody looks at its page."""
+    now = now or timezone.now()
+    stalled = Run.objects.filter(
+        status__in=[Status.QUEUED, Status.SCHEDULING], updated_at__lte=now - STALLED_AFTER
+    )
+    found = list(stalled)
+    for run in found:
+        recover_if_stalled(run, now=now)
+    return len(found)
+
+
 class _Gone(Exception):
     """What the kept request names no longer exists."""
 
 
 def _failed(run_id: int, reason: str) -> None:
+    """Not scheduled, for `reason`; `created` counts what earlier chunks or launches saved,
+    which goes ahead."""
+    run = Run.objects.filter(pk=run_id).first()
+    if run is None:
+        return
     Run.objects.filter(pk=run_id).update(
-        status=Status.FAILED, failure=reason, pending=None, updated_at=timezone.now()
+        status=Status.FAILED,
+        failure=reason,
+        pending=None,
+        created=run.meetings().count(),
+        updated_at=timezone.now(),
     )
 
 

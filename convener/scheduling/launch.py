@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db import transaction
 
 from convener.meetings.models import Run
@@ -20,28 +23,42 @@ def launch(request: ScheduleRequest, *, label: str = "") -> Run:
 
 
 def launch_with_outcome(
-    request: ScheduleRequest, *, label: str = "", in_chunks: bool = False
+    request: ScheduleRequest,
+    *,
+    label: str = "",
+    in_chunks: bool = False,
+    kept: dict[str, Any] | None = None,
+    alive: Callable[[], object] | None = None,
 ) -> tuple[Run, ScheduleOutcome]:
     """`launch`, and what this launch itself did (made, found again, skipped): the run
     counts every launch of its reference, a caller reporting one launch needs both.
 
     `in_chunks` (the worker's large launches, outside any transaction): the meetings are
-    saved and committed a chunk at a time (`schedule`), and the run is marked scheduled
-    after the last; a launch stopped midway leaves the run waiting for the worker, and
-    the same reference launched again makes only the rest."""
+    saved and committed a chunk at a time (`schedule`), `alive` called after each, and the
+    run is marked scheduled after the last, unless it was launched again meanwhile (its
+    request is no longer `kept`): then it stays queued for that launch. A launch stopped
+    midway leaves the run waiting for the worker; the same reference launched again makes
+    only the rest."""
     if in_chunks:
-        outcome = schedule(request, commit_each_chunk=True)
+        outcome = schedule(request, commit_each_chunk=True, alive=alive)
         with transaction.atomic():
-            return _recorded(request, label, outcome), outcome
+            return _recorded(request, label, outcome, kept), outcome
     with transaction.atomic():
         outcome = schedule(request)
-        return _recorded(request, label, outcome), outcome
+        return _recorded(request, label, outcome, None), outcome
 
 
-def _recorded(request: ScheduleRequest, label: str, outcome: ScheduleOutcome) -> Run:
+def _recorded(
+    request: ScheduleRequest, label: str, outcome: ScheduleOutcome, kept: dict[str, Any] | None
+) -> Run:
     run = locked_run(request, label)
-    run.requested = len(request.contact_ids)
     run.created = run.meetings().count()
+    if kept is not None and run.pending not in (None, kept):
+        # Launched again while this launch saved its chunks: that launch's task makes the
+        # rest, and says what it did.
+        run.save(update_fields=["created", "updated_at"])
+        return run
+    run.requested = len(request.contact_ids)
     run.skipped_count = len(outcome.skipped)
     run.skipped = [s.as_dict() for s in outcome.skipped[:SKIPS_KEPT]]
     # Scheduled, whether in the request or by the worker (scheduling.background).

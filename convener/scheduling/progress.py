@@ -99,9 +99,9 @@ class RunProgress:
     @property
     def status(self) -> str:
         """scheduling: the worker is still planning and saving the run's meetings;
-        not_scheduled: that failed, and nothing was saved; running: the worker has work
-        left; attention: it has none, but some meetings failed or wait for a reconnect;
-        done: everything happened."""
+        not_scheduled: that failed (what it saved before goes ahead); running: the worker
+        has work left; attention: it has none, but some meetings failed or wait for a
+        reconnect; done: everything happened."""
         if self.launch in {Run.Status.QUEUED, Run.Status.SCHEDULING}:
             return "scheduling"
         if self.launch == Run.Status.FAILED:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -261,7 +261,12 @@ def plan_recipients(
     return plan, choices, skipped
 
 
-def schedule(request: ScheduleRequest, *, commit_each_chunk: bool = False) -> ScheduleOutcome:
+def schedule(
+    request: ScheduleRequest,
+    *,
+    commit_each_chunk: bool = False,
+    alive: Callable[[], object] | None = None,
+) -> ScheduleOutcome:
     """Plan and save the meetings of a request in one transaction; link creation is nudged
     when it commits. A single recipient without a usable account raises
     NoUsableConnection before anything is saved; in bulk, such recipients are skipped, as
@@ -275,7 +280,8 @@ def schedule(request: ScheduleRequest, *, commit_each_chunk: bool = False) -> Sc
     a hundred thousand meetings in one transaction kept every other write waiting for
     tens of seconds). A launch stopped midway is finished by launching the same trigger
     reference again, which makes only what is missing. Inside a caller's transaction the
-    chunks commit with it."""
+    chunks commit with it. `alive` is called after each chunk (the worker's sign of life
+    on the run)."""
     action = request.action
     # Titles and descriptions are rendered here, before the transaction: nothing that
     # depends on a template's size runs while the database is held for writing.
@@ -354,6 +360,8 @@ def schedule(request: ScheduleRequest, *, commit_each_chunk: bool = False) -> Sc
                 if commit_each_chunk:
                     enqueue_lanes(lanes - nudged)
                     nudged |= lanes
+            if alive is not None:
+                alive()
         if not commit_each_chunk:
             enqueue_lanes(lanes)
     return outcome

@@ -14,6 +14,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from convener.crm.models import Contact
+from convener.db import writes
 from convener.meetings.models import Meeting, MeetingAction, Run
 from convener.scheduling.background import STALLED_AFTER, schedule_run
 from convener.segments.models import Segment, SegmentMember
@@ -242,6 +243,8 @@ def test_the_worker_saves_a_large_launch_a_chunk_at_a_time_and_links_begin_with_
     launch_from_popup: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from django_tasks_db.models import DBTaskResult
+
     nudges_before = _saves_in_chunks_of_two(monkeypatch)
     launch_from_popup()
     run = Run.objects.get()
@@ -254,6 +257,25 @@ def test_the_worker_saves_a_large_launch_a_chunk_at_a_time_and_links_begin_with_
     assert sorted(c for c in run.meetings().values_list("contact__email", flat=True)) == [
         c.email for c in leads
     ]
+    # Its one lane was nudged once, not once a chunk.
+    assert DBTaskResult.objects.filter(task_path__endswith="drain_lane").count() == 1
+
+
+def _second_chunk_fails_on_its_attendees(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Chunks of two, the second failing once its meetings are inserted, on its attendee
+    rows (so its meetings roll back with them); returns the nudge counts as above."""
+    from convener.scheduling import schedule
+
+    nudges_before = _saves_in_chunks_of_two(monkeypatch)
+    insert = writes.insert_many
+
+    def failing(rows: list[Any]) -> None:
+        if len(nudges_before) == 2 and rows and not isinstance(rows[0], Meeting):
+            raise RuntimeError("disk full")
+        insert(rows)
+
+    monkeypatch.setattr(schedule, "insert_many", failing)
+    return nudges_before
 
 
 @pytest.mark.django_db(transaction=True)
@@ -264,34 +286,46 @@ def test_a_launch_stopped_after_its_first_chunk_keeps_it_says_so_and_finishes_la
     launch_from_popup: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from convener.dispatch import periodic
     from convener.scheduling import schedule
+    from convener.scheduling.background import requeue_stalled
+    from tests.intake.test_worker_sweep import OneRound
 
-    nudges_before = _saves_in_chunks_of_two(monkeypatch)
-    save = schedule._save_batch
-
-    def second_fails(*args: Any, **kwargs: Any) -> None:
-        if nudges_before:  # one chunk saved already
-            raise RuntimeError("disk full")
-        save(*args, **kwargs)
-
-    monkeypatch.setattr(schedule, "_save_batch", second_fails)
+    original = writes.insert_many
+    _second_chunk_fails_on_its_attendees(monkeypatch)
     launch_from_popup()
     run = Run.objects.get()
-    worker()  # the task fails on the second chunk
+    worker()  # the task fails in the second chunk
     run.refresh_from_db()
-    # The first chunk is kept and goes ahead; the run waits for the worker, and says why.
+    # The first chunk is kept, with its attendees, and goes ahead; the second rolled
+    # back whole. The run waits for the worker, and says what happened.
     assert Meeting.objects.count() == 2
+    assert all(m.attendees.exists() for m in Meeting.objects.all())
     assert run.status == Run.Status.SCHEDULING and run.pending is not None
     page = logged_in.get(f"/runs/{run.pk}/").content.decode()
-    assert "2 saved so far" in page
-    assert "Saving stopped on an unexpected error after 2 meetings" in page
+    assert "Saving the meetings stopped on an unexpected error." in page
+    assert "2 of 3 meetings were saved, and their links are being made" in page
+    assert "tried again within 20 minutes" in page
     assert "disk full" not in page  # the log has the error; the page says what it means
+    assert "Cancel what has not happened" not in page  # not while meetings are missing
 
-    monkeypatch.setattr(schedule, "_save_batch", save)
+    monkeypatch.setattr(schedule, "insert_many", original)
+    failure_while_saving: list[str] = []
+    save = schedule._save_batch
+
+    def noting(*args: Any) -> None:
+        failure_while_saving.append(Run.objects.get(pk=run.pk).failure)
+        save(*args)
+
+    monkeypatch.setattr(schedule, "_save_batch", noting)
+    assert requeue_stalled() == 0  # not yet
     long_ago = timezone.now() - STALLED_AFTER - timedelta(minutes=1)
     Run.objects.filter(pk=run.pk).update(updated_at=long_ago)
-    assert status_on_page(logged_in, run) == "scheduling"  # looking at it queues it again
+    periodic.registered()["stalled-launches"](OneRound())  # the worker's sweep, unlooked-at
+    assert Run.objects.get(pk=run.pk).status == Run.Status.QUEUED
     worker()
+    # The stop's explanation went when the worker took the run up again.
+    assert failure_while_saving and set(failure_while_saving) == {""}
     run.refresh_from_db()
     assert (run.status, run.created, run.failure) == (Run.Status.DONE, 3, "")
     emails = list(Meeting.objects.values_list("contact__email", flat=True))
@@ -337,3 +371,90 @@ def test_a_chunked_launch_gives_every_host_work_in_its_first_chunk(
     )
     assert len(outcome.created_ids) == 4
     assert chunks == [["ann", "bob"], ["ann", "bob"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stopped_launch_that_cannot_go_on_says_what_was_saved(
+    logged_in: Any,
+    member: User,
+    leads: list[Contact],
+    worker: Callable[[], int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from convener.scheduling import schedule
+    from convener.scheduling.background import requeue_stalled
+
+    action = MeetingAction.objects.create(name="Spring wave", provider="jitsi")
+    body = {"recipients": "chosen", "contact_ids": ",".join(str(c.pk) for c in leads)}
+    logged_in.post(f"/actions/{action.pk}/launch/", {**body, "step": "launch"})
+    original = writes.insert_many
+    _second_chunk_fails_on_its_attendees(monkeypatch)
+    worker()
+    assert Meeting.objects.count() == 2
+    monkeypatch.setattr(schedule, "insert_many", original)
+    action.delete()  # before the worker takes it up again
+    requeue_stalled(now=timezone.now() + STALLED_AFTER + timedelta(minutes=1))
+    worker()
+    run = Run.objects.get()
+    assert (run.status, run.created) == (Run.Status.FAILED, 2)
+    page = logged_in.get(f"/runs/{run.pk}/").content.decode()
+    assert "2 meetings were saved and go ahead; the rest were not." in page
+    assert "Nothing was saved" not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_launched_again_while_it_saves_makes_what_the_later_launch_asks(
+    logged_in: Any,
+    member: User,
+    leads: list[Contact],
+    worker: Callable[[], int],
+    launch_from_popup: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import dataclasses
+
+    from convener.scheduling import background, schedule
+
+    nudges_before = _saves_in_chunks_of_two(monkeypatch)
+    launch_from_popup()
+    dee = Contact.objects.create(email="dee@acme.example", first_name="Dee", owner=member)
+    save = schedule._save_batch
+    relaunched: list[Run] = []
+
+    def relaunch_midway(*args: Any) -> None:
+        if len(nudges_before) == 1 and not relaunched:  # the first task's second chunk
+            request = background._request(Run.objects.get())
+            more = dataclasses.replace(request, contact_ids=[*request.contact_ids, dee.pk])
+            relaunched.append(background.launch_later(more))
+        save(*args)
+
+    monkeypatch.setattr(schedule, "_save_batch", relaunch_midway)
+    worker()
+    run = Run.objects.get()
+    assert relaunched and relaunched[0].pk == run.pk  # the same run, launched again
+    assert (run.status, run.requested, run.created) == (Run.Status.DONE, 4, 4)
+    emails = sorted(Meeting.objects.values_list("contact__email", flat=True))
+    assert emails == sorted([c.email for c in leads] + [dee.email])
+
+
+def test_bulk_changes_wait_until_the_run_has_saved_its_meetings(
+    logged_in: Any, leads: list[Contact], worker: Callable[[], int], launch_from_popup: Any
+) -> None:
+    launch_from_popup()
+    worker()
+    run = Run.objects.get()
+    # As while the worker still saves its chunks: some meetings exist, not all.
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.SCHEDULING)
+    assert "Cancel what has not happened" not in logged_in.get(f"/runs/{run.pk}/").content.decode()
+    answer = logged_in.post(f"/runs/{run.pk}/cancel/", follow=True)
+    assert "still saving this run&#x27;s meetings" in answer.content.decode()
+    assert not Meeting.objects.filter(state="cancelled").exists()
+
+
+def test_contacts_are_saved_in_turns_over_their_accounts() -> None:
+    from convener.scheduling.schedule import _Choice, _in_turns
+
+    hosts = {1: 7, 2: 7, 3: 7, 4: 8, 5: None, 6: None}
+    choices = {pk: _Choice(connection_id=account, host_id=None) for pk, account in hosts.items()}
+    assert _in_turns([1, 2, 3, 4, 5, 6], choices) == [1, 4, 5, 2, 6, 3]
+    assert _in_turns([3, 1], choices) == [3, 1]  # one account: the order given

@@ -24,7 +24,7 @@ from django.shortcuts import redirect, render
 
 from convener.meetings.models import Meeting, MeetingState, Run
 from convener.scheduling import lifecycle
-from convener.scheduling.background import recover_if_stalled
+from convener.scheduling.background import STALLED_AFTER, recover_if_stalled
 from convener.scheduling.progress import (
     meetings_not_started,
     meetings_to_retry,
@@ -86,9 +86,16 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "stages": [(key, label) for key, (label, _) in STAGES.items()],
         "skipped": skipped,
         "skipped_rows": skipped_rows,
-        "retryable": access.changeable_meetings(user, meetings_to_retry(run)).count(),
-        "cancellable": access.changeable_meetings(user, meetings_not_started(run)).count(),
+        # Not while the worker still saves the run's meetings: a bulk change would reach
+        # the chunks saved so far and miss the rest.
+        "retryable": 0
+        if run.waiting_for_worker
+        else access.changeable_meetings(user, meetings_to_retry(run)).count(),
+        "cancellable": 0
+        if run.waiting_for_worker
+        else access.changeable_meetings(user, meetings_not_started(run)).count(),
         "query": request.GET.urlencode(),
+        "stalled_after": f"{STALLED_AFTER.total_seconds() / 60:.0f} minutes",
     }
     partial = bool(getattr(request, "htmx", False))
     return render(request, "web/runs/status.html" if partial else "web/runs/detail.html", context)
@@ -105,6 +112,13 @@ def _bulk_change(
 ) -> HttpResponse:
     """GET: the confirmation, with how many meetings; POST: change each of them."""
     run = _run(request, pk)
+    if run.waiting_for_worker:
+        messages.info(
+            request,
+            "The worker is still saving this run's meetings: cancel or retry them once it"
+            " has saved them all.",
+        )
+        return redirect("run", pk=run.pk)
     user = _user(request)
     all_of_them = chosen(run)
     yours = access.changeable_meetings(user, all_of_them).select_related("connection")
