@@ -35,7 +35,9 @@ class ProgressOut(Schema):
     failed: int = Field(description="the link could not be made (retried automatically)")
     cancelled: int
     outstanding: int = Field(description="meetings the worker still has a step for")
-    percent: int
+    percent: int = Field(
+        description="settled, of the meetings (while scheduling, of the contacts asked for)"
+    )
     status: str = Field(
         description="scheduling (a large launch from a page: the worker is still planning "
         "and saving its meetings, a chunk at a time; those saved are under way), "
@@ -46,7 +48,7 @@ class ProgressOut(Schema):
     )
     estimated_finish: datetime | None = Field(
         description="when the last link should exist, at the providers' pace; null once "
-        "nothing is left to do"
+        "nothing is left to do, and while scheduling"
     )
 
 

@@ -48,10 +48,21 @@ class RunProgress:
     notes: list[str] = field(default_factory=list)
     # The launch itself (Run.Status): a large one is planned by the worker first.
     launch: str = Run.Status.DONE
+    # While the worker still saves the meetings (a chunk at a time): how many it was asked
+    # for, against which the figures count rather than against those saved so far.
+    requested: int = 0
 
     @property
     def total(self) -> int:
         return sum(self.states.values())
+
+    @property
+    def out_of(self) -> int:
+        """What the run's figures count against: its meetings, or while the worker still
+        saves them, the contacts it was asked for if more."""
+        if self.launch in {Run.Status.QUEUED, Run.Status.SCHEDULING}:
+            return max(self.total, self.requested)
+        return self.total
 
     @property
     def planned(self) -> int:
@@ -94,7 +105,7 @@ class RunProgress:
 
     @property
     def percent(self) -> int:
-        return 100 if not self.total else self.settled * 100 // self.total
+        return 100 if not self.out_of else self.settled * 100 // self.out_of
 
     @property
     def status(self) -> str:
@@ -155,8 +166,12 @@ def run_progress(run: Run, *, now: datetime | None = None) -> RunProgress:
     for state, count, due in rows:
         states[state] = count
         outstanding += due
-    progress = RunProgress(states=states, outstanding=outstanding, launch=run.status)
-    if outstanding:
+    progress = RunProgress(
+        states=states, outstanding=outstanding, launch=run.status, requested=run.requested
+    )
+    # None while meetings are still being saved: an estimate from those saved so far
+    # would come too soon.
+    if outstanding and not run.waiting_for_worker:
         progress.estimated_finish = _estimate(run_meetings(run), now)
     return progress
 

@@ -19,8 +19,11 @@ def migrate(target: tuple[str, str]) -> Any:
 
 @contextmanager
 def schema_at(target: tuple[str, str]) -> Iterator[Any]:
-    """The database at `target` for the block, then at the latest migration again."""
+    """The database at `target` for the block, then at the latest migrations again: of
+    every app, since going back also unapplied the apps that depend on meetings (their
+    tables gone for the tests that came after, on the same database)."""
     try:
         yield migrate(target)
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("meetings")[0])
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())

@@ -281,6 +281,7 @@ def _second_chunk_fails_on_its_attendees(monkeypatch: pytest.MonkeyPatch) -> lis
 @pytest.mark.django_db(transaction=True)
 def test_a_launch_stopped_after_its_first_chunk_keeps_it_says_so_and_finishes_later(
     logged_in: Any,
+    member: User,
     leads: list[Contact],
     worker: Callable[[], int],
     launch_from_popup: Any,
@@ -308,6 +309,10 @@ def test_a_launch_stopped_after_its_first_chunk_keeps_it_says_so_and_finishes_la
     assert "tried again within 20 minutes" in page
     assert "disk full" not in page  # the log has the error; the page says what it means
     assert "Cancel what has not happened" not in page  # not while meetings are missing
+    # The figures count against the three asked for, not the two saved so far.
+    assert "2 of 3 linked" in logged_in.get("/runs/").content.decode()
+    answer = api(logged_in, "get", f"/api/v1/runs/{run.pk}", member).json()
+    assert (answer["progress"]["percent"], answer["progress"]["estimated_finish"]) == (66, None)
 
     monkeypatch.setattr(schedule, "insert_many", original)
     failure_while_saving: list[str] = []
