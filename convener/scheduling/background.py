@@ -91,8 +91,15 @@ def schedule_run(run_id: int) -> None:
     """The worker's part: plan and save the run's meetings."""
     with transaction.atomic():
         run = Run.objects.select_for_update().filter(pk=run_id).first()
-        if run is None or not run.waiting_for_worker or run.pending is None:
-            return  # done meanwhile (a second task for the same run), or removed
+        # Only a queued run: one being scheduled has its task (a second task for the same
+        # run, or one queued again while the first still runs, leaves it alone).
+        if run is None or run.status != Status.QUEUED or run.pending is None:
+            return  # done or taken meanwhile, or removed
+        if int(run.pending.get("tries", 0)) >= MAX_TRIES:
+            # Taken up that often without finishing: its worker died each time (a crash
+            # raises no error to count), or it stopped on errors.
+            _fail(run, "Saving the meetings stopped before the end, three times.")
+            return
         run.status = Status.SCHEDULING
         run.failure = ""  # a stop's explanation, from an earlier try
         run.pending = {**run.pending, "tries": int(run.pending.get("tries", 0)) + 1}
@@ -107,22 +114,25 @@ def schedule_run(run_id: int) -> None:
             request, label=run.label, in_chunks=True, kept=kept, alive=lambda: _alive(run_id)
         )
     except NoUsableConnection as exc:
-        _failed(run_id, f"No meeting can be scheduled: {exc}.")
+        _failed(run_id, kept, f"No meeting can be scheduled: {exc}.")
     except _Gone as exc:
-        _failed(run_id, str(exc))
+        _failed(run_id, kept, str(exc))
     except Exception:
         logger.exception("scheduling run %s failed", run_id)
+        stopped = "Saving the meetings stopped on an unexpected error."
         saved = run.meetings().count() - before
         if not saved or kept["tries"] >= MAX_TRIES:
-            _failed(run_id, "Saving the meetings stopped on an unexpected error.")
+            _failed(run_id, kept, stopped)
             raise
         # Some chunks were saved, and their meetings go ahead. The run stays with the
         # worker, its request kept, and is given to it again once it has waited
         # STALLED_AFTER (`requeue_stalled`): the same reference makes only the rest.
-        Run.objects.filter(pk=run_id, status=Status.SCHEDULING).update(
-            failure="Saving the meetings stopped on an unexpected error.",
-            updated_at=timezone.now(),
-        )
+        # Unless it was launched again meanwhile: that launch's task has it.
+        with transaction.atomic():
+            found = Run.objects.select_for_update().filter(pk=run_id).first()
+            if found is not None and found.pending == kept:
+                found.failure = stopped
+                found.save(update_fields=["failure", "updated_at"])
         raise
 
 
@@ -134,11 +144,14 @@ def recover_if_stalled(run: Run, *, now: datetime | None = None) -> Run:
     """`run`, given to the worker again when it has waited for it longer than any launch
     takes (its worker stopped, or a launch stopped midway). Pages that show a run call
     this, and the worker every minute (`requeue_stalled`)."""
-    if not run.waiting_for_worker or run.updated_at > (now or timezone.now()) - STALLED_AFTER:
+    cutoff = (now or timezone.now()) - STALLED_AFTER
+    if not run.waiting_for_worker or run.updated_at > cutoff:
         return run
     with transaction.atomic():
         found = Run.objects.select_for_update().filter(pk=run.pk).first()
-        if found is None or not found.waiting_for_worker:
+        # Looked at again under the lock: another process (every worker sweeps, every
+        # open page polls) may have queued it again a moment ago.
+        if found is None or not found.waiting_for_worker or found.updated_at > cutoff:
             return found or run
         found.status = Status.QUEUED
         found.save(update_fields=["status", "updated_at"])
@@ -165,19 +178,20 @@ class _Gone(Exception):
     """What the kept request names no longer exists."""
 
 
-def _failed(run_id: int, reason: str) -> None:
-    """Not scheduled, for `reason`; `created` counts what earlier chunks or launches saved,
-    which goes ahead."""
-    run = Run.objects.filter(pk=run_id).first()
-    if run is None:
-        return
-    Run.objects.filter(pk=run_id).update(
-        status=Status.FAILED,
-        failure=reason,
-        pending=None,
-        created=run.meetings().count(),
-        updated_at=timezone.now(),
-    )
+def _failed(run_id: int, kept: dict[str, Any], reason: str) -> None:
+    """Not scheduled, for `reason`, unless it was launched again meanwhile (its request is
+    no longer `kept`): that launch's task has it."""
+    with transaction.atomic():
+        run = Run.objects.select_for_update().filter(pk=run_id).first()
+        if run is not None and run.pending == kept:
+            _fail(run, reason)
+
+
+def _fail(run: Run, reason: str) -> None:
+    """`created` counts what earlier chunks or launches saved, which goes ahead."""
+    run.status, run.failure, run.pending = Status.FAILED, reason, None
+    run.created = run.meetings().count()
+    run.save(update_fields=["status", "failure", "pending", "created", "updated_at"])
 
 
 def _kept(request: ScheduleRequest) -> dict[str, Any]:

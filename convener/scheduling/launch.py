@@ -53,7 +53,7 @@ def _recorded(
 ) -> Run:
     run = locked_run(request, label)
     run.created = run.meetings().count()
-    if kept is not None and run.pending not in (None, kept):
+    if kept is not None and run.pending != kept:
         # Launched again while this launch saved its chunks: that launch's task makes the
         # rest, and says what it did.
         run.save(update_fields=["created", "updated_at"])

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.test import override_settings
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from convener.crm.models import Contact
 from convener.db import writes
@@ -150,8 +151,6 @@ def test_a_run_whose_worker_died_is_picked_up_again_when_looked_at(
     launch_from_popup()
     run = Run.objects.get()
     # The worker took it and died: the task is gone, the run says "scheduling".
-    from django_tasks_db.models import DBTaskResult
-
     DBTaskResult.objects.all().delete()
     long_ago = timezone.now() - STALLED_AFTER - timedelta(minutes=1)
     Run.objects.filter(pk=run.pk).update(status=Run.Status.SCHEDULING, updated_at=long_ago)
@@ -219,8 +218,6 @@ def test_a_large_segment_is_scheduled_by_the_worker(
 def _saves_in_chunks_of_two(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Chunks of two contacts (the test's three leads make two chunks); returns, for each
     chunk as it starts saving, how many lane nudges were already queued for the worker."""
-    from django_tasks_db.models import DBTaskResult
-
     from convener.scheduling import schedule
 
     monkeypatch.setattr(schedule, "CHUNK", 2)
@@ -243,8 +240,6 @@ def test_the_worker_saves_a_large_launch_a_chunk_at_a_time_and_links_begin_with_
     launch_from_popup: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from django_tasks_db.models import DBTaskResult
-
     nudges_before = _saves_in_chunks_of_two(monkeypatch)
     launch_from_popup()
     run = Run.objects.get()
@@ -306,7 +301,7 @@ def test_a_launch_stopped_after_its_first_chunk_keeps_it_says_so_and_finishes_la
     page = logged_in.get(f"/runs/{run.pk}/").content.decode()
     assert "Saving the meetings stopped on an unexpected error." in page
     assert "2 of 3 meetings were saved, and their links are being made" in page
-    assert "tried again within 20 minutes" in page
+    assert "tried again in about 20 minutes" in page
     assert "disk full" not in page  # the log has the error; the page says what it means
     assert "Cancel what has not happened" not in page  # not while meetings are missing
     # The figures count against the three asked for, not the two saved so far.
@@ -463,3 +458,104 @@ def test_contacts_are_saved_in_turns_over_their_accounts() -> None:
     choices = {pk: _Choice(connection_id=account, host_id=None) for pk, account in hosts.items()}
     assert _in_turns([1, 2, 3, 4, 5, 6], choices) == [1, 4, 5, 2, 6, 3]
     assert _in_turns([3, 1], choices) == [3, 1]  # one account: the order given
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_saved_chunk_is_a_sign_of_life_so_a_long_launch_is_left_alone(
+    logged_in: Any,
+    leads: list[Contact],
+    worker: Callable[[], int],
+    launch_from_popup: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from convener.scheduling import schedule
+
+    _saves_in_chunks_of_two(monkeypatch)
+    launch_from_popup()
+    run = Run.objects.get()
+    save = schedule._save_batch
+    stamps: list[Any] = []
+
+    def noting(*args: Any) -> None:
+        stamps.append(Run.objects.get(pk=run.pk).updated_at)
+        save(*args)
+
+    monkeypatch.setattr(schedule, "_save_batch", noting)
+    worker()
+    # The first chunk's commit moved the run's time on: a sweep measures its silence
+    # from there, not from when the worker took it up.
+    assert stamps[1] > stamps[0]
+    assert DBTaskResult.objects.filter(task_path__endswith="schedule_run").count() == 1
+
+
+def test_a_stalled_run_is_queued_once_however_many_look_at_it(
+    logged_in: Any,
+    leads: list[Contact],
+    launch_from_popup: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from convener.scheduling.background import recover_if_stalled, requeue_stalled
+
+    launch_from_popup()
+    run = Run.objects.get()
+    long_ago = timezone.now() - STALLED_AFTER - timedelta(minutes=1)
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.SCHEDULING, updated_at=long_ago)
+    stale = Run.objects.get(pk=run.pk)
+    before = DBTaskResult.objects.filter(task_path__endswith="schedule_run").count()
+    with django_capture_on_commit_callbacks(execute=True):
+        recover_if_stalled(stale)  # an open page
+        requeue_stalled()  # a worker's sweep
+        recover_if_stalled(stale)  # another worker process, with the same old look at it
+    assert DBTaskResult.objects.filter(task_path__endswith="schedule_run").count() == before + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_launch_again_that_stops_before_saving_anything_is_not_scheduled(
+    logged_in: Any,
+    member: User,
+    leads: list[Contact],
+    worker: Callable[[], int],
+    launch_from_popup: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The run's earlier meetings are not this launch's: it saved nothing, so it is not
+    tried again as a launch that stopped midway would be."""
+    from convener.scheduling import schedule
+
+    launch_from_popup()
+    run = Run.objects.get()
+    pending = run.pending
+    assert pending is not None
+    worker()
+    dee = Contact.objects.create(email="dee@acme.example", first_name="Dee", owner=member)
+    # The same launch again with one more contact, its chunk failing.
+    more = {**pending, "contact_ids": [*pending["contact_ids"], dee.pk]}
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.QUEUED, pending=more)
+
+    def failing(*args: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(schedule, "_save_batch", failing)
+    with pytest.raises(RuntimeError):
+        schedule_run.call(run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.created, run.pending) == (Run.Status.FAILED, 3, None)
+    page = logged_in.get(f"/runs/{run.pk}/").content.decode()
+    assert "3 meetings were saved and go ahead; the rest were not." in page
+
+
+def test_a_run_taken_up_too_often_without_finishing_is_given_up(
+    logged_in: Any, leads: list[Contact], launch_from_popup: Any
+) -> None:
+    """A worker killed while saving raises no error to count: its pick-ups are counted."""
+    from convener.scheduling.background import MAX_TRIES
+
+    launch_from_popup()
+    run = Run.objects.get()
+    assert run.pending is not None
+    Run.objects.filter(pk=run.pk).update(pending={**run.pending, "tries": MAX_TRIES})
+    schedule_run.call(run.pk)
+    run.refresh_from_db()
+    assert run.status == Run.Status.FAILED and not Meeting.objects.exists()
+    page = logged_in.get(f"/runs/{run.pk}/").content.decode()
+    assert "stopped before the end, three times" in page
