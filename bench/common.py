@@ -354,7 +354,8 @@ class FakeProcess:
     the provider is elsewhere: its threads then stamp arrivals and sleep out their latency
     without sharing an interpreter lock with the benchmark's SMTP server and its polling,
     which would bunch the arrivals its rate limiter counts. Control it over HTTP at `url`
-    (/_fake/...); `settings` points Convener at it."""
+    (/_fake/...); `settings` points Convener at it. Not one of the run's `Children`:
+    those live in the sandbox, whose environment needs these settings first."""
 
     def __init__(self, name: str) -> None:
         self.name = name

@@ -282,6 +282,9 @@ class Run(models.Model):
         DONE = "done", "Scheduled"
         FAILED = "failed", "Not scheduled"
 
+    # The statuses of a run still waiting for the worker to save its meetings.
+    WAITING = frozenset({Status.QUEUED, Status.SCHEDULING})
+
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DONE)
     failure = models.TextField(blank=True)  # why a launch in the background failed
     # The launch the worker has still to do (contacts, settings, who asked); emptied
@@ -310,13 +313,23 @@ class Run(models.Model):
     def reference(self) -> TriggerRef:
         return TriggerRef(TriggerKind(self.trigger), self.trigger_source, self.occurrence)
 
+    def meeting_lookup(self) -> models.Q:
+        """Its meetings as a filter: by trigger kind and source, which an index serves,
+        then by the launch's key prefix (alone, a scan of every meeting on SQLite, whose
+        LIKE uses no index)."""
+        return models.Q(
+            trigger=self.trigger,
+            trigger_source=self.trigger_source,
+            trigger_key__startswith=self.reference.prefix,
+        )
+
     def meetings(self) -> models.QuerySet[Meeting]:
-        return Meeting.objects.filter(trigger_key__startswith=self.reference.prefix)
+        return Meeting.objects.filter(self.meeting_lookup())
 
     @property
     def waiting_for_worker(self) -> bool:
         """Recorded, but its meetings are still being planned by the worker."""
-        return self.status in {self.Status.QUEUED, self.Status.SCHEDULING}
+        return self.status in self.WAITING
 
     def progress(self) -> dict[str, int]:
         """How many of its meetings are in each state (every state present, 0 or more)."""

@@ -14,6 +14,7 @@ what is missing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -95,14 +96,15 @@ def schedule_run(run_id: int) -> None:
         # run, or one queued again while the first still runs, leaves it alone).
         if run is None or run.status != Status.QUEUED or run.pending is None:
             return  # done or taken meanwhile, or removed
-        if int(run.pending.get("tries", 0)) >= MAX_TRIES:
+        tries = int(run.pending.get("tries", 0))
+        if tries >= MAX_TRIES:
             # Taken up that often without finishing: its worker died each time (a crash
             # raises no error to count), or it stopped on errors.
             _fail(run, "Saving the meetings stopped before the end, three times.")
             return
         run.status = Status.SCHEDULING
         run.failure = ""  # a stop's explanation, from an earlier try
-        run.pending = {**run.pending, "tries": int(run.pending.get("tries", 0)) + 1}
+        run.pending = {**run.pending, "tries": tries + 1}
         run.save(update_fields=["status", "failure", "pending", "updated_at"])
     kept = run.pending
     before = run.meetings().count()
@@ -114,25 +116,20 @@ def schedule_run(run_id: int) -> None:
             request, label=run.label, in_chunks=True, kept=kept, alive=lambda: _alive(run_id)
         )
     except NoUsableConnection as exc:
-        _failed(run_id, kept, f"No meeting can be scheduled: {exc}.")
+        _while_kept(run_id, kept, _failing(f"No meeting can be scheduled: {exc}."))
     except _Gone as exc:
-        _failed(run_id, kept, str(exc))
+        _while_kept(run_id, kept, _failing(str(exc)))
     except Exception:
         logger.exception("scheduling run %s failed", run_id)
         stopped = "Saving the meetings stopped on an unexpected error."
         saved = run.meetings().count() - before
         if not saved or kept["tries"] >= MAX_TRIES:
-            _failed(run_id, kept, stopped)
+            _while_kept(run_id, kept, _failing(stopped))
             raise
         # Some chunks were saved, and their meetings go ahead. The run stays with the
         # worker, its request kept, and is given to it again once it has waited
         # STALLED_AFTER (`requeue_stalled`): the same reference makes only the rest.
-        # Unless it was launched again meanwhile: that launch's task has it.
-        with transaction.atomic():
-            found = Run.objects.select_for_update().filter(pk=run_id).first()
-            if found is not None and found.pending == kept:
-                found.failure = stopped
-                found.save(update_fields=["failure", "updated_at"])
+        _while_kept(run_id, kept, lambda found: _stopped(found, stopped))
         raise
 
 
@@ -165,9 +162,7 @@ def requeue_stalled(*, now: datetime | None = None) -> int:
     worker runs this every minute: a launch that stopped midway, or whose worker died,
     goes on even when nobody looks at its page."""
     now = now or timezone.now()
-    stalled = Run.objects.filter(
-        status__in=[Status.QUEUED, Status.SCHEDULING], updated_at__lte=now - STALLED_AFTER
-    )
+    stalled = Run.objects.filter(status__in=Run.WAITING, updated_at__lte=now - STALLED_AFTER)
     found = list(stalled)
     for run in found:
         recover_if_stalled(run, now=now)
@@ -178,20 +173,31 @@ class _Gone(Exception):
     """What the kept request names no longer exists."""
 
 
-def _failed(run_id: int, kept: dict[str, Any], reason: str) -> None:
-    """Not scheduled, for `reason`, unless it was launched again meanwhile (its request is
-    no longer `kept`): that launch's task has it."""
+def _while_kept(run_id: int, kept: dict[str, Any], change: Callable[[Run], None]) -> None:
+    """`change` the run under its lock, unless it was launched again meanwhile (its
+    request is no longer `kept`): that launch's task has it, and says how it went."""
     with transaction.atomic():
         run = Run.objects.select_for_update().filter(pk=run_id).first()
         if run is not None and run.pending == kept:
-            _fail(run, reason)
+            change(run)
+
+
+def _failing(reason: str) -> Callable[[Run], None]:
+    return lambda run: _fail(run, reason)
 
 
 def _fail(run: Run, reason: str) -> None:
-    """`created` counts what earlier chunks or launches saved, which goes ahead."""
+    """Not scheduled, for `reason`; `created` counts what earlier chunks or launches
+    saved, which goes ahead."""
     run.status, run.failure, run.pending = Status.FAILED, reason, None
     run.created = run.meetings().count()
     run.save(update_fields=["status", "failure", "pending", "created", "updated_at"])
+
+
+def _stopped(run: Run, reason: str) -> None:
+    """Stopped midway: still with the worker, saying why until it is taken up again."""
+    run.failure = reason
+    run.save(update_fields=["failure", "updated_at"])
 
 
 def _kept(request: ScheduleRequest) -> dict[str, Any]:

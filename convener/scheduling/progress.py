@@ -60,7 +60,7 @@ class RunProgress:
     def out_of(self) -> int:
         """What the run's figures count against: its meetings, or while the worker still
         saves them, the contacts it was asked for if more."""
-        if self.launch in {Run.Status.QUEUED, Run.Status.SCHEDULING}:
+        if self.launch in Run.WAITING:
             return max(self.total, self.requested)
         return self.total
 
@@ -113,7 +113,7 @@ class RunProgress:
         not_scheduled: that failed (what it saved before goes ahead); running: the worker
         has work left; attention: it has none, but some meetings failed or wait for a
         reconnect; done: everything happened."""
-        if self.launch in {Run.Status.QUEUED, Run.Status.SCHEDULING}:
+        if self.launch in Run.WAITING:
             return "scheduling"
         if self.launch == Run.Status.FAILED:
             return "not_scheduled"
@@ -146,19 +146,13 @@ class RunProgress:
         }
 
 
-def run_meetings(run: Run) -> QuerySet[Meeting]:
-    """`run.meetings()`, narrowed first by the indexed trigger kind and source: the key
-    prefix alone is a scan of every meeting on SQLite, whose LIKE uses no index."""
-    return run.meetings().filter(trigger=run.trigger, trigger_source=run.trigger_source)
-
-
 def run_progress(run: Run, *, now: datetime | None = None) -> RunProgress:
     """The run's progress now, with an estimated finish while work is left."""
     now = now or timezone.now()
     states = dict.fromkeys(MeetingState.values, 0)
     outstanding = 0
     rows = (
-        run_meetings(run)
+        run.meetings()
         .order_by()
         .values_list("state")
         .annotate(n=Count("pk"), due=Count("pk", filter=Q(next_attempt_at__isnull=False)))
@@ -172,7 +166,7 @@ def run_progress(run: Run, *, now: datetime | None = None) -> RunProgress:
     # None while meetings are still being saved: an estimate from those saved so far
     # would come too soon.
     if outstanding and not run.waiting_for_worker:
-        progress.estimated_finish = _estimate(run_meetings(run), now)
+        progress.estimated_finish = _estimate(run.meetings(), now)
     return progress
 
 
@@ -221,14 +215,14 @@ def _capped_finish(lane: str, host: str, count: int, cap: int, now: datetime) ->
 
 def meetings_to_retry(run: Run) -> QuerySet[Meeting]:
     """The run's meetings whose link failed: what "Retry failed" tries again."""
-    return run_meetings(run).filter(state=MeetingState.LINK_FAILED)
+    return run.meetings().filter(state=MeetingState.LINK_FAILED)
 
 
 def meetings_not_started(run: Run, *, now: datetime | None = None) -> QuerySet[Meeting]:
     """The run's meetings that have not started and are not cancelled: what "Cancel what
     has not happened" cancels."""
     return (
-        run_meetings(run)
+        run.meetings()
         .filter(start__gt=now or timezone.now(), cancel_requested=False)
         .exclude(state=MeetingState.CANCELLED)
     )

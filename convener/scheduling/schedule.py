@@ -310,7 +310,11 @@ def schedule(
     whole = contextlib.nullcontext() if commit_each_chunk else transaction.atomic()
     nudged: set[str] = set()
     with whole:
-        order = _in_turns([pk for pk in request.contact_ids if pk in planned], choices)
+        order = [pk for pk in request.contact_ids if pk in planned]
+        if commit_each_chunk:
+            # In one transaction the order makes no difference to the worker, and the
+            # outcome lists the meetings in the order they were asked for.
+            order = _in_turns(order, choices)
         for start in range(0, len(order), CHUNK):
             batch: list[tuple[Meeting, list[Attendee]]] = []
             for contact in _contacts(order[start : start + CHUNK]):

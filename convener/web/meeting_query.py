@@ -188,13 +188,7 @@ def _by_run(query: MeetingQuery, user: Any, meetings: QuerySet[Meeting]) -> Quer
     )
     if run is None:
         raise FilterProblem("Run: there is no such run, or it is not yours to follow.")
-    # A run's meetings, as its page counts them (`run_meetings`): by kind and source,
-    # which the index serves, then by the launch's key prefix.
-    return meetings.filter(
-        trigger=run.trigger,
-        trigger_source=run.trigger_source,
-        trigger_key__startswith=run.reference.prefix,
-    )
+    return meetings.filter(run.meeting_lookup())  # as its page counts them
 
 
 Filter = Callable[[MeetingQuery, Any, QuerySet[Meeting]], QuerySet[Meeting]]

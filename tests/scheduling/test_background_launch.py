@@ -5,6 +5,7 @@ failed) makes nothing twice, and a launch the worker cannot do says why and save
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -16,12 +17,25 @@ from django_tasks_db.models import DBTaskResult
 
 from convener.crm.models import Contact
 from convener.db import writes
+from convener.dispatch import periodic
 from convener.meetings.models import Meeting, MeetingAction, Run
-from convener.scheduling.background import STALLED_AFTER, schedule_run
+from convener.meetings.triggers import TriggerKind, TriggerRef
+from convener.scheduling import background, schedule
+from convener.scheduling.background import (
+    MAX_TRIES,
+    STALLED_AFTER,
+    recover_if_stalled,
+    requeue_stalled,
+    schedule_run,
+)
+from convener.scheduling.request import ScheduleRequest
+from convener.scheduling.schedule import _Choice, _in_turns
 from convener.segments.models import Segment, SegmentMember
 from convener.team.models import User
-from tests.access.support import api
+from tests.access.support import api, colleague
 from tests.dates import winter_day
+from tests.intake.test_worker_sweep import OneRound
+from tests.scheduling.test_account_choice import OWNER, account_of, action
 from tests.web.test_bulk_schedule import HTMX, options
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("small_background_limit")]
@@ -152,8 +166,7 @@ def test_a_run_whose_worker_died_is_picked_up_again_when_looked_at(
     run = Run.objects.get()
     # The worker took it and died: the task is gone, the run says "scheduling".
     DBTaskResult.objects.all().delete()
-    long_ago = timezone.now() - STALLED_AFTER - timedelta(minutes=1)
-    Run.objects.filter(pk=run.pk).update(status=Run.Status.SCHEDULING, updated_at=long_ago)
+    _stalled(run, status=Run.Status.SCHEDULING)
     assert worker() == 0
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -215,20 +228,36 @@ def test_a_large_segment_is_scheduled_by_the_worker(
     assert Meeting.objects.filter(trigger="segment").count() == 3
 
 
+def _before_each_chunk(
+    monkeypatch: pytest.MonkeyPatch, hook: Callable[[list[tuple[Meeting, Any]]], object]
+) -> None:
+    """Call `hook` with each chunk's meetings as the chunk starts saving (it may raise)."""
+    save = schedule._save_batch
+
+    def hooked(batch: list[tuple[Meeting, Any]], *args: Any) -> None:
+        hook(batch)
+        save(batch, *args)
+
+    monkeypatch.setattr(schedule, "_save_batch", hooked)
+
+
+def _tasks(name: str) -> int:
+    """How many tasks of this name were queued for the worker (run or not)."""
+    return DBTaskResult.objects.filter(task_path__endswith=name).count()
+
+
+def _stalled(run: Run, **fields: Any) -> None:
+    """As if nothing had been heard of the run for longer than STALLED_AFTER."""
+    long_ago = timezone.now() - STALLED_AFTER - timedelta(minutes=1)
+    Run.objects.filter(pk=run.pk).update(updated_at=long_ago, **fields)
+
+
 def _saves_in_chunks_of_two(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Chunks of two contacts (the test's three leads make two chunks); returns, for each
     chunk as it starts saving, how many lane nudges were already queued for the worker."""
-    from convener.scheduling import schedule
-
     monkeypatch.setattr(schedule, "CHUNK", 2)
     nudges_before: list[int] = []
-    save = schedule._save_batch
-
-    def counting(*args: Any, **kwargs: Any) -> None:
-        nudges_before.append(DBTaskResult.objects.filter(task_path__endswith="drain_lane").count())
-        save(*args, **kwargs)
-
-    monkeypatch.setattr(schedule, "_save_batch", counting)
+    _before_each_chunk(monkeypatch, lambda _: nudges_before.append(_tasks("drain_lane")))
     return nudges_before
 
 
@@ -253,14 +282,12 @@ def test_the_worker_saves_a_large_launch_a_chunk_at_a_time_and_links_begin_with_
         c.email for c in leads
     ]
     # Its one lane was nudged once, not once a chunk.
-    assert DBTaskResult.objects.filter(task_path__endswith="drain_lane").count() == 1
+    assert _tasks("drain_lane") == 1
 
 
 def _second_chunk_fails_on_its_attendees(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Chunks of two, the second failing once its meetings are inserted, on its attendee
     rows (so its meetings roll back with them); returns the nudge counts as above."""
-    from convener.scheduling import schedule
-
     nudges_before = _saves_in_chunks_of_two(monkeypatch)
     insert = writes.insert_many
 
@@ -282,10 +309,6 @@ def test_a_launch_stopped_after_its_first_chunk_keeps_it_says_so_and_finishes_la
     launch_from_popup: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from convener.dispatch import periodic
-    from convener.scheduling import schedule
-    from convener.scheduling.background import requeue_stalled
-    from tests.intake.test_worker_sweep import OneRound
 
     original = writes.insert_many
     _second_chunk_fails_on_its_attendees(monkeypatch)
@@ -311,16 +334,11 @@ def test_a_launch_stopped_after_its_first_chunk_keeps_it_says_so_and_finishes_la
 
     monkeypatch.setattr(schedule, "insert_many", original)
     failure_while_saving: list[str] = []
-    save = schedule._save_batch
-
-    def noting(*args: Any) -> None:
-        failure_while_saving.append(Run.objects.get(pk=run.pk).failure)
-        save(*args)
-
-    monkeypatch.setattr(schedule, "_save_batch", noting)
+    _before_each_chunk(
+        monkeypatch, lambda _: failure_while_saving.append(Run.objects.get(pk=run.pk).failure)
+    )
     assert requeue_stalled() == 0  # not yet
-    long_ago = timezone.now() - STALLED_AFTER - timedelta(minutes=1)
-    Run.objects.filter(pk=run.pk).update(updated_at=long_ago)
+    _stalled(run)
     periodic.registered()["stalled-launches"](OneRound())  # the worker's sweep, unlooked-at
     assert Run.objects.get(pk=run.pk).status == Run.Status.QUEUED
     worker()
@@ -337,21 +355,12 @@ def test_a_chunked_launch_gives_every_host_work_in_its_first_chunk(
 ) -> None:
     """Contacts come grouped by owner; saved in that order, the last hosts' lanes would
     wait for the last chunks. Saved in turns, the first chunk starts every lane."""
-    from convener.meetings.triggers import TriggerKind, TriggerRef
-    from convener.scheduling import schedule
-    from convener.scheduling.request import ScheduleRequest
-    from tests.access.support import colleague
-    from tests.scheduling.test_account_choice import OWNER, account_of, action
-
     monkeypatch.setattr(schedule, "CHUNK", 2)
     chunks: list[list[str]] = []
-    save = schedule._save_batch
-
-    def noting(batch: list[tuple[Meeting, Any]], *args: Any) -> None:
-        chunks.append(sorted(m.host.username for m, _ in batch if m.host))
-        save(batch, *args)
-
-    monkeypatch.setattr(schedule, "_save_batch", noting)
+    _before_each_chunk(
+        monkeypatch,
+        lambda batch: chunks.append(sorted(m.host.username for m, _ in batch if m.host)),
+    )
     other = colleague("bob")
     hosts = [member, other]
     for host in hosts:
@@ -381,8 +390,6 @@ def test_a_stopped_launch_that_cannot_go_on_says_what_was_saved(
     worker: Callable[[], int],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from convener.scheduling import schedule
-    from convener.scheduling.background import requeue_stalled
 
     action = MeetingAction.objects.create(name="Spring wave", provider="jitsi")
     body = {"recipients": "chosen", "contact_ids": ",".join(str(c.pk) for c in leads)}
@@ -411,24 +418,19 @@ def test_a_run_launched_again_while_it_saves_makes_what_the_later_launch_asks(
     launch_from_popup: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import dataclasses
-
-    from convener.scheduling import background, schedule
 
     nudges_before = _saves_in_chunks_of_two(monkeypatch)
     launch_from_popup()
     dee = Contact.objects.create(email="dee@acme.example", first_name="Dee", owner=member)
-    save = schedule._save_batch
     relaunched: list[Run] = []
 
-    def relaunch_midway(*args: Any) -> None:
+    def relaunch_midway(_: object) -> None:
         if len(nudges_before) == 1 and not relaunched:  # the first task's second chunk
             request = background._request(Run.objects.get())
             more = dataclasses.replace(request, contact_ids=[*request.contact_ids, dee.pk])
             relaunched.append(background.launch_later(more))
-        save(*args)
 
-    monkeypatch.setattr(schedule, "_save_batch", relaunch_midway)
+    _before_each_chunk(monkeypatch, relaunch_midway)
     worker()
     run = Run.objects.get()
     assert relaunched and relaunched[0].pk == run.pk  # the same run, launched again
@@ -452,7 +454,6 @@ def test_bulk_changes_wait_until_the_run_has_saved_its_meetings(
 
 
 def test_contacts_are_saved_in_turns_over_their_accounts() -> None:
-    from convener.scheduling.schedule import _Choice, _in_turns
 
     hosts = {1: 7, 2: 7, 3: 7, 4: 8, 5: None, 6: None}
     choices = {pk: _Choice(connection_id=account, host_id=None) for pk, account in hosts.items()}
@@ -468,24 +469,17 @@ def test_each_saved_chunk_is_a_sign_of_life_so_a_long_launch_is_left_alone(
     launch_from_popup: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from convener.scheduling import schedule
 
     _saves_in_chunks_of_two(monkeypatch)
     launch_from_popup()
     run = Run.objects.get()
-    save = schedule._save_batch
     stamps: list[Any] = []
-
-    def noting(*args: Any) -> None:
-        stamps.append(Run.objects.get(pk=run.pk).updated_at)
-        save(*args)
-
-    monkeypatch.setattr(schedule, "_save_batch", noting)
+    _before_each_chunk(monkeypatch, lambda _: stamps.append(Run.objects.get(pk=run.pk).updated_at))
     worker()
     # The first chunk's commit moved the run's time on: a sweep measures its silence
     # from there, not from when the worker took it up.
     assert stamps[1] > stamps[0]
-    assert DBTaskResult.objects.filter(task_path__endswith="schedule_run").count() == 1
+    assert _tasks("schedule_run") == 1
 
 
 def test_a_stalled_run_is_queued_once_however_many_look_at_it(
@@ -494,19 +488,17 @@ def test_a_stalled_run_is_queued_once_however_many_look_at_it(
     launch_from_popup: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from convener.scheduling.background import recover_if_stalled, requeue_stalled
 
     launch_from_popup()
     run = Run.objects.get()
-    long_ago = timezone.now() - STALLED_AFTER - timedelta(minutes=1)
-    Run.objects.filter(pk=run.pk).update(status=Run.Status.SCHEDULING, updated_at=long_ago)
+    _stalled(run, status=Run.Status.SCHEDULING)
     stale = Run.objects.get(pk=run.pk)
-    before = DBTaskResult.objects.filter(task_path__endswith="schedule_run").count()
+    before = _tasks("schedule_run")
     with django_capture_on_commit_callbacks(execute=True):
         recover_if_stalled(stale)  # an open page
         requeue_stalled()  # a worker's sweep
         recover_if_stalled(stale)  # another worker process, with the same old look at it
-    assert DBTaskResult.objects.filter(task_path__endswith="schedule_run").count() == before + 1
+    assert _tasks("schedule_run") == before + 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -520,8 +512,6 @@ def test_a_launch_again_that_stops_before_saving_anything_is_not_scheduled(
 ) -> None:
     """The run's earlier meetings are not this launch's: it saved nothing, so it is not
     tried again as a launch that stopped midway would be."""
-    from convener.scheduling import schedule
-
     launch_from_popup()
     run = Run.objects.get()
     pending = run.pending
@@ -532,10 +522,10 @@ def test_a_launch_again_that_stops_before_saving_anything_is_not_scheduled(
     more = {**pending, "contact_ids": [*pending["contact_ids"], dee.pk]}
     Run.objects.filter(pk=run.pk).update(status=Run.Status.QUEUED, pending=more)
 
-    def failing(*args: Any) -> None:
+    def failing(_: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(schedule, "_save_batch", failing)
+    _before_each_chunk(monkeypatch, failing)
     with pytest.raises(RuntimeError):
         schedule_run.call(run.pk)
     run.refresh_from_db()
@@ -548,8 +538,6 @@ def test_a_run_taken_up_too_often_without_finishing_is_given_up(
     logged_in: Any, leads: list[Contact], launch_from_popup: Any
 ) -> None:
     """A worker killed while saving raises no error to count: its pick-ups are counted."""
-    from convener.scheduling.background import MAX_TRIES
-
     launch_from_popup()
     run = Run.objects.get()
     assert run.pending is not None

@@ -28,7 +28,6 @@ from convener.scheduling.background import STALLED_AFTER, recover_if_stalled
 from convener.scheduling.progress import (
     meetings_not_started,
     meetings_to_retry,
-    run_meetings,
     run_progress,
 )
 from convener.team import access
@@ -69,7 +68,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = recover_if_stalled(_run(request, pk))
     stage = request.GET.get("stage", "")
-    meetings = run_meetings(run).select_related("contact", "host").order_by("start", "pk")
+    meetings = run.meetings().select_related("contact", "host").order_by("start", "pk")
     if stage in STAGES:
         meetings = meetings.filter(state__in=STAGES[stage][1])
     page = Paginator(meetings, PAGE).get_page(request.GET.get("page"))
