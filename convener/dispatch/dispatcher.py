@@ -54,6 +54,12 @@ BATCH = 32
 # batch on average without it, 15 with it). A lane books its calls half a second ahead
 # (pacing.AHEAD_SECONDS), so this delays no call; an idle worker claims at once.
 GATHER_SECONDS = 0.05
+# While other calls are under way, how long the outcomes that landed wait for theirs
+# before they are written: written as each landed, they made batches of one to three
+# meetings, each paying a transaction, a read of the leases and of the invitation
+# templates. Never waited for by a call on its own (a single meeting is written at once),
+# and well within the time to invitation.
+FINISH_GATHER_SECONDS = 0.05
 # Lanes looked at per poll for due work (the next poll goes on from the last).
 DUE_LANES = 500
 
@@ -179,6 +185,7 @@ class Dispatcher:
         self.lane_cursor = ""
         self.served: dict[str, float] = {}
         self.landings: list[tuple[str, ProviderStep, CallOutcome]] = []
+        self.gathering_since = 0.0  # when the first of the landings waiting landed
         # Calls each lane's pace lets leave within a worker's sleep, learnt from its steps.
         self.paced: dict[str, int] = {}
         self.finishing = False
@@ -354,11 +361,31 @@ class Dispatcher:
         """On the loop thread: queue the outcome to be written on the pool, together with
         the others that land meanwhile."""
         with self.lock:
+            if not self.landings:
+                self.gathering_since = time.monotonic()
             self.landings.append((lane, provider_step, outcome))
-            if self.finishing:
-                return
-            self.finishing = True
-        self.pool.submit(self._finish)
+            write = self._write_now()
+        if write:
+            self.pool.submit(self._finish)
+
+    def _write_now(self) -> bool:
+        """Under `self.lock`: whether the outcomes landed are to be written now (and a
+        write is then owed). They wait for others to write with them while fewer than a
+        batch are waiting, other calls are under way and the first has waited less than
+        FINISH_GATHER_SECONDS; checked as each lands and at each turn of the claimer's
+        loop (no timer: one on the event loop would stop with the clock under test)."""
+        if self.finishing or not self.landings:
+            return False
+        waiting = len(self.landings)
+        gather = (
+            waiting < BATCH
+            and sum(self.inflight.values()) > waiting
+            and time.monotonic() - self.gathering_since < FINISH_GATHER_SECONDS
+        )
+        if gather:
+            return False
+        self.finishing = True
+        return True
 
     def _finish(self) -> None:
         """Write the outcomes that have landed, in batches of one transaction each, with
@@ -373,44 +400,53 @@ class Dispatcher:
                 if not landings:
                     self.finishing = False
                     return
+            self._write(landings)
+            with self.lock:
+                # Those that landed during the write wait for others, as the first did.
+                self.finishing = False
+                self.gathering_since = time.monotonic()
+                if not self._write_now():
+                    return
+
+    def _write(self, landings: list[tuple[str, ProviderStep, CallOutcome]]) -> None:
+        close_old_connections()
+        invite_after: list[Meeting] = []
+        succeeded: list[int] = []
+        claimed: list[Claimed] = []
+        unprepared: list[tuple[Meeting, Exception]] = []
+        try:
+            with transaction.atomic(), shared_bodies():
+                leases = held_leases([s.meeting.pk for _, s, _ in landings])
+                for _, provider_step, outcome in landings:
+                    if provider_step.still_held(leases):
+                        self._finish_one(provider_step, outcome, invite_after, succeeded)
+                Attempt.objects.filter(pk__in=succeeded).update(
+                    outcome=Attempt.Outcome.OK, finished_at=timezone.now()
+                )
+                # The invitations are written with the links, claimed for sending,
+                # and sent once this has committed.
+                for meeting in invite_after:
+                    try:
+                        with transaction.atomic():
+                            claimed.append(claim_round(meeting))
+                    except Exception as exc:  # e.g. a template that fails to render
+                        unprepared.append((meeting, exc))
+        except Exception:
+            log.exception("outcomes could not be written; the sweeper takes them over")
+            # Their links were not saved: inviting now would send a link the meeting
+            # does not have. They run again once their leases run out.
+            claimed, unprepared = [], []
+        try:
+            if claimed or unprepared:
+                self.mail_room.acquire()
+                self.mail.submit(self._send_invitations, claimed, unprepared)
+        finally:
             close_old_connections()
-            invite_after: list[Meeting] = []
-            succeeded: list[int] = []
-            claimed: list[Claimed] = []
-            unprepared: list[tuple[Meeting, Exception]] = []
-            try:
-                with transaction.atomic(), shared_bodies():
-                    leases = held_leases([s.meeting.pk for _, s, _ in landings])
-                    for _, provider_step, outcome in landings:
-                        if provider_step.still_held(leases):
-                            self._finish_one(provider_step, outcome, invite_after, succeeded)
-                    Attempt.objects.filter(pk__in=succeeded).update(
-                        outcome=Attempt.Outcome.OK, finished_at=timezone.now()
-                    )
-                    # The invitations are written with the links, claimed for sending,
-                    # and sent once this has committed.
-                    for meeting in invite_after:
-                        try:
-                            with transaction.atomic():
-                                claimed.append(claim_round(meeting))
-                        except Exception as exc:  # e.g. a template that fails to render
-                            unprepared.append((meeting, exc))
-            except Exception:
-                log.exception("outcomes could not be written; the sweeper takes them over")
-                # Their links were not saved: inviting now would send a link the meeting
-                # does not have. They run again once their leases run out.
-                claimed, unprepared = [], []
-            try:
-                if claimed or unprepared:
-                    self.mail_room.acquire()
-                    self.mail.submit(self._send_invitations, claimed, unprepared)
-            finally:
-                close_old_connections()
-                for lane, provider_step, _ in landings:
-                    # The time the provider took to answer is not time waited in the
-                    # worker: a slow provider is no reason to hold less.
-                    waited_since = provider_step.claimed_at + provider_step.call_seconds
-                    self._done(lane, since=waited_since)
+            for lane, provider_step, _ in landings:
+                # The time the provider took to answer is not time waited in the
+                # worker: a slow provider is no reason to hold less.
+                waited_since = provider_step.claimed_at + provider_step.call_seconds
+                self._done(lane, since=waited_since)
 
     def _send_invitations(
         self, claimed: list[Claimed], unprepared: list[tuple[Meeting, Exception]]
@@ -471,10 +507,16 @@ class Dispatcher:
     def _loop(self) -> None:
         next_poll = 0.0
         while not self.stopping.is_set():
-            self.woken.wait(self.poll_seconds)
+            with self.lock:
+                gathering = bool(self.landings)
+            self.woken.wait(FINISH_GATHER_SECONDS if gathering else self.poll_seconds)
             if self._busy():
                 self.stopping.wait(GATHER_SECONDS)
             self.woken.clear()
+            with self.lock:
+                write = self._write_now()
+            if write:
+                self.pool.submit(self._finish)
             try:
                 with self.lock:
                     lanes, self.pending = set(self.pending), set()

@@ -19,12 +19,25 @@ from convener.dispatch.dispatcher import Dispatcher
 from convener.dispatch.sync import load
 from convener.meetings.models import Meeting, MeetingState
 from convener.meetings.state import lane_for
+from convener.providers.base import MeetingInfo, MeetingSpec
+from convener.providers.bridge import pause
 from convener.scheduling.resume import resume_waiting_meetings
 from convener.team.models import User
 from tests.dispatch.test_provider_step import ScriptedProvider
 from tests.dispatch.test_worker_invitations import contacts, schedule, settled, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _zoom_account(member: User) -> Connection:
+    # Paced far beyond what a test makes: no call waits for its slot.
+    return Connection.objects.create(
+        provider="zoom",
+        level=Connection.Level.USER,
+        user=member,
+        account_email=member.email,
+        requests_per_second=1000,
+    )
 
 
 def test_a_batch_reads_its_meetings_and_builds_its_providers_outside_its_transaction(
@@ -90,13 +103,7 @@ def test_a_reconnect_between_a_batchs_read_and_its_transaction_is_kept(
     def load_then_reconnect(meeting_ids: list[int]) -> list[Meeting]:
         meetings = load(meeting_ids)
         if not reconnected:
-            fresh = Connection.objects.create(
-                provider="zoom",
-                level=Connection.Level.USER,
-                user=member,
-                account_email=member.email,
-                requests_per_second=1000,
-            )
+            fresh = _zoom_account(member)
             resume_waiting_meetings(fresh)
             reconnected.append(fresh)
         return meetings
@@ -110,3 +117,81 @@ def test_a_reconnect_between_a_batchs_read_and_its_transaction_is_kept(
     assert meeting.connection_id == reconnected[0].pk
     assert meeting.lane == lane_for("zoom", reconnected[0].pk)
     assert meeting.state != MeetingState.WAITING_CONNECTION
+
+
+class Staggered(ScriptedProvider):
+    """Answers its calls one after another, `gap` seconds apart, as a provider's answers
+    come back to a busy worker."""
+
+    gap = 0.05
+
+    def create(self, spec: MeetingSpec, *, reconcile: bool = False) -> MeetingInfo:
+        pause(self.gap * (len(self.calls) + 1))
+        return super().create(spec, reconcile=reconcile)
+
+
+def _due_zoom_meetings(member: User, contact: Contact, count: int) -> list[int]:
+    account = _zoom_account(member)
+    start = timezone.now() + timedelta(days=3)
+    with transaction.atomic():  # all due at once: one claim takes them together
+        return [
+            Meeting.objects.create(
+                contact=contact,
+                host=member,
+                provider="zoom",
+                connection=account,
+                lane=lane_for("zoom", account.pk),
+                title=f"Intro call {index}",
+                start=start,
+                end=start + timedelta(minutes=30),
+                timezone="Europe/Berlin",
+                send_invitations=False,
+                next_attempt_at=timezone.now(),
+            ).pk
+            for index in range(count)
+        ]
+
+
+def _written_batches(monkeypatch: pytest.MonkeyPatch, provider: ScriptedProvider) -> list[int]:
+    """The size of each batch of outcomes the worker writes from now on."""
+    sizes: list[int] = []
+    write = Dispatcher._write
+
+    def counted(self: Dispatcher, landings: list[Any]) -> None:
+        sizes.append(len(landings))
+        write(self, landings)
+
+    monkeypatch.setattr(Dispatcher, "_write", counted)
+    monkeypatch.setattr(
+        "convener.dispatch.provider_step.build_provider", lambda *args, **hooks: provider
+    )
+    return sizes
+
+
+def test_outcomes_that_land_while_other_calls_are_under_way_are_written_together(
+    member: User, contact: Contact, monkeypatch: pytest.MonkeyPatch, worker: Dispatcher
+) -> None:
+    """Four calls answer 50 ms apart. Written as each landed, they made four batches, each
+    paying its own transaction; waiting for the others while they are under way, one."""
+    monkeypatch.setattr("convener.dispatch.dispatcher.FINISH_GATHER_SECONDS", 1.0)
+    provider = Staggered()
+    sizes = _written_batches(monkeypatch, provider)
+    ids = _due_zoom_meetings(member, contact, worker.lane_concurrency)
+
+    wait_for(worker, settled(ids), "the meetings linked")
+    assert len(provider.calls) == len(ids)
+    assert sizes == [len(ids)]
+
+
+def test_a_call_on_its_own_is_written_as_soon_as_it_lands(
+    member: User, contact: Contact, monkeypatch: pytest.MonkeyPatch, worker: Dispatcher
+) -> None:
+    """Nothing else under way: nothing to wait for, so a single meeting's link (and its
+    invitations) never waits out the gathering."""
+    monkeypatch.setattr("convener.dispatch.dispatcher.FINISH_GATHER_SECONDS", 120.0)
+    provider = ScriptedProvider()
+    sizes = _written_batches(monkeypatch, provider)
+    ids = _due_zoom_meetings(member, contact, 1)
+
+    wait_for(worker, settled(ids), "the meeting linked")  # within 30 s, not 120
+    assert sizes == [1]
