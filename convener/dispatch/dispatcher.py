@@ -58,8 +58,9 @@ GATHER_SECONDS = 0.05
 # before they are written: written as each landed, they made batches of one to three
 # meetings, each paying a transaction, a read of the leases and of the invitation
 # templates (4.4-4.7 ms of worker CPU a meeting over SMTP; 3.9-4.0 waiting 50 ms, 3.8
-# waiting 100). A call on its own is written at once, so a single meeting's time to
-# invitation does not change; under load an invitation leaves up to this much later.
+# waiting 100). A call with nothing else under way is written at once, so a single
+# meeting's time to invitation does not change; under load an invitation leaves up to
+# this much later.
 FINISH_GATHER_SECONDS = 0.1
 # Lanes looked at per poll for due work (the next poll goes on from the last).
 DUE_LANES = 500
@@ -186,7 +187,7 @@ class Dispatcher:
         self.lane_cursor = ""
         self.served: dict[str, float] = {}
         self.landings: list[tuple[str, ProviderStep, CallOutcome]] = []
-        self.gathering_since = 0.0  # when the first of the landings waiting landed
+        self.gathering_since = 0.0  # when the landings waiting began to wait (monotonic)
         # Calls each lane's pace lets leave within a worker's sleep, learnt from its steps.
         self.paced: dict[str, int] = {}
         self.finishing = False
@@ -207,6 +208,7 @@ class Dispatcher:
         # its meeting to the sweeper after its lease.
         deadline = time.monotonic() + 30
         while self._busy() and time.monotonic() < deadline:
+            self._write_if_due()  # stopping: those waiting wait no more
             time.sleep(0.05)
         self.flight.stop()
         # Each thread closes the connections it opened, after the work queued before.
@@ -239,6 +241,10 @@ class Dispatcher:
             self.inflight[lane] -= count
             if refill:
                 self.pending.add(lane)  # refill the lane at once
+            # The outcomes waiting may have waited for these places only.
+            write = self._write_now()
+        if write:
+            self.pool.submit(self._finish)
         if refill:
             self.woken.set()
 
@@ -373,8 +379,9 @@ class Dispatcher:
         """Under `self.lock`: whether the outcomes landed are to be written now (and a
         write is then owed). They wait for others to write with them while fewer than a
         batch are waiting, other calls are under way and the first has waited less than
-        FINISH_GATHER_SECONDS; checked as each lands and at each turn of the claimer's
-        loop (no timer: one on the event loop would stop with the clock under test)."""
+        FINISH_GATHER_SECONDS. Checked as each lands, as each place held is given back
+        and at each turn of the claimer's loop (no timer: one on the event loop would
+        stop with the clock under test); never once the worker is stopping."""
         if self.finishing or not self.landings:
             return False
         waiting = len(self.landings)
@@ -382,11 +389,18 @@ class Dispatcher:
             waiting < BATCH
             and sum(self.inflight.values()) > waiting
             and time.monotonic() - self.gathering_since < FINISH_GATHER_SECONDS
+            and not self.stopping.is_set()
         )
         if gather:
             return False
         self.finishing = True
         return True
+
+    def _write_if_due(self) -> None:
+        with self.lock:
+            write = self._write_now()
+        if write:
+            self.pool.submit(self._finish)
 
     def _finish(self) -> None:
         """Write the outcomes that have landed, in batches of one transaction each, with
@@ -403,7 +417,8 @@ class Dispatcher:
                     return
             self._write(landings)
             with self.lock:
-                # Those that landed during the write wait for others, as the first did.
+                # Those that landed during the write wait for others, as the first did
+                # (from now: the write's own time is not gathering).
                 self.finishing = False
                 self.gathering_since = time.monotonic()
                 if not self._write_now():
@@ -514,10 +529,7 @@ class Dispatcher:
             if self._busy():
                 self.stopping.wait(GATHER_SECONDS)
             self.woken.clear()
-            with self.lock:
-                write = self._write_now()
-            if write:
-                self.pool.submit(self._finish)
+            self._write_if_due()
             try:
                 with self.lock:
                     lanes, self.pending = set(self.pending), set()

@@ -5,7 +5,9 @@ batch's meetings, and making each call's provider object."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from convener.connections.factory import build_provider
 from convener.connections.models import Connection
 from convener.crm.models import Contact
 from convener.dispatch.dispatcher import Dispatcher
+from convener.dispatch.provider_step import CallOutcome
 from convener.dispatch.sync import load
 from convener.meetings.models import Meeting, MeetingState
 from convener.meetings.state import lane_for
@@ -195,3 +198,50 @@ def test_a_call_on_its_own_is_written_as_soon_as_it_lands(
 
     wait_for(worker, settled(ids), "the meeting linked")  # within 30 s, not 120
     assert sizes == [1]
+
+
+def _landing(pk: int) -> Any:
+    """A provider step whose call has landed, as far as the outcomes' queue reads it."""
+    return SimpleNamespace(meeting=SimpleNamespace(pk=pk))
+
+
+@pytest.fixture
+def idle_dispatcher(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Dispatcher, list[int]]]:
+    """A dispatcher not started, whose writes of outcomes are only counted."""
+    monkeypatch.setattr("convener.dispatch.dispatcher.FINISH_GATHER_SECONDS", 120.0)
+    dispatcher = Dispatcher(pool_size=1, lane_concurrency=4, poll_seconds=0.05, in_flight=64)
+    written: list[int] = []
+    monkeypatch.setattr(dispatcher, "_write", lambda landings: written.append(len(landings)))
+    yield dispatcher, written
+    dispatcher.pool.shutdown(wait=True)
+
+
+def test_an_outcome_waiting_on_a_step_that_makes_no_call_is_written_when_that_step_ends(
+    idle_dispatcher: tuple[Dispatcher, list[int]],
+) -> None:
+    """A call lands while another lane's place is held by a step with no call (an
+    invitation being sent): it waits for that place, which never lands. When the step
+    gives it back, nothing else is under way, so the outcome is written then, not left
+    until the next call lands or the worker's stop gives up on it."""
+    dispatcher, written = idle_dispatcher
+    dispatcher.inflight.update({"lane-a": 1, "lane-b": 1})
+    dispatcher._landed("lane-a", _landing(1), CallOutcome())
+    assert dispatcher.landings and not written
+
+    dispatcher._done("lane-b")
+
+    dispatcher.pool.shutdown(wait=True)
+    assert written == [1]
+
+
+def test_a_stopping_worker_writes_what_has_landed_without_waiting_for_the_rest(
+    idle_dispatcher: tuple[Dispatcher, list[int]],
+) -> None:
+    dispatcher, written = idle_dispatcher
+    dispatcher.inflight.update({"lane-a": 1, "lane-b": 3})
+    dispatcher.stopping.set()
+
+    dispatcher._landed("lane-a", _landing(1), CallOutcome())
+
+    dispatcher.pool.shutdown(wait=True)
+    assert written == [1]
