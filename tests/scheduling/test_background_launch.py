@@ -547,3 +547,32 @@ def test_a_run_taken_up_too_often_without_finishing_is_given_up(
     assert run.status == Run.Status.FAILED and not Meeting.objects.exists()
     page = logged_in.get(f"/runs/{run.pk}/").content.decode()
     assert "stopped before the end, three times" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_run_page_lists_the_meetings_saved_so_far_while_the_rest_are_being_saved(
+    logged_in: Any,
+    leads: list[Contact],
+    worker: Callable[[], int],
+    launch_from_popup: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(schedule, "CHUNK", 2)
+    pages: list[tuple[str, list[str]]] = []
+
+    def look(_: object) -> None:
+        meetings = Meeting.objects.select_related("contact")
+        saved = [m.contact.name for m in meetings if m.contact is not None]
+        pages.append((logged_in.get(f"/runs/{run.pk}/").content.decode(), saved))
+
+    _before_each_chunk(monkeypatch, look)
+    launch_from_popup()
+    run = Run.objects.get()
+    worker()
+
+    (before_any, none_saved), (between_chunks, first_chunk) = pages
+    assert none_saved == [] and "data-meeting=" not in before_any
+    assert len(first_chunk) == 2
+    assert "2 saved so far, their links on the way." in between_chunks
+    assert between_chunks.count("data-meeting=") == 2
+    assert all(name in between_chunks for name in first_chunk)
