@@ -7,9 +7,8 @@ key encrypts, every key decrypts, so a key is rotated by putting a new one first
 
 from __future__ import annotations
 
-import functools
 import json
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -57,7 +56,7 @@ def decrypt(blob: str) -> dict[str, Any]:
 # keys: a refreshed or rotated token is a new blob, a key taken out of the settings
 # no longer opens what it opened (nor does a failure get kept: lru_cache keeps no
 # exception). The process holds these credentials while it uses them anyway.
-@functools.lru_cache(maxsize=256)
+@lru_cache(maxsize=256)
 def _opened(blob: str, keys: tuple[str, ...]) -> bytes:
     return _fernet(keys).decrypt(blob.encode())
 

@@ -229,9 +229,15 @@ def test_a_large_segment_is_scheduled_by_the_worker(
 
 
 def _before_each_chunk(
-    monkeypatch: pytest.MonkeyPatch, hook: Callable[[list[tuple[Meeting, Any]]], object]
+    monkeypatch: pytest.MonkeyPatch,
+    hook: Callable[[list[tuple[Meeting, Any]]], object],
+    *,
+    chunk: int | None = None,
 ) -> None:
-    """Call `hook` with each chunk's meetings as the chunk starts saving (it may raise)."""
+    """Call `hook` with each chunk's meetings as the chunk starts saving (it may raise);
+    `chunk`: contacts a chunk, when the test needs several chunks of a few contacts."""
+    if chunk is not None:
+        monkeypatch.setattr(schedule, "CHUNK", chunk)
     save = schedule._save_batch
 
     def hooked(batch: list[tuple[Meeting, Any]], *args: Any) -> None:
@@ -255,9 +261,8 @@ def _stalled(run: Run, **fields: Any) -> None:
 def _saves_in_chunks_of_two(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Chunks of two contacts (the test's three leads make two chunks); returns, for each
     chunk as it starts saving, how many lane nudges were already queued for the worker."""
-    monkeypatch.setattr(schedule, "CHUNK", 2)
     nudges_before: list[int] = []
-    _before_each_chunk(monkeypatch, lambda _: nudges_before.append(_tasks("drain_lane")))
+    _before_each_chunk(monkeypatch, lambda _: nudges_before.append(_tasks("drain_lane")), chunk=2)
     return nudges_before
 
 
@@ -355,11 +360,11 @@ def test_a_chunked_launch_gives_every_host_work_in_its_first_chunk(
 ) -> None:
     """Contacts come grouped by owner; saved in that order, the last hosts' lanes would
     wait for the last chunks. Saved in turns, the first chunk starts every lane."""
-    monkeypatch.setattr(schedule, "CHUNK", 2)
     chunks: list[list[str]] = []
     _before_each_chunk(
         monkeypatch,
         lambda batch: chunks.append(sorted(m.host.username for m, _ in batch if m.host)),
+        chunk=2,
     )
     other = colleague("bob")
     hosts = [member, other]
@@ -557,7 +562,6 @@ def test_the_run_page_lists_the_meetings_saved_so_far_while_the_rest_are_being_s
     launch_from_popup: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(schedule, "CHUNK", 2)
     pages: list[tuple[str, list[str]]] = []
 
     def look(_: object) -> None:
@@ -565,7 +569,7 @@ def test_the_run_page_lists_the_meetings_saved_so_far_while_the_rest_are_being_s
         saved = [m.contact.name for m in meetings if m.contact is not None]
         pages.append((logged_in.get(f"/runs/{run.pk}/").content.decode(), saved))
 
-    _before_each_chunk(monkeypatch, look)
+    _before_each_chunk(monkeypatch, look, chunk=2)
     launch_from_popup()
     run = Run.objects.get()
     worker()
